@@ -1,0 +1,103 @@
+/**
+ * The one HTTP client of the worker (axios): bearer token, tenant and request id on every call, an
+ * explicit timeout, and errors classified for Temporal's retry policy:
+ *   network error, timeout, 5xx, 408, 429 → retryable ApplicationFailure (backoff, within the window);
+ *   any other 4xx → non-retryable ApplicationFailure carrying the cell's own message.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
+import { ApplicationFailure } from '@temporalio/common';
+
+export interface CallOptions {
+  method: Method;
+  /** Path below the base URL, e.g. `/api/v1/erp/orders`. */
+  path: string;
+  /** X-Tenant-ID; absent only for the bus itself, which serves every tenant. */
+  tenantId?: string;
+  /** X-Request-ID: the cell answers a repeat with its first result and changes nothing. */
+  requestId?: string;
+  body?: unknown;
+  query?: Record<string, string | number>;
+  /** Per-call override of the client's timeout (the bus long-poll waits longer). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export const HTTP_ERROR_TYPES = {
+  retryable: 'TransientHttpError',
+  rejected: 'RequestRejected',
+} as const;
+
+// Keep-alive: a linkage makes several calls to the same gateway within milliseconds.
+const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256 });
+
+export class HttpClient {
+  private readonly axios: AxiosInstance;
+
+  constructor(
+    readonly baseUrl: string,
+    token: string,
+    timeoutMs: number,
+  ) {
+    this.axios = axios.create({
+      baseURL: baseUrl,
+      timeout: timeoutMs,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      httpAgent,
+      httpsAgent,
+      // Every status is classified below, not thrown by axios.
+      validateStatus: () => true,
+      maxRedirects: 0,
+    });
+  }
+
+  async call<T>(opts: CallOptions): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (opts.tenantId) headers['X-Tenant-ID'] = opts.tenantId;
+    if (opts.requestId) headers['X-Request-ID'] = opts.requestId;
+    const what = `${opts.method.toUpperCase()} ${opts.path}`;
+    let res;
+    try {
+      res = await this.axios.request({
+        method: opts.method,
+        url: opts.path,
+        data: opts.body,
+        params: opts.query,
+        headers,
+        timeout: opts.timeoutMs,
+        signal: opts.signal,
+      });
+    } catch (err) {
+      const e = err as AxiosError;
+      const kind = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' ? 'timed out' : `failed (${e.code ?? e.message})`;
+      throw ApplicationFailure.retryable(`${what} ${kind}`, HTTP_ERROR_TYPES.retryable, {
+        status: null,
+        code: e.code ?? null,
+      });
+    }
+    if (res.status >= 200 && res.status < 300) return res.data as T;
+    const message = `${what} answered ${res.status}: ${describeBody(res.data)}`;
+    const details = { status: res.status, body: truncate(res.data) };
+    if (res.status >= 500 || res.status === 408 || res.status === 429) {
+      throw ApplicationFailure.retryable(message, HTTP_ERROR_TYPES.retryable, details);
+    }
+    throw ApplicationFailure.nonRetryable(message, HTTP_ERROR_TYPES.rejected, details);
+  }
+}
+
+/** The cell's own message, with the failing fields when it names them. */
+function describeBody(body: unknown): string {
+  if (body && typeof body === 'object' && 'error' in body) {
+    const err = (body as { error: { message?: string; fields?: { field: string; message: string }[] } }).error;
+    const fields = err.fields?.map((f) => `${f.field}: ${f.message}`).join('; ');
+    return [err.message, fields].filter(Boolean).join(' — ') || JSON.stringify(body).slice(0, 500);
+  }
+  return typeof body === 'string' ? body.slice(0, 500) : JSON.stringify(body ?? null).slice(0, 500);
+}
+
+function truncate(body: unknown): unknown {
+  const s = JSON.stringify(body ?? null);
+  return s.length > 4000 ? `${s.slice(0, 4000)}…` : body;
+}

@@ -1,0 +1,174 @@
+/**
+ * The worker's configuration (SPEC §3), read from the environment once at start and validated with zod.
+ * A bad variable stops the worker with a message naming it; nothing runs on a half-valid config.
+ */
+import { z } from 'zod';
+
+const toggle = (name: string) =>
+  z
+    .string()
+    .trim()
+    .default('1')
+    .refine((v) => v === '0' || v === '1', { message: `${name} must be 0 or 1` })
+    .transform((v) => v === '1');
+
+const httpUrl = (name: string) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (v) => {
+        try {
+          const u = new URL(v);
+          return u.protocol === 'http:' || u.protocol === 'https:';
+        } catch {
+          return false;
+        }
+      },
+      { message: `${name} must be an http(s) URL` },
+    )
+    .transform((v) => v.replace(/\/+$/, ''));
+
+const positiveNumber = (name: string, dflt: string) =>
+  z
+    .string()
+    .trim()
+    .default(dflt)
+    .refine((v) => /^\d+(\.\d+)?$/.test(v) && Number(v) > 0, { message: `${name} must be a positive number` })
+    .transform(Number);
+
+const positiveInt = (name: string, dflt: string) =>
+  z
+    .string()
+    .trim()
+    .default(dflt)
+    .refine((v) => /^\d+$/.test(v) && Number(v) > 0, { message: `${name} must be a positive integer` })
+    .transform(Number);
+
+export const EnvSchema = z.object({
+  LINK_CRM_TO_ERP: toggle('LINK_CRM_TO_ERP'),
+  LINK_ERP_TO_SRM: toggle('LINK_ERP_TO_SRM'),
+  LINK_ALL_TO_OA: toggle('LINK_ALL_TO_OA'),
+  LINK_ALL_TO_DATALAKE: toggle('LINK_ALL_TO_DATALAKE'),
+  GATEWAY_URL: httpUrl('GATEWAY_URL').default('http://localhost:8000'),
+  DATALAKE_URL: z.union([z.literal('').transform(() => null), httpUrl('DATALAKE_URL')]).default(''),
+  EVENT_BUS_TOKEN: z.string().optional(),
+  GATEWAY_TOKEN: z.string().optional(),
+  SYNC_WORKER_POLL_INTERVAL_SEC: positiveNumber('SYNC_WORKER_POLL_INTERVAL_SEC', '5'),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .trim()
+    .default('localhost:7233')
+    .refine((v) => /^[^\s:/]+:\d+$/.test(v), { message: 'TEMPORAL_ADDRESS must be host:port' }),
+  TEMPORAL_NAMESPACE: z.string().trim().min(1, 'TEMPORAL_NAMESPACE must not be empty').default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().trim().min(1, 'TEMPORAL_TASK_QUEUE must not be empty').default('paas-linkage'),
+  /** How long a transient failure is retried before the step fails for good (SPEC §4: 24 h). */
+  LINK_RETRY_WINDOW_SEC: positiveNumber('LINK_RETRY_WINDOW_SEC', '86400'),
+  /** Cap of the exponential backoff between two attempts. */
+  LINK_RETRY_MAX_INTERVAL_SEC: positiveNumber('LINK_RETRY_MAX_INTERVAL_SEC', '300'),
+  /** Per-attempt HTTP timeout. */
+  LINK_HTTP_TIMEOUT_MS: positiveInt('LINK_HTTP_TIMEOUT_MS', '10000'),
+  /** Bus long-poll: how long one read waits for new events, and the page size. */
+  POLLER_WAIT_MS: positiveInt('POLLER_WAIT_MS', '10000'),
+  POLLER_PAGE_SIZE: positiveInt('POLLER_PAGE_SIZE', '200'),
+  POLLER_START_CONCURRENCY: positiveInt('POLLER_START_CONCURRENCY', '16'),
+  /** Start the singleton poller workflow from this process (a second worker may set 0: it still serves). */
+  POLLER_ENABLED: toggle('POLLER_ENABLED'),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt('WORKER_MAX_CONCURRENT_ACTIVITIES', '100'),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', '40'),
+  WORKER_MAX_CACHED_WORKFLOWS: positiveInt('WORKER_MAX_CACHED_WORKFLOWS', '1000'),
+  /** Prometheus endpoint of the worker (0 = off). */
+  METRICS_PORT: z
+    .string()
+    .trim()
+    .default('0')
+    .refine((v) => /^\d+$/.test(v) && Number(v) < 65536, { message: 'METRICS_PORT must be a port number' })
+    .transform(Number),
+  /** Base URL of the Web UI, for links printed by the demo and the operator CLI. */
+  TEMPORAL_UI_URL: httpUrl('TEMPORAL_UI_URL').default('http://localhost:8233'),
+});
+
+/** The linkage toggles in force; recorded in every workflow's input. */
+export interface Toggles {
+  crmToErp: boolean;
+  erpToSrm: boolean;
+  allToOa: boolean;
+  /** LINK_ALL_TO_DATALAKE=1 and DATALAKE_URL set. */
+  allToDatalake: boolean;
+}
+
+export interface Config {
+  toggles: Toggles;
+  gatewayUrl: string;
+  datalakeUrl: string | null;
+  token: string;
+  pollIntervalMs: number;
+  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  retry: { windowMs: number; maxIntervalMs: number; httpTimeoutMs: number };
+  poller: { enabled: boolean; waitMs: number; pageSize: number; startConcurrency: number };
+  worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number; maxCachedWorkflows: number };
+  metricsPort: number;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const keys = Object.keys(EnvSchema.shape) as (keyof typeof EnvSchema.shape)[];
+  // Empty strings mean "unset" for everything but DATALAKE_URL, whose empty value is meaningful.
+  const raw: Record<string, string | undefined> = {};
+  for (const k of keys) {
+    const v = env[k];
+    raw[k] = v === '' && k !== 'DATALAKE_URL' ? undefined : v;
+  }
+  const parsed = EnvSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = String(i.path[0]);
+        const shown = name.includes('TOKEN') ? '(hidden)' : JSON.stringify(env[name]);
+        return `${name}=${shown}: ${i.message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  return {
+    toggles: {
+      crmToErp: e.LINK_CRM_TO_ERP,
+      erpToSrm: e.LINK_ERP_TO_SRM,
+      allToOa: e.LINK_ALL_TO_OA,
+      allToDatalake: e.LINK_ALL_TO_DATALAKE && e.DATALAKE_URL !== null,
+    },
+    gatewayUrl: e.GATEWAY_URL,
+    datalakeUrl: e.DATALAKE_URL,
+    token: e.GATEWAY_TOKEN || e.EVENT_BUS_TOKEN || 'smoke-test',
+    pollIntervalMs: e.SYNC_WORKER_POLL_INTERVAL_SEC * 1000,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      uiUrl: e.TEMPORAL_UI_URL,
+    },
+    retry: {
+      windowMs: e.LINK_RETRY_WINDOW_SEC * 1000,
+      maxIntervalMs: e.LINK_RETRY_MAX_INTERVAL_SEC * 1000,
+      httpTimeoutMs: e.LINK_HTTP_TIMEOUT_MS,
+    },
+    poller: {
+      enabled: e.POLLER_ENABLED,
+      waitMs: e.POLLER_WAIT_MS,
+      pageSize: e.POLLER_PAGE_SIZE,
+      startConcurrency: e.POLLER_START_CONCURRENCY,
+    },
+    worker: {
+      maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+    },
+    metricsPort: e.METRICS_PORT,
+  };
+}

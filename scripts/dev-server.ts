@@ -1,0 +1,151 @@
+/**
+ * Launches the embedded Temporal: `temporal server start-dev` with its SQLite file under .data/ (so
+ * history survives a restart), the project's search attributes registered, and readiness checked
+ * over gRPC (and over HTTP for the Web UI) instead of sleeping.
+ *
+ * Run directly (`npm run temporal`) it serves until Ctrl-C.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { DATA_DIR, temporalCliPath } from '../common/paths';
+import { ALL_SEARCH_ATTRIBUTES, searchAttributeArgs } from '../common/search-attributes';
+
+export interface DevServerOptions {
+  /** SQLite file; `null` keeps history in memory only (tests). */
+  dbFile?: string | null;
+  ip?: string;
+  port?: number;
+  uiPort?: number;
+  /** false = no Web UI (--headless). */
+  ui?: boolean;
+  namespace?: string;
+  readyTimeoutMs?: number;
+  /** Where the server's own log lines go; default: a file next to the db, or discarded. */
+  logFile?: string;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string | null;
+  namespace: string;
+  process: ChildProcess;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
+  const bin = temporalCliPath();
+  if (!fs.existsSync(bin)) {
+    throw new Error(`Temporal CLI not found at ${bin}: run 'npm run setup' or set TEMPORAL_CLI_PATH`);
+  }
+  const ip = opts.ip ?? '127.0.0.1';
+  const port = opts.port ?? 7233;
+  const uiPort = opts.uiPort ?? 8233;
+  const ui = opts.ui ?? true;
+  const namespace = opts.namespace ?? 'default';
+  const dbFile = opts.dbFile === undefined ? path.join(DATA_DIR, 'temporal', 'temporal.db') : opts.dbFile;
+
+  const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--namespace', namespace];
+  args.push('--log-level', 'warn', '--log-format', 'json');
+  if (dbFile) {
+    fs.mkdirSync(path.dirname(dbFile), { recursive: true });
+    args.push('--db-filename', dbFile);
+  }
+  if (ui) args.push('--ui-ip', ip, '--ui-port', String(uiPort));
+  else args.push('--headless');
+  for (const sa of searchAttributeArgs()) args.push('--search-attribute', sa);
+  // Linkage runs are short; the poller continues-as-new long before these limits matter.
+  args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
+
+  const logFile = opts.logFile ?? (dbFile ? `${dbFile}.log` : undefined);
+  const out = logFile ? fs.openSync(logFile, 'a') : 'ignore';
+  const child = spawn(bin, args, { stdio: ['ignore', out, out] });
+  if (typeof out === 'number') fs.closeSync(out);
+
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  const exitPromise = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve();
+    }),
+  );
+
+  const address = `${ip}:${port}`;
+  const uiUrl = ui ? `http://${ip}:${uiPort}` : null;
+  const server: DevServer = {
+    address,
+    uiUrl,
+    namespace,
+    process: child,
+    async stop(graceMs = 10_000) {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exitPromise;
+      clearTimeout(timer);
+    },
+  };
+
+  try {
+    await waitReady(address, namespace, uiUrl, opts.readyTimeoutMs ?? 60_000, () => exited);
+  } catch (err) {
+    await server.stop(1000);
+    const tail = logFile && fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-2000) : '';
+    throw new Error(`${(err as Error).message}${tail ? `\n--- ${logFile} (tail) ---\n${tail}` : ''}`);
+  }
+  return server;
+}
+
+/** Ready = gRPC answers, the namespace exists, our search attributes are registered, the UI serves. */
+async function waitReady(
+  address: string,
+  namespace: string,
+  uiUrl: string | null,
+  timeoutMs: number,
+  exited: () => { code: number | null; signal: NodeJS.Signals | null } | null,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = 'no answer yet';
+  while (Date.now() < deadline) {
+    const ex = exited();
+    if (ex) throw new Error(`temporal server exited early (code ${ex.code}, signal ${ex.signal})`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+        const missing = ALL_SEARCH_ATTRIBUTES.filter((k) => !(k.name in (customAttributes ?? {})));
+        if (missing.length) throw new Error(`search attributes not registered yet: ${missing.map((k) => k.name)}`);
+      } finally {
+        await connection.close();
+      }
+      if (uiUrl) {
+        const res = await fetch(uiUrl, { signal: AbortSignal.timeout(1000) });
+        if (!res.ok) throw new Error(`Web UI answered ${res.status}`);
+      }
+      return;
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Temporal dev server at ${address} not ready after ${timeoutMs} ms: ${lastError}`);
+}
+
+if (require.main === module) {
+  const port = Number(process.env.TEMPORAL_PORT ?? 7233);
+  const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
+  startDevServer({ port, uiPort })
+    .then((server) => {
+      console.log(`Temporal dev server ready: gRPC ${server.address}, Web UI ${server.uiUrl}`);
+      const stop = () => void server.stop().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    })
+    .catch((err) => {
+      console.error(String(err instanceof Error ? err.message : err));
+      process.exit(1);
+    });
+}

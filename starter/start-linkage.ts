@@ -1,0 +1,54 @@
+/**
+ * How one bus event becomes one workflow: its type by event type, its id from the eventId (so a second
+ * start is refused, ever), its search attributes and a readable summary for the Web UI.
+ */
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
+import type { BusEvent } from '../common/events';
+import type { Config } from '../common/config';
+import { businessKeysOf, linkageWorkflowId, workflowTypeFor } from '../common/linkage';
+import {
+  LinkageBusinessKeys,
+  LinkageEventId,
+  LinkageEventType,
+  LinkageOutcome,
+  LinkageTenant,
+} from '../common/search-attributes';
+import type { LinkageInput } from '../workflows/types';
+
+export function linkageInput(config: Config, event: BusEvent): LinkageInput {
+  return { event, toggles: { ...config.toggles }, retry: { ...config.retry } };
+}
+
+/** Starts the event's workflow; false when it already has one (a re-read, a duplicate event, another worker). */
+export async function startLinkage(client: Client, config: Config, event: BusEvent): Promise<boolean> {
+  const keys = businessKeysOf(event.eventType, event.payload ?? {});
+  const searchAttributes: SearchAttributePair[] = [
+    { key: LinkageEventType, value: event.eventType },
+    { key: LinkageEventId, value: event.eventId },
+    { key: LinkageTenant, value: event.tenantId },
+    { key: LinkageOutcome, value: 'running' },
+  ];
+  if (keys.length) searchAttributes.push({ key: LinkageBusinessKeys, value: keys });
+  try {
+    await client.workflow.start(workflowTypeFor(event.eventType), {
+      workflowId: linkageWorkflowId(event.eventId),
+      taskQueue: config.temporal.taskQueue,
+      args: [linkageInput(config, event)],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      typedSearchAttributes: searchAttributes,
+      staticSummary: [event.eventType, `tenant ${event.tenantId}`, ...keys].join(' · '),
+      staticDetails: [
+        `Event \`${event.eventId}\` (bus seq ${event.seq}), occurred ${event.occurredAt}.`,
+        `Toggles: ${Object.entries(config.toggles)
+          .map(([k, v]) => `${k}=${v ? 1 : 0}`)
+          .join(', ')}.`,
+      ].join('\n\n'),
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw err;
+  }
+}

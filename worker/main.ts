@@ -1,0 +1,45 @@
+/**
+ * `npm run worker`: the linkage worker alone, against any Temporal (TEMPORAL_ADDRESS) and any gateway
+ * honouring the contract (GATEWAY_URL). A bad variable stops it at once, naming the variable; SIGINT or
+ * SIGTERM drain it gracefully.
+ */
+import { Runtime } from '@temporalio/worker';
+import { ConfigError, loadConfig } from '../common/config';
+import { createLogger } from '../common/logger';
+import { createLinkageWorker } from './create-worker';
+import { PinoTemporalLogger } from './logging';
+
+async function main(): Promise<void> {
+  const log = createLogger('linkage-worker');
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      log.fatal({ problems: err.problems }, err.message);
+      console.error(`linkage worker: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  Runtime.install({ logger: new PinoTemporalLogger(log), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  log.info(
+    {
+      temporal: config.temporal,
+      gatewayUrl: config.gatewayUrl,
+      datalakeUrl: config.datalakeUrl,
+      toggles: config.toggles,
+      poller: config.poller,
+    },
+    'starting linkage worker',
+  );
+  const { run } = await createLinkageWorker(config);
+  log.info('linkage worker running');
+  await run();
+  log.info('linkage worker stopped');
+}
+
+main().catch((err) => {
+  console.error(`linkage worker: ${err instanceof Error ? err.stack : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,4 @@
+/** Every workflow the worker registers. */
+export * from './linkages';
+export { EventPollerWorkflow, cursorQuery } from './poller';
+export { stateQuery } from './linkage-run';

@@ -1,0 +1,270 @@
+/**
+ * The skeleton every linkage workflow shares (SPEC §4): validate the payload, run the required steps
+ * under a saga, ingest into the data lake on the side, keep step states queryable and the search
+ * attributes current, and on a failure for good compensate, post a dead letter and fail with the reason.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  defineQuery,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  setCurrentDetails,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { z } from 'zod';
+import type { Activities } from '../activities';
+import type { CallContext } from '../activities/cells';
+import { cellOf, datalakeTableOf, describeIssues, type KnownEventType, PayloadSchemas } from '../common/events';
+import { businessKeysOf } from '../common/linkage';
+import { LinkageBusinessKeys, LinkageOutcome } from '../common/search-attributes';
+import { Saga } from './saga';
+import type { LinkageInput, LinkageResult, Outcome, StepStatus } from './types';
+
+export const stateQuery = defineQuery<LinkageResult>('state');
+
+export const FAILURE_TYPES = {
+  invalidPayload: 'InvalidEventPayload',
+  linkageFailed: 'LinkageFailed',
+} as const;
+
+type StepFn<T> = (acts: Activities, ctx: CallContext) => Promise<T>;
+
+interface StepOptions<T> {
+  /** The business key of what the step created, e.g. `erp:order:<id>`. */
+  key?: (result: T) => string;
+  /** How to undo the step if a later required step fails for good. */
+  undo?: (result: T, acts: Activities, ctx: CallContext) => Promise<unknown>;
+  detail?: (result: T) => string;
+}
+
+export class LinkageRun {
+  readonly steps: StepStatus[] = [];
+  readonly saga = new Saga();
+  private readonly keys: string[];
+  outcome: Outcome = 'running';
+
+  constructor(readonly input: LinkageInput) {
+    this.keys = businessKeysOf(input.event.eventType, input.event.payload);
+  }
+
+  get tenantId(): string {
+    return this.input.event.tenantId;
+  }
+
+  /** X-Request-ID of a step: stable across retries and worker crashes, new for an operator's reset. */
+  ctx(step: string): CallContext {
+    const { workflowId, runId } = workflowInfo();
+    return { tenantId: this.tenantId, requestId: `${workflowId}:${runId}:${step}` };
+  }
+
+  activities(summary: string, overrides: Partial<ActivityOptions> = {}): Activities {
+    const r = this.input.retry;
+    return proxyActivities<Activities>({
+      summary,
+      startToCloseTimeout: r.httpTimeoutMs + 5_000,
+      // The retry window of SPEC §4: transient failures retry with backoff until it closes.
+      scheduleToCloseTimeout: r.windowMs,
+      retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: r.maxIntervalMs },
+      ...overrides,
+    });
+  }
+
+  skip(name: string, title: string, reason: string): void {
+    this.setStep({ name, title, state: 'skipped', detail: reason });
+  }
+
+  async step<T extends { id: string }>(name: string, title: string, fn: StepFn<T>, opts: StepOptions<T> = {}): Promise<T> {
+    this.setStep({ name, title, state: 'running' });
+    try {
+      const result = await fn(this.activities(title), this.ctx(name));
+      if (opts.undo) {
+        const undo = opts.undo;
+        this.saga.add(name, async () => {
+          await undo(result, this.activities(`Compensate: ${title}`), this.ctx(`${name}:compensate`));
+        });
+      }
+      if (opts.key) this.addKeys(opts.key(result));
+      this.setStep({ name, title, state: 'completed', detail: opts.detail?.(result) ?? `id ${result.id}` });
+      return result;
+    } catch (err) {
+      this.setStep({ name, title, state: 'failed', detail: describeError(err) });
+      throw new StepFailed(name, err);
+    }
+  }
+
+  addKeys(...keys: string[]): void {
+    const fresh = keys.filter((k) => !this.keys.includes(k));
+    if (!fresh.length) return;
+    this.keys.push(...fresh);
+    upsertSearchAttributes([{ key: LinkageBusinessKeys, value: [...this.keys] }]);
+  }
+
+  setOutcome(outcome: Outcome): void {
+    this.outcome = outcome;
+    upsertSearchAttributes([{ key: LinkageOutcome, value: outcome }]);
+    this.render();
+  }
+
+  snapshot(): LinkageResult {
+    return { outcome: this.outcome, businessKeys: [...this.keys], steps: this.steps.map((s) => ({ ...s })) };
+  }
+
+  async deadLetter(step: string, reason: string, details?: Record<string, unknown>): Promise<void> {
+    const { workflowId, runId } = workflowInfo();
+    const { event } = this.input;
+    await CancellationScope.nonCancellable(() =>
+      this.activities('Post dead letter').postDeadLetter({
+        reason,
+        workflowId,
+        runId,
+        eventId: event.eventId,
+        eventType: event.eventType,
+        tenantId: event.tenantId,
+        step,
+        businessKeys: [...this.keys],
+        details,
+      }),
+    );
+  }
+
+  setStep(s: StepStatus): void {
+    const i = this.steps.findIndex((x) => x.name === s.name);
+    if (i >= 0) this.steps[i] = s;
+    else this.steps.push(s);
+    this.render();
+  }
+
+  /** Current details in the Web UI: one line per step. */
+  private render(): void {
+    const lines = this.steps.map((s) => `- **${s.title}**: ${s.state}${s.detail ? ` — ${s.detail}` : ''}`);
+    setCurrentDetails([`Outcome: **${this.outcome}**`, ...lines].join('\n'));
+  }
+}
+
+/** A required step that failed for good (non-retryable answer, or its retry window ended). */
+export class StepFailed extends Error {
+  constructor(
+    readonly step: string,
+    readonly error: unknown,
+  ) {
+    super(`${step}: ${describeError(error)}`);
+    this.name = 'StepFailed';
+  }
+}
+
+/** The chain of failure messages, innermost cause last: "activity failed: POST ... answered 422: ...". */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = err;
+  while (e instanceof Error && parts.length < 5) {
+    if (!(e instanceof ActivityFailure)) parts.push(e.message);
+    e = (e as Error & { cause?: unknown }).cause;
+  }
+  return parts.filter(Boolean).join(': ') || String(err);
+}
+
+export type LinkageBody<P> = (payload: P, run: LinkageRun) => Promise<void>;
+
+export async function runLinkage<T extends KnownEventType | null>(
+  input: LinkageInput,
+  eventType: T,
+  body: LinkageBody<T extends KnownEventType ? z.infer<(typeof PayloadSchemas)[T]> : Record<string, unknown>>,
+): Promise<LinkageResult> {
+  const run = new LinkageRun(input);
+  setHandler(stateQuery, () => run.snapshot());
+
+  // 1. The payload, checked against the event contract: a bad one fails this run only, naming the field.
+  let payload: Record<string, unknown> = input.event.payload;
+  if (eventType) {
+    const problems = validate(input, eventType);
+    if (problems.length) {
+      const reason = `invalid ${eventType} payload: ${problems.join('; ')}`;
+      run.setStep({ name: 'validate', title: 'Validate payload', state: 'failed', detail: reason });
+      run.setOutcome('invalid');
+      await run.deadLetter('validate', reason, { fields: problems });
+      throw ApplicationFailure.nonRetryable(reason, FAILURE_TYPES.invalidPayload, { fields: problems });
+    }
+    payload = PayloadSchemas[eventType].parse(input.event.payload) as Record<string, unknown>;
+  }
+
+  // 2. Data-lake ingest runs beside the linkage: its trouble never blocks or fails the other steps.
+  const ingest = ingestBeside(run);
+
+  // 3. The required steps, under the saga.
+  try {
+    await body(payload as Parameters<typeof body>[0], run);
+  } catch (err) {
+    const cancelled = isCancellation(err);
+    const failedStep = err instanceof StepFailed ? err.step : 'workflow';
+    const reason = cancelled ? 'cancelled by an operator' : describeError(err instanceof StepFailed ? err.error : err);
+    log.warn('linkage failed, compensating', { step: failedStep, reason, cancelled });
+    const report = await run.saga.compensate((step, ok, error) => {
+      const s = run.steps.find((x) => x.name === step);
+      if (s) run.setStep({ ...s, state: ok ? 'compensated' : 'compensation_failed', detail: error ?? s.detail });
+    });
+    run.setOutcome(report.compensated.length && !report.failed.length ? 'compensated' : 'failed');
+    const compensation = report.failed.length
+      ? ` Compensation FAILED for ${report.failed.map((f) => `${f.step} (${f.error})`).join(', ')}: fix by hand.`
+      : report.compensated.length
+        ? ` Compensated: ${report.compensated.join(', ')}.`
+        : '';
+    const message = `${failedStep} failed: ${reason}.${compensation}`;
+    await run.deadLetter(failedStep, message, { compensated: report.compensated, compensationFailed: report.failed });
+    await CancellationScope.nonCancellable(() => ingest);
+    if (cancelled) throw err;
+    throw ApplicationFailure.nonRetryable(message, FAILURE_TYPES.linkageFailed, {
+      step: failedStep,
+      compensated: report.compensated,
+    });
+  }
+
+  const ingested = await ingest;
+  const acted = run.steps.some((s) => s.state === 'completed');
+  run.setOutcome(!ingested ? 'partial' : acted ? 'completed' : 'skipped');
+  return run.snapshot();
+}
+
+function validate(input: LinkageInput, eventType: KnownEventType): string[] {
+  const parsed = PayloadSchemas[eventType].safeParse(input.event.payload);
+  const problems = parsed.success ? [] : describeIssues(parsed.error).map((p) => `payload.${p}`);
+  const tenant = input.event.payload.tenantId;
+  if (parsed.success && tenant !== input.event.tenantId) {
+    problems.push(`payload.tenantId: ${String(tenant)} does not match the event's tenant ${input.event.tenantId}`);
+  }
+  return problems;
+}
+
+/** Resolves true when ingested (or not asked for), false when it gave up and left a dead letter. */
+async function ingestBeside(run: LinkageRun): Promise<boolean> {
+  const title = 'Ingest into the data lake';
+  if (!run.input.toggles.allToDatalake) {
+    run.skip('datalake', title, 'LINK_ALL_TO_DATALAKE=0 or DATALAKE_URL empty');
+    return true;
+  }
+  const { event } = run.input;
+  const cellId = cellOf(event.eventType);
+  const table = datalakeTableOf(event.eventType);
+  run.setStep({ name: 'datalake', title, state: 'running' });
+  try {
+    const result = await run.activities(title).ingestRecords({
+      tenantId: event.tenantId,
+      cellId,
+      table,
+      records: [{ ...event.payload, eventId: event.eventId, eventType: event.eventType, occurredAt: event.occurredAt }],
+    });
+    run.setStep({ name: 'datalake', title, state: 'completed', detail: `${cellId}/${table}, ${result.inserted} new` });
+    return true;
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const reason = `data-lake ingest into ${cellId}/${table} gave up: ${describeError(err)}`;
+    run.setStep({ name: 'datalake', title, state: 'failed', detail: reason });
+    await run.deadLetter('datalake', reason);
+    return false;
+  }
+}

@@ -1,0 +1,62 @@
+/** Inputs, results and step states of the linkage workflows: plain data, shared with the starter. */
+import type { BusEvent } from '../common/events';
+import type { Toggles } from '../common/config';
+
+export type { Toggles };
+
+/** Retry settings of every call a run makes (SPEC §4), recorded in the input like the toggles. */
+export interface RetrySettings {
+  /** How long transient failures are retried before a step fails for good. */
+  windowMs: number;
+  /** Cap of the exponential backoff between two attempts. */
+  maxIntervalMs: number;
+  /** Per-attempt timeout of one HTTP call. */
+  httpTimeoutMs: number;
+}
+
+export interface LinkageInput {
+  event: BusEvent;
+  /** The toggles in force when the poller read the event: the history shows why a step ran or not. */
+  toggles: Toggles;
+  retry: RetrySettings;
+}
+
+export type StepState =
+  | 'pending'
+  | 'running'
+  | 'completed'
+  | 'skipped'
+  | 'failed'
+  | 'compensating'
+  | 'compensated'
+  | 'compensation_failed';
+
+export interface StepStatus {
+  name: string;
+  title: string;
+  state: StepState;
+  /** Why a step was skipped, how it failed, or the id of what it created. */
+  detail?: string;
+}
+
+export type Outcome = 'running' | 'completed' | 'partial' | 'skipped' | 'invalid' | 'failed' | 'compensated';
+
+export interface LinkageResult {
+  outcome: Outcome;
+  businessKeys: string[];
+  steps: StepStatus[];
+}
+
+export interface PollerInput {
+  /** Last bus `seq` whose events all have a workflow. */
+  after: number;
+  /** Pause after a failed read (SYNC_WORKER_POLL_INTERVAL_SEC). */
+  pollIntervalMs: number;
+}
+
+export interface PollResult {
+  nextAfter: number;
+  read: number;
+  started: number;
+  duplicates: number;
+}
