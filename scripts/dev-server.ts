@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { DATA_DIR, temporalCliPath } from '../common/paths';
 import { ALL_SEARCH_ATTRIBUTES, searchAttributeArgs } from '../common/search-attributes';
+import { killWithParent } from './service-process';
 
 export interface DevServerOptions {
   /** SQLite file; `null` keeps history in memory only (tests). */
@@ -61,7 +62,8 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
 
   const logFile = opts.logFile ?? (dbFile ? `${dbFile}.log` : undefined);
   const out = logFile ? fs.openSync(logFile, 'a') : 'ignore';
-  const child = spawn(bin, args, { stdio: ['ignore', out, out] });
+  const child = spawn(bin, args, { stdio: ['ignore', out, out], detached: true });
+  killWithParent(child);
   if (typeof out === 'number') fs.closeSync(out);
 
   let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;

@@ -13,7 +13,7 @@ export interface LinkageWorker {
   worker: Worker;
   client: Client;
   /** Resolves when the worker has shut down (after SIGINT / SIGTERM or `worker.shutdown()`). */
-  run(): Promise<void>;
+  run(onRunning?: () => void): Promise<void>;
 }
 
 export async function createLinkageWorker(
@@ -29,7 +29,8 @@ export async function createLinkageWorker(
     connection: nativeConnection,
     namespace,
     taskQueue,
-    workflowsPath: require.resolve('../workflows'),
+    // Tests hand in a prebuilt bundle; otherwise the worker bundles the workflows at start.
+    ...(overrides.workflowBundle ? {} : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities(config, client),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
@@ -42,11 +43,13 @@ export async function createLinkageWorker(
   return {
     worker,
     client,
-    async run() {
+    async run(onRunning) {
       try {
         // Starting the poller is one server call; the workflow waits for this worker to poll.
         if (config.poller.enabled) await ensurePoller(client, config);
-        await worker.run();
+        const running = worker.run();
+        onRunning?.();
+        await running;
       } finally {
         await connection.close();
         await nativeConnection.close();

@@ -34,8 +34,11 @@ async function main(): Promise<void> {
     'starting linkage worker',
   );
   const { run } = await createLinkageWorker(config);
-  log.info('linkage worker running');
-  await run();
+  await run(() => {
+    log.info({ taskQueue: config.temporal.taskQueue }, 'linkage worker running');
+    // The line the embedded stack and the tests wait for.
+    console.log(`WORKER_READY ${JSON.stringify({ pid: process.pid, taskQueue: config.temporal.taskQueue })}`);
+  });
   log.info('linkage worker stopped');
 }
 

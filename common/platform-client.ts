@@ -1,0 +1,115 @@
+/**
+ * A small client of the platform contract (SPEC §5) for the demo, the tests, the benchmarks and the
+ * reliability suite: the calls a business user's actions make (sign a contract, award a quote, ...).
+ */
+export interface ApiResponse<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+}
+
+export interface CallInit {
+  tenant?: string;
+  body?: unknown;
+  requestId?: string;
+  token?: string | null;
+}
+
+export type Rec = Record<string, unknown> & { id: string };
+
+export class PlatformClient {
+  constructor(
+    readonly gatewayUrl: string,
+    readonly token = 'smoke-test',
+    readonly datalakeUrl?: string,
+  ) {}
+
+  async call<T = Record<string, unknown>>(method: string, url: string, init: CallInit = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = {};
+    const token = init.token === undefined ? this.token : init.token;
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (init.tenant) headers['x-tenant-id'] = init.tenant;
+    if (init.requestId) headers['x-request-id'] = init.requestId;
+    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    const full = url.startsWith('http') ? url : `${this.gatewayUrl}${url}`;
+    const res = await fetch(full, {
+      method,
+      headers,
+      body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, body: body as T };
+  }
+
+  /** A call that must succeed: throws with the answer otherwise. */
+  async ok<T = Rec>(method: string, url: string, init: CallInit = {}): Promise<T> {
+    const res = await this.call<T>(method, url, init);
+    if (res.status < 200 || res.status >= 300) {
+      throw new Error(`${method} ${url} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    }
+    return res.body;
+  }
+
+  cell<T = Rec>(tenant: string, method: string, path: string, body?: unknown, requestId?: string): Promise<T> {
+    return this.ok<T>(method, `/api/v1${path}`, { tenant, body, requestId });
+  }
+
+  async list(tenant: string, path: string): Promise<Rec[]> {
+    return (await this.cell<{ items: Rec[] }>(tenant, 'GET', path)).items;
+  }
+
+  // The business actions that publish the events the linkages react to.
+  signContract(tenant: string, c: { customerId: string; contractNo: string; amountCents: number; currency?: string }) {
+    return this.cell(tenant, 'POST', '/crm/contracts', { ...c, signedAt: new Date().toISOString() });
+  }
+  createRequisition(tenant: string, r: { demandDesc: string; totalAmountCents: number }) {
+    return this.cell(tenant, 'POST', '/erp/mm/purchase-requisitions', r);
+  }
+  addQuote(tenant: string, rfqId: string, q: { supplierId: string; amountCents: number; currency?: string }) {
+    return this.cell(tenant, 'POST', `/srm/rfqs/${rfqId}/quotes`, q);
+  }
+  awardQuote(tenant: string, quoteId: string) {
+    return this.cell(tenant, 'POST', `/srm/quotes/${quoteId}/award`, {});
+  }
+  completeApproval(tenant: string, approvalId: string, approved: boolean) {
+    return this.cell(tenant, 'POST', `/oa/approvals/${approvalId}/complete`, { approved });
+  }
+  publish(event: { eventId: string; eventType: string; tenantId: string; payload: Record<string, unknown> }) {
+    return this.call<{ eventId: string; seq: number; duplicate?: boolean }>('POST', '/api/events', { body: event });
+  }
+  async deadLetters(query = ''): Promise<Rec[]> {
+    return (await this.ok<{ items: Rec[] }>('GET', `/api/admin/events/dlq${query}`)).items;
+  }
+  async table(tenant: string, cell: string, table: string): Promise<Rec[]> {
+    const url = `${this.datalakeUrl}/api/datalake/tables/${cell}/${table}?tenantId=${encodeURIComponent(tenant)}`;
+    return (await this.ok<{ items: Rec[] }>('GET', url)).items;
+  }
+  /** Test-only fault injection (PLATFORM_FAULTS=1). */
+  fault(f: { method?: string; path: string; times?: number; status?: number; hang?: boolean; delayMs?: number }, base?: string) {
+    return this.ok('POST', `${base ?? this.gatewayUrl}/api/admin/faults`, { body: f });
+  }
+  clearFaults(base?: string) {
+    return this.ok('DELETE', `${base ?? this.gatewayUrl}/api/admin/faults`);
+  }
+}
+
+/** Polls `probe` until it returns a truthy value; throws with `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+}

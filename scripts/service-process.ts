@@ -1,0 +1,139 @@
+/**
+ * Runs one of the project's services (platform, worker) as a child process: spawn it, wait until it
+ * says it is ready, stop it gracefully (SIGTERM, then SIGKILL after a grace period) or kill it hard.
+ * Used by the embedded stack, the demo, the tests and the benchmarks.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { ROOT } from '../common/paths';
+
+export interface ServiceOptions {
+  name: string;
+  /** A TypeScript entry point relative to the project root, run with tsx. */
+  entry: string;
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Ready when a line of its stdout starts with this; otherwise when `readyUrl` answers 2xx. */
+  readyLine?: string;
+  readyUrl?: string;
+  readyTimeoutMs?: number;
+  /** Forward the child's output to ours (the embedded stack); tests keep the last lines for errors. */
+  inheritOutput?: boolean;
+}
+
+export interface ServiceProcess {
+  name: string;
+  child: ChildProcess;
+  /** The text after `readyLine`, e.g. the JSON the platform prints. */
+  readyPayload: string;
+  /** Last lines of output, for error messages. */
+  tail(): string;
+  stop(graceMs?: number): Promise<void>;
+  kill(): Promise<void>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+
+/** A child in its own process group would outlive us: take it down when this process exits. */
+export function killWithParent(child: ChildProcess): void {
+  const onExit = () => child.kill('SIGKILL');
+  process.once('exit', onExit);
+  child.once('exit', () => process.off('exit', onExit));
+}
+
+export async function startService(opts: ServiceOptions): Promise<ServiceProcess> {
+  const child = spawn(TSX, [path.join(ROOT, opts.entry), ...(opts.args ?? [])], {
+    cwd: ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a terminal's Ctrl-C reaches only the parent, which stops services in order.
+    detached: true,
+  });
+  killWithParent(child);
+  const lines: string[] = [];
+  let readyPayload = '';
+  let onReadyLine: (() => void) | null = null;
+  const remember = (chunk: Buffer, stream: NodeJS.WriteStream) => {
+    if (opts.inheritOutput) stream.write(chunk);
+    for (const line of chunk.toString().split('\n')) {
+      if (!line) continue;
+      lines.push(line);
+      if (lines.length > 200) lines.shift();
+      if (opts.readyLine && !readyPayload && line.startsWith(opts.readyLine)) {
+        readyPayload = line.slice(opts.readyLine.length).trim() || 'ready';
+        onReadyLine?.();
+      }
+    }
+  };
+  child.stdout!.on('data', (c: Buffer) => remember(c, process.stdout));
+  child.stderr!.on('data', (c: Buffer) => remember(c, process.stderr));
+
+  let done = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      done = true;
+      resolve({ code, signal });
+    }),
+  );
+  const tail = () => lines.slice(-40).join('\n');
+
+  const service: ServiceProcess = {
+    name: opts.name,
+    child,
+    get readyPayload() {
+      return readyPayload;
+    },
+    tail,
+    exited,
+    async stop(graceMs = 15_000) {
+      if (done) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+    async kill() {
+      if (done) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+
+  const timeoutMs = opts.readyTimeoutMs ?? 60_000;
+  const ready = new Promise<void>((resolve, reject) => {
+    const deadline = setTimeout(() => reject(new Error(`${opts.name} not ready after ${timeoutMs} ms`)), timeoutMs);
+    const finish = () => {
+      clearTimeout(deadline);
+      resolve();
+    };
+    void exited.then(({ code, signal }) => {
+      clearTimeout(deadline);
+      reject(new Error(`${opts.name} exited before it was ready (code ${code}, signal ${signal})`));
+    });
+    if (opts.readyLine) {
+      if (readyPayload) finish();
+      else onReadyLine = finish;
+    } else if (opts.readyUrl) {
+      const url = opts.readyUrl;
+      void (async () => {
+        while (!done) {
+          try {
+            const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+            if (res.ok) return finish();
+          } catch {
+            // not listening yet
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+    } else finish();
+  });
+  try {
+    await ready;
+  } catch (err) {
+    await service.kill();
+    throw new Error(`${(err as Error).message}\n--- ${opts.name} output (tail) ---\n${tail()}`);
+  }
+  return service;
+}

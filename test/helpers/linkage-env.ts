@@ -1,0 +1,133 @@
+/**
+ * What a linkage test stands on: the jest run's real Temporal dev server, a real platform process
+ * (fault injection on) on its own ports and data, a client, and linkage workers either in this process
+ * (fast) or as child processes (to SIGKILL them). Each suite gets its own task queue.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { loadConfig, type Config } from '../../common/config';
+import type { BusEvent } from '../../common/events';
+import { PlatformClient } from '../../common/platform-client';
+import { startService, type ServiceProcess } from '../../scripts/service-process';
+import { startLinkage } from '../../starter/start-linkage';
+import { createLinkageWorker } from '../../worker/create-worker';
+import { startPlatformProcess, type PlatformProcess } from './platform-process';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundling the workflows takes seconds: once per jest process. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  return bundle;
+}
+const quietLogger = {
+  log() {},
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error(message: string) {
+    console.error(message);
+  },
+};
+
+export interface LinkageEnv {
+  platform: PlatformProcess;
+  api: PlatformClient;
+  client: Client;
+  taskQueue: string;
+  /** Environment of every worker of this suite (overrides per worker on top). */
+  env: Record<string, string>;
+  config(overrides?: Record<string, string>): Config;
+  /** An in-process worker; resolves once it runs. */
+  startWorker(overrides?: Record<string, string>): Promise<{ stop(): Promise<void> }>;
+  /** A worker child process (`tsx worker/main.ts`), for crash tests. */
+  startWorkerProcess(overrides?: Record<string, string>): Promise<ServiceProcess>;
+  /** Starts an event's workflow directly (no poller), with the toggles of `overrides`. */
+  startFromEvent(event: BusEvent, overrides?: Record<string, string>): Promise<boolean>;
+  /** The bus events after `after`. */
+  events(after?: number): Promise<BusEvent[]>;
+  stop(): Promise<void>;
+}
+
+export async function createLinkageEnv(name: string, env: Record<string, string> = {}): Promise<LinkageEnv> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `linkage-${name}-`));
+  const platform = await startPlatformProcess({ dataDir, env: { PLATFORM_FAULTS: '1' } });
+  const api = new PlatformClient(platform.gatewayUrl, platform.token, platform.datalakeUrl);
+  const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+  const taskQueue = `${name}-${Date.now().toString(36)}`;
+  const baseEnv: Record<string, string> = {
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    GATEWAY_URL: platform.gatewayUrl,
+    DATALAKE_URL: platform.datalakeUrl,
+    GATEWAY_TOKEN: platform.token,
+    // Short windows and backoff so failures for good happen within a test.
+    LINK_RETRY_WINDOW_SEC: '20',
+    LINK_RETRY_MAX_INTERVAL_SEC: '1',
+    LINK_HTTP_TIMEOUT_MS: '3000',
+    POLLER_WAIT_MS: '2000',
+    SYNC_WORKER_POLL_INTERVAL_SEC: '1',
+    LOG_LEVEL: 'warn',
+    ...env,
+  };
+  const config = (overrides: Record<string, string> = {}) => loadConfig({ ...baseEnv, ...overrides });
+  const running: { stop(): Promise<void> }[] = [];
+
+  const linkageEnv: LinkageEnv = {
+    platform,
+    api,
+    client,
+    taskQueue,
+    env: baseEnv,
+    config,
+    async startWorker(overrides = {}) {
+      const lw = await createLinkageWorker(config(overrides), { workflowBundle: await workflowBundle() });
+      let resolveRunning: () => void;
+      const isRunning = new Promise<void>((r) => (resolveRunning = r));
+      const done = lw.run(() => resolveRunning());
+      await Promise.race([isRunning, done]);
+      const handle = {
+        async stop() {
+          if (lw.worker.getState() === 'RUNNING') lw.worker.shutdown();
+          await done;
+        },
+      };
+      running.push(handle);
+      return handle;
+    },
+    async startWorkerProcess(overrides = {}) {
+      const proc = await startService({
+        name: 'worker',
+        entry: 'worker/main.ts',
+        env: { ...baseEnv, ...overrides },
+        readyLine: 'WORKER_READY',
+        readyTimeoutMs: 120_000,
+      });
+      running.push(proc);
+      return proc;
+    },
+    startFromEvent(event, overrides = {}) {
+      return startLinkage(client, config(overrides), event);
+    },
+    async events(after = 0) {
+      const page = await api.ok<{ events: BusEvent[] }>('GET', `/api/events?after=${after}&limit=1000`);
+      return page.events;
+    },
+    async stop() {
+      for (const r of running.splice(0).reverse()) await r.stop();
+      await connection.close();
+      await platform.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return linkageEnv;
+}
+
+/** A tenant id unique to one test, so tests never see each other's records. */
+export function uniqueTenant(prefix = 't'): string {
+  return `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
+}

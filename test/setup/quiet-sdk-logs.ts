@@ -1,0 +1,8 @@
+/** Tests keep the SDK's own logs to warnings; the runtime is process-wide, so install it once. */
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // Already installed by an earlier suite in this process.
+}
