@@ -93,6 +93,10 @@ export class LinkageRun {
       this.setStep({ name, title, state: 'completed', detail: opts.detail?.(result) ?? `id ${result.id}` });
       return result;
     } catch (err) {
+      if (isCancellation(err)) {
+        this.setStep({ name, title, state: 'failed', detail: 'cancelled' });
+        throw err;
+      }
       this.setStep({ name, title, state: 'failed', detail: describeError(err) });
       throw new StepFailed(name, err);
     }

@@ -28,7 +28,11 @@ describe('full linkage chains', () => {
   it('contract signed → ERP order → approvals → statuses written back (2 and 3)', async () => {
     const { api } = env;
     const tenant = uniqueTenant();
-    const contract = await api.signContract(tenant, { customerId: 'cus-1', contractNo: 'HT-001', amountCents: 120_000 });
+    const contract = await api.signContract(tenant, {
+      customerId: 'cus-1',
+      contractNo: 'HT-001',
+      amountCents: 120_000,
+    });
 
     const order = await one('ERP order', tenant, `/erp/orders?sourceContractId=${contract.id}`);
     expect(order).toMatchObject({ customerId: 'cus-1', totalAmountCents: 120_000, currency: 'CNY', orderStatus: 1 });
