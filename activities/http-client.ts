@@ -71,7 +71,8 @@ export class HttpClient {
       });
     } catch (err) {
       const e = err as AxiosError;
-      const kind = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' ? 'timed out' : `failed (${e.code ?? e.message})`;
+      const kind =
+        e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' ? 'timed out' : `failed (${e.code ?? e.message})`;
       throw ApplicationFailure.retryable(`${what} ${kind}`, HTTP_ERROR_TYPES.retryable, {
         status: null,
         code: e.code ?? null,

@@ -54,7 +54,12 @@ export function businessKeysOf(eventType: string, payload: Record<string, unknow
   }
   if (eventType === EVENT_TYPES.approvalCompleted) {
     const fd = payload.formData as Record<string, unknown> | undefined;
-    if (fd && typeof fd.sourceCell === 'string' && typeof fd.sourceType === 'string' && typeof fd.sourceId === 'string') {
+    if (
+      fd &&
+      typeof fd.sourceCell === 'string' &&
+      typeof fd.sourceType === 'string' &&
+      typeof fd.sourceId === 'string'
+    ) {
       keys.push(businessKey(fd.sourceCell, fd.sourceType, fd.sourceId));
     }
   }

@@ -16,6 +16,20 @@ export interface CallInit {
 
 export type Rec = Record<string, unknown> & { id: string };
 
+/** A test-only fault (PLATFORM_FAULTS=1); see docs/platform.md. */
+export interface Fault {
+  method?: string;
+  /** Prefix of the URL path, e.g. `/api/v1/erp/orders`. */
+  path: string;
+  /** How many requests it hits; -1 until cleared. */
+  times?: number;
+  status?: number;
+  body?: unknown;
+  delayMs?: number;
+  delayResponseMs?: number;
+  hang?: boolean;
+}
+
 export class PlatformClient {
   constructor(
     readonly gatewayUrl: string,
@@ -90,7 +104,7 @@ export class PlatformClient {
     return (await this.ok<{ items: Rec[] }>('GET', url)).items;
   }
   /** Test-only fault injection (PLATFORM_FAULTS=1). */
-  fault(f: { method?: string; path: string; times?: number; status?: number; hang?: boolean; delayMs?: number }, base?: string) {
+  fault(f: Fault, base?: string) {
     return this.ok('POST', `${base ?? this.gatewayUrl}/api/admin/faults`, { body: f });
   }
   clearFaults(base?: string) {
@@ -99,7 +113,12 @@ export class PlatformClient {
 }
 
 /** Polls `probe` until it returns a truthy value; throws with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

@@ -33,8 +33,6 @@ export interface ServiceProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-
 /** A child in its own process group would outlive us: take it down when this process exits. */
 export function killWithParent(child: ChildProcess): void {
   const onExit = () => child.kill('SIGKILL');
@@ -43,7 +41,8 @@ export function killWithParent(child: ChildProcess): void {
 }
 
 export async function startService(opts: ServiceOptions): Promise<ServiceProcess> {
-  const child = spawn(TSX, [path.join(ROOT, opts.entry), ...(opts.args ?? [])], {
+  // One process (node with tsx's loader), not the tsx wrapper: a SIGKILL must hit the service itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, opts.entry), ...(opts.args ?? [])], {
     cwd: ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

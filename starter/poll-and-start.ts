@@ -21,7 +21,12 @@ export interface PollerObserver {
   onPage?(page: EventPage, result: PollResult): void;
 }
 
-export function createPollerActivities(config: Config, client: Client, gateway: HttpClient, observer: PollerObserver = {}) {
+export function createPollerActivities(
+  config: Config,
+  client: Client,
+  gateway: HttpClient,
+  observer: PollerObserver = {},
+) {
   return {
     async pollAndStart(after: number): Promise<PollResult> {
       const ctx = Context.current();
@@ -38,7 +43,12 @@ export function createPollerActivities(config: Config, client: Client, gateway: 
         await forEachConcurrently(page.events, config.poller.startConcurrency, async (event) => {
           if (await startLinkage(client, config, event)) started++;
         });
-        const result = { nextAfter: page.nextAfter, read: page.events.length, started, duplicates: page.events.length - started };
+        const result = {
+          nextAfter: page.nextAfter,
+          read: page.events.length,
+          started,
+          duplicates: page.events.length - started,
+        };
         ctx.log.info('bus page handed over', { after, ...result });
         observer.onPage?.(page, result);
         return result;

@@ -79,7 +79,12 @@ export class LinkageRun {
     this.setStep({ name, title, state: 'skipped', detail: reason });
   }
 
-  async step<T extends { id: string }>(name: string, title: string, fn: StepFn<T>, opts: StepOptions<T> = {}): Promise<T> {
+  async step<T extends { id: string }>(
+    name: string,
+    title: string,
+    fn: StepFn<T>,
+    opts: StepOptions<T> = {},
+  ): Promise<T> {
     this.setStep({ name, title, state: 'running' });
     try {
       const result = await fn(this.activities(title), this.ctx(name));

@@ -22,14 +22,7 @@ export interface LinkageInput {
 }
 
 export type StepState =
-  | 'pending'
-  | 'running'
-  | 'completed'
-  | 'skipped'
-  | 'failed'
-  | 'compensating'
-  | 'compensated'
-  | 'compensation_failed';
+  'pending' | 'running' | 'completed' | 'skipped' | 'failed' | 'compensating' | 'compensated' | 'compensation_failed';
 
 export interface StepStatus {
   name: string;

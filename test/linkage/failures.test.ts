@@ -53,7 +53,7 @@ describe('failure handling', () => {
     const history = await handle.fetchHistory();
     const attempts = history
       .events!.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED)
-      .map((e) => e.activityTaskStartedEventAttributes!.attempt);
+      .map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 0);
     expect(Math.max(...attempts)).toBe(4);
   });
 

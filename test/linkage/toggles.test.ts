@@ -50,13 +50,23 @@ describe.each(ROWS)('linkage rules with %s', (_name, setting) => {
 
   it('crm.contract.signed → ERP order and contract approval', async () => {
     const { api } = env;
-    const c = await api.signContract(tenant, { customerId: 'cus-7', contractNo: 'HT-7', amountCents: 7_700, currency: 'USD' });
+    const c = await api.signContract(tenant, {
+      customerId: 'cus-7',
+      contractNo: 'HT-7',
+      amountCents: 7_700,
+      currency: 'USD',
+    });
     await link(await eventOf(EVENT_TYPES.contractSigned, (p) => p.contractId === c.id), setting);
 
     const orders = await api.list(tenant, `/erp/orders?sourceContractId=${c.id}`);
     if (on('LINK_CRM_TO_ERP')) {
       expect(orders).toHaveLength(1);
-      expect(orders[0]).toMatchObject({ customerId: 'cus-7', totalAmountCents: 7_700, currency: 'USD', sourceContractId: c.id });
+      expect(orders[0]).toMatchObject({
+        customerId: 'cus-7',
+        totalAmountCents: 7_700,
+        currency: 'USD',
+        sourceContractId: c.id,
+      });
     } else expect(orders).toHaveLength(0);
 
     const approvals = await api.list(tenant, `/oa/approvals?sourceCell=crm&sourceId=${c.id}&sourceType=contract`);
@@ -75,7 +85,9 @@ describe.each(ROWS)('linkage rules with %s', (_name, setting) => {
     const approvals = await api.list(tenant, `/oa/approvals?sourceCell=erp&sourceId=${order.id}&sourceType=order`);
     expect(approvals).toHaveLength(on('LINK_ALL_TO_OA') ? 1 : 0);
     if (on('LINK_ALL_TO_OA')) expect(approvals[0]).toMatchObject({ typeCode: 'sales_order' });
-    expect((await api.table(tenant, 'erp', 'orders')).filter((r) => r.orderId === order.id)).toHaveLength(ingests ? 1 : 0);
+    expect((await api.table(tenant, 'erp', 'orders')).filter((r) => r.orderId === order.id)).toHaveLength(
+      ingests ? 1 : 0,
+    );
   });
 
   it('erp.purchase_requisition.created → RFQ; srm.quote.awarded → PO; erp.purchase_order.created → approval', async () => {
@@ -84,20 +96,35 @@ describe.each(ROWS)('linkage rules with %s', (_name, setting) => {
     await link(await eventOf(EVENT_TYPES.requisitionCreated, (p) => p.requisitionId === req.id), setting);
     const rfqs = await api.list(tenant, `/srm/rfqs?requisitionId=${req.id}`);
     expect(rfqs).toHaveLength(on('LINK_ERP_TO_SRM') ? 1 : 0);
-    if (rfqs[0]) expect(rfqs[0]).toMatchObject({ requisitionId: req.id, demandDesc: '笔记本 5 台', totalAmountCents: 50_000 });
+    if (rfqs[0])
+      expect(rfqs[0]).toMatchObject({ requisitionId: req.id, demandDesc: '笔记本 5 台', totalAmountCents: 50_000 });
 
     // The quote needs an RFQ: make one by hand when the linkage is off.
-    const rfq: Rec = rfqs[0] ?? (await api.cell(tenant, 'POST', '/srm/rfqs', { requisitionId: req.id, demandDesc: 'x', totalAmountCents: 1 }));
+    const rfq: Rec =
+      rfqs[0] ??
+      (await api.cell(tenant, 'POST', '/srm/rfqs', { requisitionId: req.id, demandDesc: 'x', totalAmountCents: 1 }));
     const quote = await api.addQuote(tenant, rfq.id, { supplierId: 'sup-1', amountCents: 45_000 });
     await api.awardQuote(tenant, quote.id);
     await link(await eventOf(EVENT_TYPES.quoteAwarded, (p) => p.quoteId === quote.id), setting);
     const pos = await api.list(tenant, `/erp/mm/purchase-orders?quoteId=${quote.id}`);
     expect(pos).toHaveLength(on('LINK_ERP_TO_SRM') ? 1 : 0);
-    if (pos[0]) expect(pos[0]).toMatchObject({ supplierId: 'sup-1', totalAmountCents: 45_000, currency: 'CNY', rfqId: rfq.id, quoteId: quote.id });
+    if (pos[0])
+      expect(pos[0]).toMatchObject({
+        supplierId: 'sup-1',
+        totalAmountCents: 45_000,
+        currency: 'CNY',
+        rfqId: rfq.id,
+        quoteId: quote.id,
+      });
 
-    const po: Rec = pos[0] ?? (await api.cell(tenant, 'POST', '/erp/mm/purchase-orders', { supplierId: 'sup-1', totalAmountCents: 45_000 }));
+    const po: Rec =
+      pos[0] ??
+      (await api.cell(tenant, 'POST', '/erp/mm/purchase-orders', { supplierId: 'sup-1', totalAmountCents: 45_000 }));
     await link(await eventOf(EVENT_TYPES.purchaseOrderCreated, (p) => p.poId === po.id), setting);
-    const approvals = await api.list(tenant, `/oa/approvals?sourceCell=erp&sourceId=${po.id}&sourceType=purchase_order`);
+    const approvals = await api.list(
+      tenant,
+      `/oa/approvals?sourceCell=erp&sourceId=${po.id}&sourceType=purchase_order`,
+    );
     expect(approvals).toHaveLength(on('LINK_ALL_TO_OA') ? 1 : 0);
   });
 
@@ -116,14 +143,19 @@ describe.each(ROWS)('linkage rules with %s', (_name, setting) => {
     await api.completeApproval(tenant, bare.id, true);
     const event = await eventOf(EVENT_TYPES.approvalCompleted, (p) => p.instanceId === bare.id);
     await link(event, setting);
-    const state = await env.client.workflow.getHandle(linkageWorkflowId(event.eventId)).query<{ steps: Rec[] }>('state');
+    const state = await env.client.workflow
+      .getHandle(linkageWorkflowId(event.eventId))
+      .query<{ steps: Rec[] }>('state');
     expect(state.steps.find((s) => s.name === 'write-back')?.state).toBe('skipped');
   });
 
   it('any other event → ingested into <cell>/events only', async () => {
     const eventId = `other-${Math.random().toString(36).slice(2)}`;
     await env.api.publish({ eventId, eventType: 'hr.employee.hired', tenantId: tenant, payload: { employeeId: 'e1' } });
-    await link(await waitFor('the event', async () => (await env.events()).find((e) => e.eventId === eventId)), setting);
+    await link(
+      await waitFor('the event', async () => (await env.events()).find((e) => e.eventId === eventId)),
+      setting,
+    );
     const rows = await env.api.table(tenant, 'hr', 'events');
     expect(rows.filter((r) => r.eventId === eventId)).toHaveLength(ingests ? 1 : 0);
   });

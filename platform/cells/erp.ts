@@ -1,0 +1,131 @@
+/** ERP cell: sales orders, purchase requisitions and purchase orders (each creation publishes an event). */
+import { z } from 'zod';
+import { EVENT_TYPES } from '../../common/events';
+import {
+  cents,
+  createCell,
+  currency,
+  filtersOf,
+  idField,
+  parse,
+  stamp,
+  StatusSchema,
+  type CellOptions,
+} from '../shared/cell';
+import { newId, type BaseRecord } from '../shared/record-store';
+
+const OrderInput = z.object({
+  customerId: idField,
+  totalAmountCents: cents,
+  currency,
+  sourceContractId: idField.nullish(),
+});
+const OrderPatch = z.object({ orderStatus: StatusSchema }).strict();
+const RequisitionInput = z.object({ demandDesc: z.string().min(1).max(2000), totalAmountCents: cents });
+const PurchaseOrderInput = z.object({
+  supplierId: idField,
+  totalAmountCents: cents,
+  currency,
+  rfqId: idField.nullish(),
+  quoteId: idField.nullish(),
+});
+const PurchaseOrderPatch = z.object({ status: StatusSchema }).strict();
+
+type Params = { Params: { id: string } };
+
+export function createErp(opts: CellOptions) {
+  return createCell('erp', opts, (app, ctx) => {
+    app.post('/orders', async (req, reply) =>
+      ctx.mutate(req, reply, (tenantId) => {
+        const input = parse(OrderInput, req.body);
+        const order = ctx.store.insert('orders', {
+          ...stamp(newId('ord'), tenantId),
+          ...input,
+          sourceContractId: input.sourceContractId ?? null,
+          orderStatus: 1,
+        });
+        const payload = {
+          orderId: order.id,
+          tenantId,
+          customerId: order.customerId,
+          totalAmountCents: order.totalAmountCents,
+          currency: order.currency,
+        };
+        return { status: 201, body: order, events: [{ type: EVENT_TYPES.orderCreated, payload }] };
+      }),
+    );
+    app.get('/orders', async (req) => ({
+      items: ctx.store.list('orders', ctx.tenantOf(req), filtersOf(req.query, ['sourceContractId', 'customerId'])),
+    }));
+    app.get<Params>('/orders/:id', async (req) => ctx.getOr404('orders', ctx.tenantOf(req), req.params.id));
+    app.patch<Params>('/orders/:id', async (req, reply) =>
+      ctx.mutate(req, reply, (tenantId) => {
+        const order = ctx.getOr404<BaseRecord>('orders', tenantId, req.params.id);
+        return { status: 200, body: ctx.store.update('orders', order, parse(OrderPatch, req.body)) };
+      }),
+    );
+
+    app.post('/mm/purchase-requisitions', async (req, reply) =>
+      ctx.mutate(req, reply, (tenantId) => {
+        const input = parse(RequisitionInput, req.body);
+        const reqn = ctx.store.insert('purchase_requisitions', {
+          ...stamp(newId('req'), tenantId),
+          ...input,
+          status: 1,
+        });
+        const payload = {
+          requisitionId: reqn.id,
+          tenantId,
+          demandDesc: reqn.demandDesc,
+          totalAmountCents: reqn.totalAmountCents,
+        };
+        return { status: 201, body: reqn, events: [{ type: EVENT_TYPES.requisitionCreated, payload }] };
+      }),
+    );
+    app.get('/mm/purchase-requisitions', async (req) => ({
+      items: ctx.store.list('purchase_requisitions', ctx.tenantOf(req)),
+    }));
+    app.get<Params>('/mm/purchase-requisitions/:id', async (req) =>
+      ctx.getOr404('purchase_requisitions', ctx.tenantOf(req), req.params.id),
+    );
+
+    app.post('/mm/purchase-orders', async (req, reply) =>
+      ctx.mutate(req, reply, (tenantId) => {
+        const input = parse(PurchaseOrderInput, req.body);
+        const documentNo = `PO-${String(ctx.store.nextNumber(tenantId, 'purchase_order')).padStart(6, '0')}`;
+        const po = ctx.store.insert('purchase_orders', {
+          ...stamp(newId('po'), tenantId),
+          ...input,
+          rfqId: input.rfqId ?? null,
+          quoteId: input.quoteId ?? null,
+          documentNo,
+          status: 1,
+        });
+        const payload = {
+          poId: po.id,
+          tenantId,
+          supplierId: po.supplierId,
+          documentNo,
+          totalAmountCents: po.totalAmountCents,
+        };
+        return { status: 201, body: po, events: [{ type: EVENT_TYPES.purchaseOrderCreated, payload }] };
+      }),
+    );
+    app.get('/mm/purchase-orders', async (req) => ({
+      items: ctx.store.list(
+        'purchase_orders',
+        ctx.tenantOf(req),
+        filtersOf(req.query, ['quoteId', 'rfqId', 'supplierId']),
+      ),
+    }));
+    app.get<Params>('/mm/purchase-orders/:id', async (req) =>
+      ctx.getOr404('purchase_orders', ctx.tenantOf(req), req.params.id),
+    );
+    app.patch<Params>('/mm/purchase-orders/:id', async (req, reply) =>
+      ctx.mutate(req, reply, (tenantId) => {
+        const po = ctx.getOr404<BaseRecord>('purchase_orders', tenantId, req.params.id);
+        return { status: 200, body: ctx.store.update('purchase_orders', po, parse(PurchaseOrderPatch, req.body)) };
+      }),
+    );
+  });
+}

@@ -1,0 +1,118 @@
+/**
+ * The bus's durable log: seq is an AUTOINCREMENT primary key, so it only grows, also across restarts,
+ * and eventId is unique so a re-published event is stored once. Long-polls wait on an in-process emitter
+ * that fires on every append, not on a sleep loop.
+ */
+import { EventEmitter } from 'node:events';
+import type { BusEvent, PublishEvent } from '../../common/events';
+import type { Db } from '../shared/db';
+
+export interface AppendResult {
+  eventId: string;
+  seq: number;
+  duplicate: boolean;
+}
+
+export interface ReadOptions {
+  after: number;
+  limit: number;
+  waitMs: number;
+  tenantId?: string;
+  signal?: AbortSignal;
+}
+
+export interface EventStore {
+  append(event: PublishEvent): AppendResult;
+  read(opts: ReadOptions): Promise<{ events: BusEvent[]; nextAfter: number }>;
+  /** Resolves every pending long-poll (used on shutdown). */
+  wakeAll(): void;
+}
+
+interface Row {
+  seq: number;
+  event_id: string;
+  event_type: string;
+  tenant_id: string;
+  occurred_at: string;
+  source: string | null;
+  payload: string;
+}
+
+export function createEventStore(db: Db): EventStore {
+  db.exec(`CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, event_type TEXT NOT NULL,
+    tenant_id TEXT NOT NULL, occurred_at TEXT NOT NULL, source TEXT, payload TEXT NOT NULL,
+    received_at TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS events_tenant ON events (tenant_id, seq);`);
+  const insert = db.prepare(
+    `INSERT INTO events (event_id, event_type, tenant_id, occurred_at, source, payload, received_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
+  );
+  const bySeqOfId = db.prepare<[string], { seq: number }>('SELECT seq FROM events WHERE event_id = ?');
+  const page = db.prepare<[number, number], Row>('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
+  const pageForTenant = db.prepare<[number, string, number], Row>(
+    'SELECT * FROM events WHERE seq > ? AND tenant_id = ? ORDER BY seq LIMIT ?',
+  );
+  const appended = new EventEmitter();
+  appended.setMaxListeners(0);
+
+  const toEvent = (r: Row): BusEvent => ({
+    seq: r.seq,
+    eventId: r.event_id,
+    eventType: r.event_type,
+    tenantId: r.tenant_id,
+    occurredAt: r.occurred_at,
+    ...(r.source !== null ? { source: r.source } : {}),
+    payload: JSON.parse(r.payload),
+  });
+
+  function query(after: number, limit: number, tenantId?: string): BusEvent[] {
+    const rows = tenantId ? pageForTenant.all(after, tenantId, limit) : page.all(after, limit);
+    return rows.map(toEvent);
+  }
+
+  function nextAppend(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        appended.off('append', done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      appended.once('append', done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  return {
+    append(e) {
+      const now = new Date().toISOString();
+      const info = insert.run(
+        e.eventId,
+        e.eventType,
+        e.tenantId,
+        e.occurredAt ?? now,
+        e.source ?? null,
+        JSON.stringify(e.payload),
+        now,
+      );
+      if (info.changes === 0) return { eventId: e.eventId, seq: bySeqOfId.get(e.eventId)!.seq, duplicate: true };
+      appended.emit('append');
+      return { eventId: e.eventId, seq: Number(info.lastInsertRowid), duplicate: false };
+    },
+    async read({ after, limit, waitMs, tenantId, signal }) {
+      const deadline = Date.now() + waitMs;
+      let events = query(after, limit, tenantId);
+      // Another tenant's append wakes us too; keep waiting until our own event or the deadline.
+      while (events.length === 0 && !signal?.aborted && Date.now() < deadline) {
+        await nextAppend(deadline - Date.now(), signal);
+        events = query(after, limit, tenantId);
+      }
+      return { events, nextAfter: events.length ? events[events.length - 1].seq : after };
+    },
+    wakeAll() {
+      appended.emit('append');
+    },
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * What every cell shares: its SQLite file, the record store, X-Request-ID replay, the outbox, and the
+ * `mutate` helper that runs a change, its idempotency entry and its events in ONE transaction.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { PayloadSchemas, isKnownEventType } from '../../common/events';
+import type { Logger } from '../../common/logger';
+import type { Cell } from './config';
+import { openDb, type Db } from './db';
+import { HttpError, notFound, validationError } from './errors';
+import { createIdempotencyStore, REPLAY_HEADER, requestIdOf, type IdempotencyStore } from './idempotency';
+import { createOutbox, type Outbox } from './outbox';
+import { createRecordStore, type BaseRecord, type RecordStore } from './record-store';
+import { createServer } from './server';
+
+export interface CellResult {
+  status: number;
+  body: unknown;
+  events?: Array<{ type: string; payload: Record<string, unknown> }>;
+}
+
+export interface CellContext {
+  name: Cell;
+  db: Db;
+  store: RecordStore;
+  outbox: Outbox;
+  /** Runs `fn` for the caller's tenant, honouring X-Request-ID; `fn` throwing rolls everything back. */
+  mutate(request: FastifyRequest, reply: FastifyReply, fn: (tenantId: string) => CellResult): unknown;
+  tenantOf(request: FastifyRequest): string;
+  /** The tenant's record or 404 (also for another tenant's record, so its existence is not revealed). */
+  getOr404<T extends BaseRecord>(collection: string, tenantId: string, id: string): T;
+}
+
+export interface CellOptions {
+  dataDir: string;
+  token: string;
+  logger: Logger;
+  faultsEnabled?: boolean;
+}
+
+export interface CellApp {
+  name: Cell;
+  app: FastifyInstance;
+  outbox: Outbox;
+  close(): Promise<void>;
+}
+
+export function parse<S extends z.ZodTypeAny>(schema: S, value: unknown, prefix?: string): z.infer<S> {
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success) throw validationError(parsed.error, prefix);
+  return parsed.data;
+}
+
+function tenantOf(request: FastifyRequest): string {
+  const raw = request.headers['x-tenant-id'];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (!value || value.length > 100) {
+    throw new HttpError(400, 'validation_error', 'missing or invalid X-Tenant-ID header', [
+      { field: 'X-Tenant-ID', message: 'required, 1..100 characters' },
+    ]);
+  }
+  return value;
+}
+
+function createContext(name: Cell, db: Db, outbox: Outbox): CellContext {
+  const store = createRecordStore(db);
+  const idem: IdempotencyStore = createIdempotencyStore(db);
+  const run = db.transaction((tenantId: string, key: string | undefined, fn: (t: string) => CellResult) => {
+    if (key) {
+      const prior = idem.get(tenantId, key);
+      if (prior) return { ...prior, replayed: true, published: false };
+    }
+    const result = fn(tenantId);
+    if (key && result.status < 300) idem.put(tenantId, key, { status: result.status, body: result.body });
+    for (const e of result.events ?? []) {
+      // A payload drifting from the shared contract is a bug here, not the caller's problem: fail loudly.
+      if (isKnownEventType(e.type)) PayloadSchemas[e.type].parse(e.payload);
+      outbox.add(e.type, tenantId, e.payload);
+    }
+    return { status: result.status, body: result.body, replayed: false, published: !!result.events?.length };
+  });
+  return {
+    name,
+    db,
+    store,
+    outbox,
+    tenantOf,
+    mutate(request, reply, fn) {
+      const tenantId = tenantOf(request);
+      const key = requestIdOf(request);
+      const r = run(tenantId, key, fn);
+      if (r.published) outbox.kick();
+      if (r.replayed) reply.header(REPLAY_HEADER, 'true');
+      reply.code(r.status);
+      return r.body;
+    },
+    getOr404<T extends BaseRecord>(collection: string, tenantId: string, id: string): T {
+      const record = store.get<T>(collection, tenantId, id);
+      if (!record) throw notFound(collection.replace(/_/g, ' ').replace(/s$/, ''));
+      return record;
+    },
+  };
+}
+
+/** Builds a cell's server; `routes` is registered at the root and under `/api/v1/<cell>`. */
+export function createCell(
+  name: Cell,
+  opts: CellOptions,
+  routes: (app: FastifyInstance, ctx: CellContext) => void,
+): CellApp {
+  const logger = opts.logger.child({ service: name });
+  const db = openDb(opts.dataDir, name);
+  const outbox = createOutbox(db, name, opts.token, logger);
+  const ctx = createContext(name, db, outbox);
+  const app = createServer({ logger, token: opts.token, faultsEnabled: opts.faultsEnabled });
+  const plugin = async (instance: FastifyInstance): Promise<void> => routes(instance, ctx);
+  app.register(plugin);
+  app.register(plugin, { prefix: `/api/v1/${name}` });
+  return {
+    name,
+    app,
+    outbox,
+    async close() {
+      await app.close();
+      await outbox.stop();
+      db.close();
+    },
+  };
+}
+
+/** Common record fields for a new record. */
+export function stamp(id: string, tenantId: string): BaseRecord {
+  const now = new Date().toISOString();
+  return { id, tenantId, createdAt: now, updatedAt: now };
+}
+
+export const StatusSchema = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(9)]);
+export const idField = z.string().min(1).max(200);
+export const cents = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+export const currency = z.string().min(3).max(8).default('CNY');
+/** Optional string list filter from the query string (`?sourceContractId=`); ignores other keys. */
+export function filtersOf(query: unknown, keys: string[], prefix = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  const q = (query ?? {}) as Record<string, unknown>;
+  for (const k of keys) if (typeof q[k] === 'string' && q[k] !== '') out[prefix + k] = q[k] as string;
+  return out;
+}

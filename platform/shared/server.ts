@@ -1,0 +1,57 @@
+/**
+ * The fastify setup every service shares: 1 MiB body limit, one JSON parser with our error codes, the
+ * error/404 handlers, bearer auth and (when enabled) fault injection.
+ */
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Logger } from '../../common/logger';
+import { installAuth } from './auth';
+import { HttpError, installErrorHandling } from './errors';
+import { installFaults } from './faults';
+
+export const BODY_LIMIT = 1024 * 1024;
+
+export interface ServerOptions {
+  logger: Logger;
+  token: string;
+  faultsEnabled?: boolean;
+}
+
+export function createServer(opts: ServerOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    bodyLimit: BODY_LIMIT,
+    // stop() must not wait for idle keep-alive sockets or hanging (fault-injected) requests.
+    forceCloseConnections: true,
+    // Per-request info lines would drown the worker's logs in a demo; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+  }) as unknown as FastifyInstance;
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    // An empty body is allowed for POSTs that carry no data (award, withdraw).
+    if (body === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (err) {
+      done(
+        new HttpError(400, 'invalid_json', 'malformed JSON body', [
+          { field: '(body)', message: (err as Error).message },
+        ]),
+        undefined,
+      );
+    }
+  });
+  installErrorHandling(app);
+  installAuth(app, opts.token);
+  if (opts.faultsEnabled) installFaults(app);
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  return app;
+}
+
+/** Listens and returns the base URL (with the real port when `port` is 0). */
+export async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {
+  await app.listen({ host, port });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('server has no TCP address');
+  const h = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${h}:${address.port}`;
+}

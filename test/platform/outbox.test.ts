@@ -1,0 +1,60 @@
+/**
+ * A cell keeps working while the bus is down, and its events reach the bus once it is back, also when the
+ * cell restarted in between (transactional outbox).
+ */
+import { EVENT_TYPES } from '../../common/events';
+import { freePort } from '../helpers/ports';
+import { busEvents, call, eventually, startTestPlatform, tempDir, type TestPlatform } from './support';
+
+test('cell request succeeds with the bus down; event arrives after the gateway comes back', async () => {
+  const gatewayPort = await freePort();
+  const busUrl = `http://127.0.0.1:${gatewayPort}`;
+  const cellsDir = tempDir('cells');
+  let cells: TestPlatform | undefined = await startTestPlatform({ services: ['erp', 'oa'], busUrl, dataDir: cellsDir });
+  let gateway: TestPlatform | undefined;
+  try {
+    const t0 = Date.now();
+    const order = await call(`${cells.urls.erp}/orders`, {
+      body: { customerId: 'c', totalAmountCents: 42 },
+      tenant: 'ob-t',
+    });
+    expect(order.status).toBe(201);
+    expect(Date.now() - t0).toBeLessThan(1000);
+
+    // Restart the cell while the event is still undelivered: the outbox row is on disk.
+    await new Promise((r) => setTimeout(r, 300));
+    await cells.stop();
+    cells = await startTestPlatform({ services: ['erp', 'oa'], busUrl, dataDir: cellsDir });
+    const apv = await call(`${cells.urls.oa}/approvals`, { body: { typeCode: 'leave' }, tenant: 'ob-t' });
+    await call(`${cells.urls.oa}/approvals/${apv.body.id}/complete`, { body: { approved: true }, tenant: 'ob-t' });
+
+    gateway = await startTestPlatform({ services: ['gateway'], ports: { gateway: gatewayPort } });
+    const events = await eventually(async () => {
+      const found = await busEvents(gateway!.gatewayUrl, undefined, 'ob-t');
+      return found.length >= 2 && found;
+    }, 15_000);
+    expect(events.map((e) => e.eventType)).toEqual([EVENT_TYPES.orderCreated, EVENT_TYPES.approvalCompleted]);
+    expect(events[0].payload.orderId).toBe(order.body.id);
+  } finally {
+    await cells.cleanup();
+    await gateway?.cleanup();
+  }
+});
+
+test('delivery is immediate when the bus is up (milliseconds, not a polling interval)', async () => {
+  const p = await startTestPlatform({ services: ['gateway', 'crm'] });
+  try {
+    const since = (await call(`${p.gatewayUrl}/api/events?after=0&limit=1000`)).body.nextAfter;
+    const poll = call(`${p.gatewayUrl}/api/events?after=${since}&waitMs=5000`);
+    const t0 = Date.now();
+    await call(`${p.cell('crm')}/contracts`, {
+      body: { customerId: 'c', contractNo: 'n', amountCents: 1, signedAt: '2024-01-01' },
+      tenant: 'fast',
+    });
+    const res = await poll;
+    expect(res.body.events).toHaveLength(1);
+    expect(Date.now() - t0).toBeLessThan(500);
+  } finally {
+    await p.cleanup();
+  }
+});

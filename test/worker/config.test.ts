@@ -1,0 +1,77 @@
+/**
+ * Issue 4, item 8 and SPEC §3: configuration is validated at start; a bad variable stops the worker
+ * with a message naming it (the process test runs the real `worker/main.ts`).
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../common/config';
+import { ROOT } from '../../common/paths';
+
+describe('loadConfig', () => {
+  it('applies the manual defaults', () => {
+    const c = loadConfig({});
+    expect(c.toggles).toEqual({ crmToErp: true, erpToSrm: true, allToOa: true, allToDatalake: false });
+    expect(c.gatewayUrl).toBe('http://localhost:8000');
+    expect(c.datalakeUrl).toBeNull();
+    expect(c.token).toBe('smoke-test');
+    expect(c.pollIntervalMs).toBe(5000);
+    expect(c.temporal).toMatchObject({ address: 'localhost:7233', namespace: 'default' });
+    expect(c.retry.windowMs).toBe(24 * 3600 * 1000);
+  });
+
+  it('turns the data lake on only with a URL, and prefers GATEWAY_TOKEN', () => {
+    const c = loadConfig({
+      DATALAKE_URL: 'http://lake:8006/',
+      LINK_ERP_TO_SRM: '0',
+      EVENT_BUS_TOKEN: 'a',
+      GATEWAY_TOKEN: 'b',
+    });
+    expect(c.toggles).toMatchObject({ allToDatalake: true, erpToSrm: false });
+    expect(c.datalakeUrl).toBe('http://lake:8006');
+    expect(c.token).toBe('b');
+  });
+
+  it.each([
+    ['LINK_CRM_TO_ERP', 'maybe'],
+    ['LINK_ALL_TO_DATALAKE', 'yes'],
+    ['GATEWAY_URL', 'nope'],
+    ['DATALAKE_URL', 'ftp://lake'],
+    ['SYNC_WORKER_POLL_INTERVAL_SEC', '-1'],
+    ['TEMPORAL_ADDRESS', 'localhost'],
+  ])('refuses %s=%s, naming it', (name, value) => {
+    let err: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toHaveLength(1);
+    expect((err as ConfigError).problems[0]).toContain(`${name}=`);
+  });
+
+  it('never prints a token value', () => {
+    expect(() => loadConfig({ GATEWAY_TOKEN: 'secret-123', GATEWAY_URL: 'x' })).toThrow(ConfigError);
+    try {
+      loadConfig({ GATEWAY_TOKEN: 'secret-123', GATEWAY_URL: 'x' });
+    } catch (e) {
+      expect((e as Error).message).not.toContain('secret-123');
+    }
+  });
+});
+
+describe('worker process', () => {
+  it.each([
+    ['LINK_CRM_TO_ERP', 'maybe'],
+    ['GATEWAY_URL', 'nope'],
+  ])('refuses to start on %s=%s and names the variable', (name, value) => {
+    const res = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), ['worker/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, [name]: value, LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(res.status).toBe(2);
+    expect(res.stderr).toContain(`${name}=${JSON.stringify(value)}`);
+  });
+});
