@@ -88,7 +88,7 @@ describe('one linkage per event, whatever happens', () => {
       10_000,
     );
 
-    await env.startWorkerProcess();
+    const second = await env.startWorkerProcess();
     const result = await handle.result();
     expect(result.outcome).toBe('completed');
     expect(await ordersOf(tenant, contract.id)).toHaveLength(1);
@@ -97,7 +97,8 @@ describe('one linkage per event, whatever happens', () => {
       `/oa/approvals?sourceCell=crm&sourceId=${contract.id}&sourceType=contract`,
     );
     expect(approvals).toHaveLength(1);
-    for (const p of [first]) expect(p.child.signalCode).toBe('SIGKILL');
+    expect(first.child.signalCode).toBe('SIGKILL');
+    await second.stop();
   });
 });
 
