@@ -4,10 +4,28 @@
  */
 import { EVENT_TYPES, STATUS } from '../common/events';
 import { businessKey, writeBackKindOf } from '../common/linkage';
-import { runLinkage } from './linkage-run';
+import type { ApprovalBody } from '../activities/cells';
+import { runLinkage, type LinkageRun } from './linkage-run';
 import type { LinkageInput, LinkageResult } from './types';
 
 const toggleOff = (name: string) => `${name}=0`;
+
+/**
+ * The OA approval step the contract, sales-order and purchase-order rules share (LINK_ALL_TO_OA).
+ * `withdrawOnFailure`: withdraw it if a later step of the run fails for good.
+ */
+async function requestApproval(
+  run: LinkageRun,
+  title: string,
+  body: ApprovalBody,
+  withdrawOnFailure = false,
+): Promise<void> {
+  if (!run.input.toggles.allToOa) return run.skip('oa-approval', title, toggleOff('LINK_ALL_TO_OA'));
+  await run.step('oa-approval', title, (a, ctx) => a.createApproval(ctx, body), {
+    key: (ap) => businessKey('oa', 'approval', ap.id),
+    undo: withdrawOnFailure ? (ap, a, ctx) => a.withdrawApproval(ctx, ap.id) : undefined,
+  });
+}
 
 /** crm.contract.signed → ERP sales order (LINK_CRM_TO_ERP), then OA contract approval (LINK_ALL_TO_OA). */
 export async function ContractSignedWorkflow(input: LinkageInput): Promise<LinkageResult> {
@@ -34,59 +52,44 @@ export async function ContractSignedWorkflow(input: LinkageInput): Promise<Linka
       erpOrderId = order.id;
     } else run.skip('erp-order', orderTitle, toggleOff('LINK_CRM_TO_ERP'));
 
-    const approvalTitle = 'Create OA contract approval';
-    if (toggles.allToOa) {
-      await run.step(
-        'oa-approval',
-        approvalTitle,
-        (a, ctx) =>
-          a.createApproval(ctx, {
-            typeCode: 'contract',
-            title: `合同审批 ${p.contractNo}`,
-            formData: {
-              sourceCell: 'crm',
-              sourceId: p.contractId,
-              sourceType: 'contract',
-              contractNo: p.contractNo,
-              customerId: p.customerId,
-              amountCents: p.amountCents,
-              currency: p.currency ?? 'CNY',
-              erpOrderId,
-            },
-          }),
-        {
-          key: (ap) => businessKey('oa', 'approval', ap.id),
-          undo: (ap, a, ctx) => a.withdrawApproval(ctx, ap.id),
+    await requestApproval(
+      run,
+      'Create OA contract approval',
+      {
+        typeCode: 'contract',
+        title: `合同审批 ${p.contractNo}`,
+        formData: {
+          sourceCell: 'crm',
+          sourceId: p.contractId,
+          sourceType: 'contract',
+          contractNo: p.contractNo,
+          customerId: p.customerId,
+          amountCents: p.amountCents,
+          currency: p.currency ?? 'CNY',
+          erpOrderId,
         },
-      );
-    } else run.skip('oa-approval', approvalTitle, toggleOff('LINK_ALL_TO_OA'));
+      },
+      true,
+    );
   });
 }
 
 /** erp.order.created → OA sales-order approval (LINK_ALL_TO_OA). */
 export async function SalesOrderCreatedWorkflow(input: LinkageInput): Promise<LinkageResult> {
-  return runLinkage(input, EVENT_TYPES.orderCreated, async (p, run) => {
-    const title = 'Create OA sales-order approval';
-    if (!input.toggles.allToOa) return run.skip('oa-approval', title, toggleOff('LINK_ALL_TO_OA'));
-    await run.step(
-      'oa-approval',
-      title,
-      (a, ctx) =>
-        a.createApproval(ctx, {
-          typeCode: 'sales_order',
-          title: `销售订单审批 ${p.orderId}`,
-          formData: {
-            sourceCell: 'erp',
-            sourceId: p.orderId,
-            sourceType: 'order',
-            customerId: p.customerId,
-            totalAmountCents: p.totalAmountCents,
-            currency: p.currency ?? 'CNY',
-          },
-        }),
-      { key: (ap) => businessKey('oa', 'approval', ap.id) },
-    );
-  });
+  return runLinkage(input, EVENT_TYPES.orderCreated, (p, run) =>
+    requestApproval(run, 'Create OA sales-order approval', {
+      typeCode: 'sales_order',
+      title: `销售订单审批 ${p.orderId}`,
+      formData: {
+        sourceCell: 'erp',
+        sourceId: p.orderId,
+        sourceType: 'order',
+        customerId: p.customerId,
+        totalAmountCents: p.totalAmountCents,
+        currency: p.currency ?? 'CNY',
+      },
+    }),
+  );
 }
 
 /** erp.purchase_requisition.created → SRM RFQ (LINK_ERP_TO_SRM). */
@@ -131,28 +134,20 @@ export async function QuoteAwardedWorkflow(input: LinkageInput): Promise<Linkage
 
 /** erp.purchase_order.created → OA purchase-order approval (LINK_ALL_TO_OA). */
 export async function PurchaseOrderCreatedWorkflow(input: LinkageInput): Promise<LinkageResult> {
-  return runLinkage(input, EVENT_TYPES.purchaseOrderCreated, async (p, run) => {
-    const title = 'Create OA purchase-order approval';
-    if (!input.toggles.allToOa) return run.skip('oa-approval', title, toggleOff('LINK_ALL_TO_OA'));
-    await run.step(
-      'oa-approval',
-      title,
-      (a, ctx) =>
-        a.createApproval(ctx, {
-          typeCode: 'purchase_order',
-          title: `采购订单审批 ${p.documentNo}`,
-          formData: {
-            sourceCell: 'erp',
-            sourceId: p.poId,
-            sourceType: 'purchase_order',
-            documentNo: p.documentNo,
-            supplierId: p.supplierId,
-            totalAmountCents: p.totalAmountCents,
-          },
-        }),
-      { key: (ap) => businessKey('oa', 'approval', ap.id) },
-    );
-  });
+  return runLinkage(input, EVENT_TYPES.purchaseOrderCreated, (p, run) =>
+    requestApproval(run, 'Create OA purchase-order approval', {
+      typeCode: 'purchase_order',
+      title: `采购订单审批 ${p.documentNo}`,
+      formData: {
+        sourceCell: 'erp',
+        sourceId: p.poId,
+        sourceType: 'purchase_order',
+        documentNo: p.documentNo,
+        supplierId: p.supplierId,
+        totalAmountCents: p.totalAmountCents,
+      },
+    }),
+  );
 }
 
 /** oa.approval.completed → write the result back to its source document: approved → 2, rejected → 3. */

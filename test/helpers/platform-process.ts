@@ -2,8 +2,7 @@
  * Runs the reference platform as a child process (`node --import tsx platform/main.ts`) on fixed free ports, so a test
  * can stop, kill and restart it on the same ports and data directory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import { startService, type ServiceProcess } from '../../scripts/service-process';
 import { freePorts } from './ports';
 
 export type PlatformService = 'gateway' | 'crm' | 'erp' | 'oa' | 'srm' | 'datalake';
@@ -24,6 +23,8 @@ export interface PlatformProcessOptions {
   env?: Record<string, string>;
   services?: PlatformService[];
   readyTimeoutMs?: number;
+  /** Every chunk of the child's stdout and stderr, across restarts (e.g. to scan all log lines). */
+  onOutput?: (chunk: string) => void;
 }
 
 export interface PlatformProcess {
@@ -40,8 +41,6 @@ export interface PlatformProcess {
   /** Starts again on the same ports and data directory (stopping first if still running). */
   restart(): Promise<void>;
 }
-
-const ROOT = path.resolve(__dirname, '../..');
 
 export async function startPlatformProcess(opts: PlatformProcessOptions): Promise<PlatformProcess> {
   const free = await freePorts(ALL.length);
@@ -60,60 +59,34 @@ export async function startPlatformProcess(opts: PlatformProcessOptions): Promis
     ...Object.fromEntries(ALL.map((s) => [PORT_ENV[s], String(ports[s])])),
     ...opts.env,
   };
-  let child: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
-
-  const launch = (): Promise<{ gatewayUrl: string; datalakeUrl: string; urls: Record<PlatformService, string> }> =>
-    new Promise((resolve, reject) => {
-      // `node --import tsx` rather than the tsx CLI: one process, so SIGKILL really kills the platform
-      // (the CLI would die alone and leave its child holding the ports).
-      const proc = spawn(process.execPath, ['--import', 'tsx', 'platform/main.ts'], {
-        cwd: ROOT,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      child = proc;
-      exited = new Promise((r) => proc.once('exit', () => r()));
-      let stdout = '';
-      let stderr = '';
-      let ready = false;
-      const fail = (why: string): void => {
-        if (ready) return;
-        clearTimeout(timer);
-        proc.kill('SIGKILL');
-        reject(
-          new Error(
-            `platform did not start (${why}); stderr:\n${stderr.slice(-4000)}\nstdout:\n${stdout.slice(-2000)}`,
-          ),
-        );
-      };
-      const timer = setTimeout(() => fail('timeout'), opts.readyTimeoutMs ?? 30_000);
-      proc.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-20_000)));
-      proc.stdout!.on('data', (c: Buffer) => {
-        if (ready) return;
-        stdout += c.toString();
-        const line = stdout.split('\n').find((l) => l.startsWith('PLATFORM_READY '));
-        if (!line || !stdout.includes(`${line}\n`)) return;
-        ready = true;
-        clearTimeout(timer);
-        resolve(JSON.parse(line.slice('PLATFORM_READY '.length)));
-      });
-      proc.once('exit', (code, signal) => fail(`exited with ${code ?? signal}`));
+  let service: ServiceProcess | undefined;
+  const launch = async (): Promise<{
+    gatewayUrl: string;
+    datalakeUrl: string;
+    urls: Record<PlatformService, string>;
+  }> => {
+    service = await startService({
+      name: 'platform',
+      entry: 'platform/main.ts',
+      env,
+      readyLine: 'PLATFORM_READY',
+      readyTimeoutMs: opts.readyTimeoutMs ?? 30_000,
     });
+    return JSON.parse(service.readyPayload);
+  };
 
   const info = await launch();
   const stop = async (): Promise<void> => {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
+    await service?.stop();
   };
   return {
     ...info,
     token,
     ports,
-    pid: () => child?.pid,
+    pid: () => service?.child.pid,
     stop,
     kill: () => {
-      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      void service?.kill();
     },
     async restart() {
       await stop();

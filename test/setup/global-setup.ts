@@ -2,22 +2,11 @@
  * One real Temporal dev server (the binary `npm run setup` built) for the whole jest run: in memory,
  * headless, on a free port. Suites read its address from TEMPORAL_ADDRESS.
  */
-import net from 'node:net';
 import { startDevServer, type DevServer } from '../../scripts/dev-server';
+import { freePort } from '../helpers/ports';
 
 declare global {
   var __temporalDevServer: DevServer | undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export default async function globalSetup(): Promise<void> {
