@@ -1,14 +1,21 @@
 /** All activities of the worker, built from its configuration. */
 import type { Client } from '@temporalio/client';
 import type { Config } from '../common/config';
-import { createPollerActivities } from '../starter/poll-and-start';
+import { createPollerActivities, type PollerObserver } from '../starter/poll-and-start';
 import { createCellActivities } from './cells';
 import { createDatalakeActivities } from './datalake';
 import { createDeadLetterActivities } from './dead-letters';
 import { HttpClient } from './http-client';
 
-export function createActivities(config: Config, client: Client) {
-  const gateway = new HttpClient(config.gatewayUrl, config.token, config.retry.httpTimeoutMs);
+export interface ActivityDeps {
+  /** The gateway client; one is made from the config when absent. */
+  gateway?: HttpClient;
+  /** Metrics hook of the poller. */
+  pollerObserver?: PollerObserver;
+}
+
+export function createActivities(config: Config, client: Client, deps: ActivityDeps = {}) {
+  const gateway = deps.gateway ?? new HttpClient(config.gatewayUrl, config.token, config.retry.httpTimeoutMs);
   const datalake = config.datalakeUrl
     ? new HttpClient(config.datalakeUrl, config.token, config.retry.httpTimeoutMs)
     : null;
@@ -16,7 +23,7 @@ export function createActivities(config: Config, client: Client) {
     ...createCellActivities(gateway),
     ...createDatalakeActivities(datalake),
     ...createDeadLetterActivities(gateway),
-    ...createPollerActivities(config, client, gateway),
+    ...createPollerActivities(config, client, gateway, deps.pollerObserver),
   };
 }
 

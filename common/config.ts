@@ -84,6 +84,8 @@ export const EnvSchema = z.object({
     .default('0')
     .refine((v) => /^\d+$/.test(v) && Number(v) < 65536, { message: 'METRICS_PORT must be a port number' })
     .transform(Number),
+  /** A prebuilt workflow bundle (bundleWorkflowCode's output); unset = bundle workflows/ at start. */
+  WORKFLOW_BUNDLE_PATH: z.string().trim().optional(),
   /** Base URL of the Web UI, for links printed by the demo and the operator CLI. */
   TEMPORAL_UI_URL: httpUrl('TEMPORAL_UI_URL').default('http://localhost:8233'),
 });
@@ -106,7 +108,12 @@ export interface Config {
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
   retry: { windowMs: number; maxIntervalMs: number; httpTimeoutMs: number };
   poller: { enabled: boolean; waitMs: number; pageSize: number; startConcurrency: number };
-  worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number; maxCachedWorkflows: number };
+  worker: {
+    maxConcurrentActivities: number;
+    maxConcurrentWorkflowTasks: number;
+    maxCachedWorkflows: number;
+    workflowBundlePath: string | null;
+  };
   metricsPort: number;
 }
 
@@ -168,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+      workflowBundlePath: e.WORKFLOW_BUNDLE_PATH || null,
     },
     metricsPort: e.METRICS_PORT,
   };

@@ -19,6 +19,8 @@ export interface ServiceOptions {
   readyTimeoutMs?: number;
   /** Forward the child's output to ours (the embedded stack); tests keep the last lines for errors. */
   inheritOutput?: boolean;
+  /** Every chunk of the child's stdout and stderr, from its first byte (e.g. to scan all log lines). */
+  onOutput?: (chunk: string) => void;
 }
 
 export interface ServiceProcess {
@@ -55,6 +57,7 @@ export async function startService(opts: ServiceOptions): Promise<ServiceProcess
   let onReadyLine: (() => void) | null = null;
   const remember = (chunk: Buffer, stream: NodeJS.WriteStream) => {
     if (opts.inheritOutput) stream.write(chunk);
+    opts.onOutput?.(chunk.toString());
     for (const line of chunk.toString().split('\n')) {
       if (!line) continue;
       lines.push(line);

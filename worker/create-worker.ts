@@ -6,12 +6,16 @@ import { Client, Connection } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { HttpClient } from '../activities/http-client';
 import type { Config } from '../common/config';
 import { POLLER_WORKFLOW_ID } from '../common/linkage';
+import { createLinkageMetrics, serveMetrics, type MetricsServer } from './metrics';
 
 export interface LinkageWorker {
   worker: Worker;
   client: Client;
+  /** The Prometheus endpoint, when METRICS_PORT > 0 (closed when the worker stops). */
+  metrics: MetricsServer | null;
   /** Resolves when the worker has shut down (after SIGINT / SIGTERM or `worker.shutdown()`). */
   run(onRunning?: () => void): Promise<void>;
 }
@@ -19,19 +23,31 @@ export interface LinkageWorker {
 export async function createLinkageWorker(
   config: Config,
   overrides: Partial<WorkerOptions> = {},
+  opts: { sdkMetricsUrl?: string } = {},
 ): Promise<LinkageWorker> {
   const { address, namespace, taskQueue } = config.temporal;
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace });
 
+  // Counters always exist (the workflows' sink needs a receiver); they are served when METRICS_PORT > 0.
+  const serving = config.metricsPort > 0;
+  const metrics = createLinkageMetrics({ sdkMetricsUrl: opts.sdkMetricsUrl, processMetrics: serving });
+  const gateway = new HttpClient(config.gatewayUrl, config.token, config.retry.httpTimeoutMs);
+  const observer = metrics.pollerObserver(gateway, config.poller.pageSize);
+
   const worker = await Worker.create({
     connection: nativeConnection,
     namespace,
     taskQueue,
-    // Tests hand in a prebuilt bundle; otherwise the worker bundles the workflows at start.
-    ...(overrides.workflowBundle ? {} : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities(config, client),
+    // A prebuilt bundle (tests, fast restarts) or the workflows bundled now, at start.
+    ...(config.worker.workflowBundlePath
+      ? { workflowBundle: { codePath: config.worker.workflowBundlePath } }
+      : overrides.workflowBundle
+        ? {}
+        : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities(config, client, { gateway, pollerObserver: observer }),
+    sinks: metrics.sinks,
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
@@ -39,10 +55,18 @@ export async function createLinkageWorker(
     shutdownGraceTime: '10 seconds',
     ...overrides,
   });
+  const metricsServer = serving
+    ? await serveMetrics(metrics, config.metricsPort).catch(async (err: unknown) => {
+        await connection.close();
+        await nativeConnection.close();
+        throw new Error(`METRICS_PORT=${config.metricsPort}: ${(err as Error).message}`);
+      })
+    : null;
 
   return {
     worker,
     client,
+    metrics: metricsServer,
     async run(onRunning) {
       try {
         // Starting the poller is one server call; the workflow waits for this worker to poll.
@@ -51,6 +75,7 @@ export async function createLinkageWorker(
         onRunning?.();
         await running;
       } finally {
+        await metricsServer?.close();
         await connection.close();
         await nativeConnection.close();
       }

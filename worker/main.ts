@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from '../common/config';
 import { createLogger } from '../common/logger';
 import { createLinkageWorker } from './create-worker';
 import { PinoTemporalLogger } from './logging';
+import { sdkMetricsBindAddress } from './metrics';
 
 async function main(): Promise<void> {
   const log = createLogger('linkage-worker');
@@ -22,7 +23,13 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  Runtime.install({ logger: new PinoTemporalLogger(log), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  // METRICS_PORT > 0: the SDK's own Prometheus exporter on the next port (loopback), merged into /metrics.
+  const sdkMetrics = config.metricsPort > 0 ? sdkMetricsBindAddress(config.metricsPort) : null;
+  Runtime.install({
+    logger: new PinoTemporalLogger(log),
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+    ...(sdkMetrics ? { telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetrics } } } } : {}),
+  });
   log.info(
     {
       temporal: config.temporal,
@@ -30,10 +37,15 @@ async function main(): Promise<void> {
       datalakeUrl: config.datalakeUrl,
       toggles: config.toggles,
       poller: config.poller,
+      metricsPort: config.metricsPort || null,
     },
     'starting linkage worker',
   );
-  const { run } = await createLinkageWorker(config);
+  const { run } = await createLinkageWorker(
+    config,
+    {},
+    sdkMetrics ? { sdkMetricsUrl: `http://${sdkMetrics}/metrics` } : {},
+  );
   await run(() => {
     log.info({ taskQueue: config.temporal.taskQueue }, 'linkage worker running');
     // The line the embedded stack and the tests wait for.

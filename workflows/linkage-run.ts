@@ -11,11 +11,13 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  proxySinks,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
   setCurrentDetails,
   type ActivityOptions,
+  type Sinks,
 } from '@temporalio/workflow';
 import type { z } from 'zod';
 import type { Activities } from '../activities';
@@ -27,6 +29,19 @@ import { Saga } from './saga';
 import type { LinkageInput, LinkageResult, Outcome, StepStatus } from './types';
 
 export const stateQuery = defineQuery<LinkageResult>('state');
+
+/**
+ * Metrics out of the sandbox (worker/metrics.ts): sink calls add nothing to the history, so the
+ * workflow stays deterministic; they are made only on a live (non-replaying) activation.
+ */
+export interface LinkageMetricsSinks extends Sinks {
+  linkageMetrics: {
+    started(eventType: string): void;
+    closed(eventType: string, outcome: Outcome): void;
+  };
+}
+const { linkageMetrics } = proxySinks<LinkageMetricsSinks>();
+const live = () => !workflowInfo().unsafe.isReplaying;
 
 export const FAILURE_TYPES = {
   invalidPayload: 'InvalidEventPayload',
@@ -118,6 +133,7 @@ export class LinkageRun {
     this.outcome = outcome;
     upsertSearchAttributes([{ key: LinkageOutcome, value: outcome }]);
     this.render();
+    if (live()) linkageMetrics.closed(this.input.event.eventType, outcome);
   }
 
   snapshot(): LinkageResult {
@@ -187,6 +203,7 @@ export async function runLinkage<T extends KnownEventType | null>(
 ): Promise<LinkageResult> {
   const run = new LinkageRun(input);
   setHandler(stateQuery, () => run.snapshot());
+  if (live()) linkageMetrics.started(input.event.eventType);
 
   // 1. The payload, checked against the event contract: a bad one fails this run only, naming the field.
   let payload: Record<string, unknown> = input.event.payload;

@@ -22,6 +22,16 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
   return bundle;
 }
+let bundleFile: Promise<string> | undefined;
+/** The same bundle as a file, for worker child processes (WORKFLOW_BUNDLE_PATH): no bundling at their start. */
+export function workflowBundleFile(): Promise<string> {
+  bundleFile ??= workflowBundle().then(({ code }) => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'linkage-bundle-')), 'workflow-bundle.js');
+    fs.writeFileSync(file, code);
+    return file;
+  });
+  return bundleFile;
+}
 const quietLogger = {
   log() {},
   trace() {},
@@ -65,8 +75,9 @@ export async function createLinkageEnv(name: string, env: Record<string, string>
     GATEWAY_URL: platform.gatewayUrl,
     DATALAKE_URL: platform.datalakeUrl,
     GATEWAY_TOKEN: platform.token,
-    // Short windows and backoff so failures for good happen within a test.
-    LINK_RETRY_WINDOW_SEC: '20',
+    // Backoff capped at 1 s so retries happen within a test; the window stays wide enough for a worker
+    // restart on a loaded machine (tests that need a window to close set a short one themselves).
+    LINK_RETRY_WINDOW_SEC: '300',
     LINK_RETRY_MAX_INTERVAL_SEC: '1',
     LINK_HTTP_TIMEOUT_MS: '3000',
     POLLER_WAIT_MS: '2000',
@@ -103,7 +114,7 @@ export async function createLinkageEnv(name: string, env: Record<string, string>
       const proc = await startService({
         name: 'worker',
         entry: 'worker/main.ts',
-        env: { ...baseEnv, ...overrides },
+        env: { WORKFLOW_BUNDLE_PATH: await workflowBundleFile(), ...baseEnv, ...overrides },
         readyLine: 'WORKER_READY',
         readyTimeoutMs: 120_000,
       });

@@ -139,29 +139,35 @@ describe('isolation', () => {
   });
 
   it('data lake down past the retry window: the linkage completes, ingest leaves a dead letter', async () => {
-    await env.api.fault(
-      { method: 'POST', path: '/api/datalake/ingest', times: -1, status: 503 },
-      env.platform.datalakeUrl,
-    );
-    const tenant = uniqueTenant();
-    const eventId = `lake-${tenant}`;
-    await env.api.publish({
-      eventId,
-      eventType: 'crm.customer.updated',
-      tenantId: tenant,
-      payload: { customerId: 'x' },
-    });
-    // Started by hand with a 3 s window (the poller's runs use the suite's 20 s).
-    const started = await env
-      .startFromEvent(await busEvent(eventId), { LINK_RETRY_WINDOW_SEC: '3' })
-      .catch(() => false);
-    const handle = env.client.workflow.getHandle(linkageWorkflowId(eventId));
-    const result = await handle.result();
-    expect(result.outcome).toBe('partial');
-    const [letter] = await env.api.deadLetters(`?eventId=${eventId}`);
-    expect(letter).toMatchObject({ step: 'datalake' });
-    expect(String(letter.reason)).toContain('crm/events');
-    expect(typeof started).toBe('boolean');
+    // Its own platform and worker with a 3 s retry window, so the window closes within the test.
+    const short = await createLinkageEnv('lake-window', { LINK_RETRY_WINDOW_SEC: '3' });
+    try {
+      await short.startWorker();
+      await short.api.fault(
+        { method: 'POST', path: '/api/datalake/ingest', times: -1, status: 503 },
+        short.platform.datalakeUrl,
+      );
+      const tenant = uniqueTenant();
+      const contract = await short.api.signContract(tenant, {
+        customerId: 'cus-w',
+        contractNo: 'HT-W',
+        amountCents: 4,
+      });
+      const event = await waitFor('the contract event', async () =>
+        (await short.events()).find((e) => e.payload.contractId === contract.id),
+      );
+      const handle = short.client.workflow.getHandle(linkageWorkflowId(event.eventId));
+      await waitFor('the run', () => handle.describe());
+      const result = await handle.result();
+      expect(result.outcome).toBe('partial');
+      // The linkage itself happened.
+      expect(await short.api.list(tenant, `/erp/orders?sourceContractId=${contract.id}`)).toHaveLength(1);
+      const [letter] = await short.api.deadLetters(`?eventId=${event.eventId}`);
+      expect(letter).toMatchObject({ step: 'datalake' });
+      expect(String(letter.reason)).toContain('crm/contracts');
+    } finally {
+      await short.stop();
+    }
   });
 
   it('a malformed event fails its own run naming the field; the events behind it are linked', async () => {
@@ -203,7 +209,7 @@ describe('two worker processes at once', () => {
     await waitFor(
       '200 completed contract runs',
       async () => (await env.client.workflow.count(`${query} AND ExecutionStatus = "Completed"`)).count === 200,
-      120_000,
+      240_000,
       500,
     );
     expect((await env.client.workflow.count(query)).count).toBe(200);
@@ -215,14 +221,14 @@ describe('two worker processes at once', () => {
     await waitFor(
       '400 approvals',
       async () => (await env.api.list(tenant, '/oa/approvals')).length >= 400,
-      120_000,
+      240_000,
       500,
     );
     const approvals = await env.api.list(tenant, '/oa/approvals');
     expect(approvals).toHaveLength(400);
     const sources = approvals.map((a) => `${(a.formData as Rec).sourceType}:${(a.formData as Rec).sourceId}`);
     expect(new Set(sources).size).toBe(400);
-    // Both processes did part of the work.
+    // Both processes ran throughout.
     for (const w of workers) expect(w.child.exitCode).toBeNull();
-  });
+  }, 600_000);
 });
