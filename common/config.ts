@@ -62,6 +62,12 @@ export const EnvSchema = z.object({
     .refine((v) => /^[^\s:/]+:\d+$/.test(v), { message: 'TEMPORAL_ADDRESS must be host:port' }),
   TEMPORAL_NAMESPACE: z.string().trim().min(1, 'TEMPORAL_NAMESPACE must not be empty').default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1, 'TEMPORAL_TASK_QUEUE must not be empty').default('paas-linkage'),
+  /** A production cluster: mTLS client certificate and key (PEM files), optional CA, or an API key. */
+  TEMPORAL_TLS_CERT_PATH: z.string().trim().optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().trim().optional(),
+  TEMPORAL_TLS_CA_PATH: z.string().trim().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().trim().optional(),
+  TEMPORAL_API_KEY: z.string().optional(),
   /** How long a transient failure is retried before the step fails for good (SPEC §4: 24 h). */
   LINK_RETRY_WINDOW_SEC: positiveNumber('LINK_RETRY_WINDOW_SEC', '86400'),
   /** Cap of the exponential backoff between two attempts. */
@@ -105,7 +111,15 @@ export interface Config {
   datalakeUrl: string | null;
   token: string;
   pollIntervalMs: number;
-  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    uiUrl: string;
+    /** null = plaintext (the dev server). */
+    tls: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string } | null;
+    apiKey: string | null;
+  };
   retry: { windowMs: number; maxIntervalMs: number; httpTimeoutMs: number };
   poller: { enabled: boolean; waitMs: number; pageSize: number; startConcurrency: number };
   worker: {
@@ -143,6 +157,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const e = parsed.data;
+  if (Boolean(e.TEMPORAL_TLS_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_KEY_PATH)) {
+    throw new ConfigError(['TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together']);
+  }
   return {
     toggles: {
       crmToErp: e.LINK_CRM_TO_ERP,
@@ -159,6 +176,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiUrl: e.TEMPORAL_UI_URL,
+      tls:
+        e.TEMPORAL_TLS_CERT_PATH || e.TEMPORAL_TLS_CA_PATH || e.TEMPORAL_API_KEY
+          ? {
+              certPath: e.TEMPORAL_TLS_CERT_PATH || undefined,
+              keyPath: e.TEMPORAL_TLS_KEY_PATH || undefined,
+              caPath: e.TEMPORAL_TLS_CA_PATH || undefined,
+              serverName: e.TEMPORAL_TLS_SERVER_NAME || undefined,
+            }
+          : null,
+      apiKey: e.TEMPORAL_API_KEY || null,
     },
     retry: {
       windowMs: e.LINK_RETRY_WINDOW_SEC * 1000,

@@ -6,6 +6,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../common/config';
 import { PlatformClient } from '../common/platform-client';
+import { temporalConnectionOptions } from '../common/temporal-connection';
 
 export interface OpsContext {
   client: Client;
@@ -20,7 +21,7 @@ export async function openContext(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<OpsContext & { close(): Promise<void> }> {
   const config: Config = loadConfig(env);
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
   const namespace = config.temporal.namespace;
   return {
     client: new Client({ connection, namespace }),

@@ -9,13 +9,14 @@ import type { BusEvent } from '../common/events';
 import { linkageWorkflowId } from '../common/linkage';
 import { PlatformClient, waitFor, type Rec } from '../common/platform-client';
 import type { LinkageResult } from '../workflows/types';
+import { temporalConnectionOptions } from '../common/temporal-connection';
 
 const config = loadConfig({ DATALAKE_URL: 'http://localhost:8006', ...process.env });
 const api = new PlatformClient(config.gatewayUrl, config.token, config.datalakeUrl ?? undefined);
 const tenant = process.env.DEMO_TENANT ?? 'demo-tenant';
 
 async function main(): Promise<void> {
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const head = await busHead();
   console.log(`Demo on tenant "${tenant}" — gateway ${config.gatewayUrl}, Temporal ${config.temporal.address}\n`);

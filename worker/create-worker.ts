@@ -8,6 +8,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from '../activities';
 import { HttpClient } from '../activities/http-client';
 import type { Config } from '../common/config';
+import { temporalConnectionOptions } from '../common/temporal-connection';
 import { POLLER_WORKFLOW_ID } from '../common/linkage';
 import { createLinkageMetrics, serveMetrics, type MetricsServer } from './metrics';
 
@@ -25,9 +26,10 @@ export async function createLinkageWorker(
   overrides: Partial<WorkerOptions> = {},
   opts: { sdkMetricsUrl?: string } = {},
 ): Promise<LinkageWorker> {
-  const { address, namespace, taskQueue } = config.temporal;
-  const nativeConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
+  const { namespace, taskQueue } = config.temporal;
+  const connectionOptions = temporalConnectionOptions(config);
+  const nativeConnection = await NativeConnection.connect(connectionOptions);
+  const connection = await Connection.connect(connectionOptions);
   const client = new Client({ connection, namespace });
 
   // Counters always exist (the workflows' sink needs a receiver); they are served when METRICS_PORT > 0.

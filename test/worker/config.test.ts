@@ -3,9 +3,12 @@
  * with a message naming it (the process test runs the real `worker/main.ts`).
  */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../common/config';
 import { ROOT } from '../../common/paths';
+import { temporalConnectionOptions } from '../../common/temporal-connection';
 
 describe('loadConfig', () => {
   it('applies the manual defaults', () => {
@@ -73,5 +76,35 @@ describe('worker process', () => {
     });
     expect(res.status).toBe(2);
     expect(res.stderr).toContain(`${name}=${JSON.stringify(value)}`);
+  });
+});
+
+describe('connection to a production cluster', () => {
+  it('refuses a client certificate without its key', () => {
+    expect(() => loadConfig({ TEMPORAL_TLS_CERT_PATH: '/etc/ssl/client.pem' })).toThrow(/TEMPORAL_TLS_KEY_PATH/);
+  });
+
+  it('reads the mTLS files and the API key; plaintext when none is set', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-'));
+    fs.writeFileSync(path.join(dir, 'c.pem'), 'CERT');
+    fs.writeFileSync(path.join(dir, 'k.pem'), 'KEY');
+    const opts = temporalConnectionOptions(
+      loadConfig({
+        TEMPORAL_ADDRESS: 'ns.tmprl.cloud:7233',
+        TEMPORAL_TLS_CERT_PATH: path.join(dir, 'c.pem'),
+        TEMPORAL_TLS_KEY_PATH: path.join(dir, 'k.pem'),
+        TEMPORAL_API_KEY: 'k-1',
+      }),
+    );
+    expect(opts.address).toBe('ns.tmprl.cloud:7233');
+    expect(opts.tls?.clientCertPair?.crt.toString()).toBe('CERT');
+    expect(opts.tls?.clientCertPair?.key.toString()).toBe('KEY');
+    expect(opts.apiKey).toBe('k-1');
+    expect(temporalConnectionOptions(loadConfig({}))).toEqual({ address: 'localhost:7233' });
+    expect(() =>
+      temporalConnectionOptions(
+        loadConfig({ TEMPORAL_TLS_CERT_PATH: '/nope/c.pem', TEMPORAL_TLS_KEY_PATH: '/nope/k.pem' }),
+      ),
+    ).toThrow(/TEMPORAL_TLS_CERT_PATH=\/nope\/c.pem/);
   });
 });

@@ -1,0 +1,38 @@
+/**
+ * Connection options for Temporal from the configuration: plaintext for the dev server, mTLS and/or an
+ * API key for a production cluster. The worker, the operator CLI and the demo all connect through here.
+ */
+import fs from 'node:fs';
+import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
+import type { Config } from './config';
+
+/** The subset both `Connection` (client) and `NativeConnection` (worker) take. */
+export interface TemporalConnectionOptions {
+  address: string;
+  tls?: TLSConfig;
+  apiKey?: string;
+}
+
+export function temporalConnectionOptions(config: Config): TemporalConnectionOptions {
+  const { address, tls, apiKey } = config.temporal;
+  if (!tls) return { address };
+  const read = (file: string | undefined, name: string): Buffer | undefined => {
+    if (!file) return undefined;
+    try {
+      return fs.readFileSync(file);
+    } catch (err) {
+      throw new Error(`${name}=${file}: ${(err as Error).message}`);
+    }
+  };
+  const crt = read(tls.certPath, 'TEMPORAL_TLS_CERT_PATH');
+  const key = read(tls.keyPath, 'TEMPORAL_TLS_KEY_PATH');
+  return {
+    address,
+    tls: {
+      serverNameOverride: tls.serverName,
+      serverRootCACertificate: read(tls.caPath, 'TEMPORAL_TLS_CA_PATH'),
+      clientCertPair: crt && key ? { crt, key } : undefined,
+    },
+    ...(apiKey ? { apiKey } : {}),
+  };
+}
