@@ -1,0 +1,54 @@
+/**
+ * Issue 6 (b): the CI subset of the reliability suite — worker SIGKILLs, duplicate and poison events, and
+ * the security scenario (cross-tenant write-back, hostile requests, token never in a log line) — through the
+ * same scenario code as `npm run reliability`, at a small size, on the jest-wide Temporal dev server.
+ */
+import { runScenario, type ScenarioName, type ScenarioResult } from '../../bench/reliability/scenarios';
+
+const small = { events: 30, publishSec: 8 };
+const temporal = () => ({
+  address: process.env.TEMPORAL_ADDRESS!,
+  namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+});
+
+async function run(name: ScenarioName): Promise<ScenarioResult> {
+  const result = await runScenario(name, { ...small, temporal: temporal(), quiescenceTimeoutMs: 120_000 });
+  const failed = result.checks.filter((c) => !c.ok);
+  // Named so a failure says which check and which keys.
+  expect({
+    failed,
+    details: Object.values(result.details).filter((d) => d.lost || d.duplicated || d.unexpected),
+  }).toEqual({ failed: [], details: [] });
+  expect(result.quiescent).toBe(true);
+  expect(result.lost).toBe(0);
+  expect(result.duplicated).toBe(0);
+  expect(result.unexpected).toBe(0);
+  expect(result.runsStarted).toBe(result.eventsIn);
+  expect(result.effectsFound).toBe(result.effectsExpected);
+  return result;
+}
+
+describe('reliability CI subset', () => {
+  it('worker SIGKILLed three times mid-run: nothing lost, nothing duplicated', async () => {
+    const r = await run('worker-kill');
+    expect(r.checks.filter((c) => c.name.includes('SIGKILLed') && c.ok)).toHaveLength(3);
+    expect(r.deadLetters).toBe(0);
+  }, 300_000);
+
+  it('every event published three times, poison interleaved: one run each, one dead letter per poison event', async () => {
+    const r = await run('duplicates-poison');
+    expect(r.publishCalls).toBeGreaterThanOrEqual(3 * small.events);
+    expect(r.deadLetters).toBeGreaterThan(0);
+    expect(r.checks.find((c) => c.name === 'redelivered events start no second run')?.ok).toBe(true);
+  }, 300_000);
+
+  it('security: forged cross-tenant approvals write nothing, hostile requests are refused, the token is in no log line', async () => {
+    const r = await run('security');
+    const byName = new Map(r.checks.map((c) => [c.name, c]));
+    expect(byName.get('token never in a log line')?.ok).toBe(true);
+    expect(byName.get("forged approvals of B changed none of A's documents")?.ok).toBe(true);
+    expect(byName.get('one dead letter per forged approval (write-back refused)')?.ok).toBe(true);
+    expect(byName.get('rejected requests wrote nothing (tenant C empty)')?.ok).toBe(true);
+    expect(r.checks.filter((c) => c.name.includes('→ 4'))).toHaveLength(13);
+  }, 300_000);
+});
