@@ -53,6 +53,9 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   if (dbFile) {
     fs.mkdirSync(path.dirname(dbFile), { recursive: true });
     args.push('--db-filename', dbFile);
+    // WAL and NORMAL sync: one fsync per checkpoint instead of per commit; a crash of the machine may lose
+    // the last commits of a dev server, never corrupt it.
+    args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
   if (ui) args.push('--ui-ip', ip, '--ui-port', String(uiPort));
   else args.push('--headless');

@@ -37,6 +37,8 @@ export async function startLinkage(client: Client, config: Config, event: BusEve
       args: [linkageInput(config, event)],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      // Honoured when the client shares a worker's connection (the poller's does): saves a round trip.
+      requestEagerStart: true,
       typedSearchAttributes: searchAttributes,
       staticSummary: [event.eventType, `tenant ${event.tenantId}`, ...keys].join(' · '),
       staticDetails: [

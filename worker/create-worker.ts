@@ -2,7 +2,7 @@
  * Builds the linkage worker (workflows + activities on one task queue) and makes sure the singleton
  * poller workflow runs. Shared by `npm run worker`, the embedded stack and the tests.
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -29,8 +29,9 @@ export async function createLinkageWorker(
   const { namespace, taskQueue } = config.temporal;
   const connectionOptions = temporalConnectionOptions(config);
   const nativeConnection = await NativeConnection.connect(connectionOptions);
-  const connection = await Connection.connect(connectionOptions);
-  const client = new Client({ connection, namespace });
+  // The poller's client shares the worker's connection: that is what lets the server start a linkage
+  // workflow eagerly, handing its first task straight back to this worker (no matching round trip).
+  const client = new Client({ connection: nativeConnection, namespace });
 
   // Counters always exist (the workflows' sink needs a receiver); they are served when METRICS_PORT > 0.
   const serving = config.metricsPort > 0;
@@ -59,7 +60,6 @@ export async function createLinkageWorker(
   });
   const metricsServer = serving
     ? await serveMetrics(metrics, config.metricsPort).catch(async (err: unknown) => {
-        await connection.close();
         await nativeConnection.close();
         throw new Error(`METRICS_PORT=${config.metricsPort}: ${(err as Error).message}`);
       })
@@ -78,7 +78,6 @@ export async function createLinkageWorker(
         await running;
       } finally {
         await metricsServer?.close();
-        await connection.close();
         await nativeConnection.close();
       }
     },

@@ -62,10 +62,13 @@ export class LinkageRun {
   readonly steps: StepStatus[] = [];
   readonly saga = new Saga();
   private readonly keys: string[];
+  /** How many keys the search attributes hold already (set by the starter, then by each upsert). */
+  private keysAtStart: number;
   outcome: Outcome = 'running';
 
   constructor(readonly input: LinkageInput) {
     this.keys = businessKeysOf(input.event.eventType, input.event.payload);
+    this.keysAtStart = this.keys.length;
   }
 
   get tenantId(): string {
@@ -122,16 +125,23 @@ export class LinkageRun {
     }
   }
 
+  /**
+   * Keys of documents the run created. They reach the search attributes with the outcome, in one upsert:
+   * each upsert is a history event and a visibility write, the dev server's most expensive operation.
+   * Until then the run is found by the keys it started with (the event's own document).
+   */
   addKeys(...keys: string[]): void {
-    const fresh = keys.filter((k) => !this.keys.includes(k));
-    if (!fresh.length) return;
-    this.keys.push(...fresh);
-    upsertSearchAttributes([{ key: LinkageBusinessKeys, value: [...this.keys] }]);
+    for (const k of keys) if (!this.keys.includes(k)) this.keys.push(k);
   }
 
   setOutcome(outcome: Outcome): void {
     this.outcome = outcome;
-    upsertSearchAttributes([{ key: LinkageOutcome, value: outcome }]);
+    const keysChanged = this.keys.length > this.keysAtStart;
+    upsertSearchAttributes([
+      { key: LinkageOutcome, value: outcome },
+      ...(keysChanged ? [{ key: LinkageBusinessKeys, value: [...this.keys] }] : []),
+    ]);
+    this.keysAtStart = this.keys.length;
     this.render();
     if (live()) linkageMetrics.closed(this.input.event.eventType, outcome);
   }

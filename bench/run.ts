@@ -1,0 +1,261 @@
+/**
+ * `npm run bench`: the linkage benchmark on the embedded default — its own Temporal dev server (a temp
+ * SQLite file), the real platform process and real worker process(es) — against the manual's direct
+ * dispatcher on the same events. Writes `bench/results/<timestamp>.json` and, for a full run, the
+ * committed report `docs/benchmark.{md,json,svg}`.
+ *
+ * BENCH_QUICK=1: a ~1-minute smoke run (results file only).
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import * as prettier from 'prettier';
+import { ROOT } from '../common/paths';
+import { startDevServer } from '../scripts/dev-server';
+import { runScenario, type BenchEnv, type ScenarioResult, type ScenarioSpec } from './core';
+import { loadAverage, machineInfo } from './proc-stats';
+import { renderMarkdown, renderSvg, summarize, type BenchReport } from './report';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const s = (sec: number) => sec * 1000;
+
+/** The full run: the open-loop rates, the closed-loop maximum, the direct dispatcher, then the tuning runs. */
+export function fullPlan(): { main: ScenarioSpec[]; tuning: ScenarioSpec[] } {
+  // Tuning runs are short closed loops with a small window, so an overloaded consumer drains quickly.
+  const closed = (name: string, extra: Partial<ScenarioSpec> = {}): ScenarioSpec => ({
+    name,
+    system: 'temporal',
+    load: { kind: 'closed', window: 30, durationMs: s(10) },
+    drainTimeoutMs: s(30),
+    ...extra,
+  });
+  return {
+    // In priority order: what the targets and the headline need first, in case the time budget runs out.
+    main: [
+      {
+        name: 'open-20',
+        system: 'temporal',
+        load: { kind: 'open', rate: 20, durationMs: s(20) },
+        drainTimeoutMs: s(30),
+      },
+      {
+        name: 'closed-max',
+        system: 'temporal',
+        load: { kind: 'closed', window: 100, durationMs: s(20) },
+        drainTimeoutMs: s(60),
+      },
+      {
+        name: 'direct-longpoll-closed-max',
+        system: 'direct-longpoll',
+        load: { kind: 'closed', window: 100, durationMs: s(15) },
+      },
+      {
+        name: 'direct-longpoll-open-20',
+        system: 'direct-longpoll',
+        load: { kind: 'open', rate: 20, durationMs: s(20) },
+      },
+      { name: 'direct-poll5s-open-20', system: 'direct-poll', load: { kind: 'open', rate: 20, durationMs: s(20) } },
+      {
+        name: 'open-10',
+        system: 'temporal',
+        load: { kind: 'open', rate: 10, durationMs: s(15) },
+        drainTimeoutMs: s(30),
+      },
+      {
+        name: 'open-50',
+        system: 'temporal',
+        load: { kind: 'open', rate: 50, durationMs: s(15) },
+        drainTimeoutMs: s(30),
+      },
+      {
+        name: 'open-100',
+        system: 'temporal',
+        load: { kind: 'open', rate: 100, durationMs: s(15) },
+        drainTimeoutMs: s(30),
+      },
+    ],
+    tuning: [
+      closed('tune-baseline'),
+      closed('tune-eager-start', { workerEnv: { BENCH_EAGER_START: '1' } }),
+      closed('tune-reuseV8Context-off', { workerOptions: { reuseV8Context: false } }),
+      closed('tune-concurrency-x2', {
+        workerEnv: { WORKER_MAX_CONCURRENT_ACTIVITIES: '200', WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '80' },
+      }),
+      closed('tune-start-concurrency-64', { workerEnv: { POLLER_START_CONCURRENCY: '64' } }),
+      closed('tune-page-size-20', { workerEnv: { POLLER_PAGE_SIZE: '20' } }),
+      closed('tune-cache-50', { workerEnv: { WORKER_MAX_CACHED_WORKFLOWS: '50' } }),
+      closed('tune-eager-activities-off', { workerOptions: { maxEagerActivityReservationsPerWorkflowTask: 0 } }),
+      closed('tune-2-workers', { workers: 2 }),
+    ],
+  };
+}
+
+export function quickPlan(): { main: ScenarioSpec[]; tuning: ScenarioSpec[] } {
+  const short = { durationMs: s(5) };
+  return {
+    main: [
+      { name: 'open-20', system: 'temporal', load: { kind: 'open', rate: 20, ...short }, drainTimeoutMs: s(15) },
+      {
+        name: 'closed-max',
+        system: 'temporal',
+        load: { kind: 'closed', window: 30, ...short },
+        drainTimeoutMs: s(15),
+      },
+      { name: 'direct-longpoll-open-20', system: 'direct-longpoll', load: { kind: 'open', rate: 20, ...short } },
+      { name: 'direct-longpoll-closed-max', system: 'direct-longpoll', load: { kind: 'closed', window: 30, ...short } },
+    ],
+    tuning: [],
+  };
+}
+
+async function writeDocs(report: BenchReport): Promise<void> {
+  fs.writeFileSync(path.join(ROOT, 'docs', 'benchmark.json'), `${JSON.stringify(report, null, 2)}\n`);
+  fs.writeFileSync(path.join(ROOT, 'docs', 'benchmark.svg'), renderSvg(report));
+  // Formatted like every other Markdown file of the repository, so `npm run lint` (prettier --check) stays clean.
+  const mdPath = path.join(ROOT, 'docs', 'benchmark.md');
+  const options = (await prettier.resolveConfig(mdPath)) ?? {};
+  fs.writeFileSync(mdPath, await prettier.format(renderMarkdown(report), { ...options, filepath: mdPath }));
+}
+
+async function main(): Promise<void> {
+  // BENCH_REPORT_FROM=<results json>: only (re)write docs/benchmark.* from an earlier run.
+  if (process.env.BENCH_REPORT_FROM) {
+    const report = JSON.parse(fs.readFileSync(process.env.BENCH_REPORT_FROM, 'utf8')) as BenchReport;
+    report.summary = summarize(report.scenarios);
+    report.skipped ??= [];
+    await writeDocs(report);
+    console.log('report: docs/benchmark.md, docs/benchmark.json, docs/benchmark.svg');
+    return;
+  }
+  const quick = process.env.BENCH_QUICK === '1';
+  const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
+  const began = Date.now();
+  const log = (m: string) => console.log(`[bench +${((Date.now() - began) / 1000).toFixed(0)}s] ${m}`);
+  const machine = machineInfo();
+  const loadBefore = loadAverage();
+  log(
+    `${quick ? 'quick' : 'full'} run on ${machine.nproc} × ${machine.cpuModel}, load average ${loadBefore.join(' ')}`,
+  );
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-bench-run-'));
+  const server = await startDevServer({
+    // BENCH_TEMPORAL_DB=memory: history in memory (diagnosis: is the SQLite file the bottleneck?).
+    dbFile: process.env.BENCH_TEMPORAL_DB === 'memory' ? null : path.join(tmp, 'temporal.db'),
+    port: await freePort(),
+    ui: false,
+    logFile: path.join(tmp, 'temporal.log'),
+  });
+  const results: ScenarioResult[] = [];
+  const skipped: string[] = [];
+  // `npm run bench` must finish within 10 minutes: scenarios that would not fit are skipped (and listed).
+  const budgetMs = Number(process.env.BENCH_BUDGET_SEC ?? (quick ? 100 : 540)) * 1000;
+  try {
+    log(`Temporal dev server ${server.address} (SQLite ${path.join(tmp, 'temporal.db')})`);
+    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger });
+    const bundlePath = path.join(tmp, 'workflow-bundle.js');
+    fs.writeFileSync(bundlePath, bundle.code);
+    const env: BenchEnv = {
+      temporalAddress: server.address,
+      namespace: server.namespace,
+      temporalPid: server.process.pid,
+      workflowBundlePath: bundlePath,
+      log,
+    };
+    const plan = quick ? quickPlan() : fullPlan();
+    for (const spec of [...plan.main, ...plan.tuning]) {
+      if (only && !only.test(spec.name)) continue;
+      // A rate is tried only if the one below it held (backlog under 10 s after the load).
+      const below: Record<string, string> = { 'open-50': 'open-20', 'open-100': 'open-50' };
+      const prev = below[spec.name] ? results.find((r) => r.name === below[spec.name]) : undefined;
+      if (below[spec.name] && (!prev || prev.drainMs > 10_000 || !prev.allLinked)) {
+        skipped.push(spec.name);
+        log(`${spec.name} skipped: ${below[spec.name]} did not hold (backlog over 10 s, or not all linked)`);
+        continue;
+      }
+      const remaining = budgetMs - (Date.now() - began);
+      if (remaining < spec.load.durationMs + 15_000) {
+        skipped.push(spec.name);
+        log(`${spec.name} skipped: ${Math.round(remaining / 1000)} s left of the time budget`);
+        continue;
+      }
+      log(`${spec.name}: ${describeLoad(spec)}`);
+      const drainTimeoutMs = Math.min(
+        spec.drainTimeoutMs ?? 90_000,
+        Math.max(10_000, remaining - spec.load.durationMs - 10_000),
+      );
+      const r = await runScenario(env, { ...spec, drainTimeoutMs });
+      results.push(r);
+      log(
+        `  ${r.events.published} events, linked ${r.events.linked}, runs ${r.linkagesTotal}/${r.linkagesExpected}; ` +
+          `first effect p50/p95/p99 ${r.latencyMs.firstEffect.p50}/${r.latencyMs.firstEffect.p95}/${r.latencyMs.firstEffect.p99} ms; ` +
+          `completed p50/p99 ${r.latencyMs.completed.p50}/${r.latencyMs.completed.p99} ms; ` +
+          `${r.throughput.linkagesPerSec} linkages/s (${r.throughput.contractLinkagesPerSec} contracts/s), ` +
+          `${r.throughput.downstreamCallsPerSec} calls/s; drain ${r.drainMs} ms; ` +
+          `cpu ${Object.entries(r.resources)
+            .map(([k, v]) => `${k} ${v.cpuPctMean}%`)
+            .join(', ')}`,
+      );
+    }
+  } finally {
+    await server.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+
+  const report: BenchReport = {
+    generatedAt: new Date().toISOString(),
+    mode: quick ? 'quick' : 'full',
+    machine,
+    loadAverageBefore: loadBefore,
+    loadAverageAfter: loadAverage(),
+    durationMs: Date.now() - began,
+    summary: summarize(results),
+    skipped,
+    scenarios: results,
+  };
+  const stamp = report.generatedAt.replace(/[:.]/g, '-');
+  const resultsDir = path.join(ROOT, 'bench', 'results');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  fs.writeFileSync(path.join(resultsDir, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  log(`results: bench/results/${stamp}.json`);
+  if (!quick && !only) {
+    await writeDocs(report);
+    log('report: docs/benchmark.md, docs/benchmark.json, docs/benchmark.svg');
+  }
+  log(`headline: ${report.summary.headline}`);
+}
+
+function describeLoad(spec: ScenarioSpec): string {
+  const l = spec.load;
+  const what = l.kind === 'open' ? `open loop ${l.rate} events/s` : `closed loop, ${l.window} linkages in flight`;
+  return `${spec.system}, ${what}, ${l.durationMs / 1000} s`;
+}
+
+const quietLogger = {
+  log() {},
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error(message: string) {
+    console.error(message);
+  },
+};
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);
+    process.exit(1);
+  });
+}
