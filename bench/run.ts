@@ -7,7 +7,6 @@
  * BENCH_QUICK=1: a ~1-minute smoke run (results file only).
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -17,17 +16,8 @@ import { startDevServer } from '../scripts/dev-server';
 import { runScenario, type BenchEnv, type ScenarioResult, type ScenarioSpec } from './core';
 import { loadAverage, machineInfo } from './proc-stats';
 import { renderMarkdown, renderSvg, summarize, type BenchReport } from './report';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../common/ports';
+import { errorsOnlyLogger } from '../worker/logging';
 
 const s = (sec: number) => sec * 1000;
 
@@ -163,7 +153,10 @@ async function main(): Promise<void> {
   const budgetMs = Number(process.env.BENCH_BUDGET_SEC ?? (quick ? 100 : 540)) * 1000;
   try {
     log(`Temporal dev server ${server.address} (SQLite ${path.join(tmp, 'temporal.db')})`);
-    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger });
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../workflows'),
+      logger: errorsOnlyLogger,
+    });
     const bundlePath = path.join(tmp, 'workflow-bundle.js');
     fs.writeFileSync(bundlePath, bundle.code);
     const env: BenchEnv = {
@@ -241,17 +234,6 @@ function describeLoad(spec: ScenarioSpec): string {
   const what = l.kind === 'open' ? `open loop ${l.rate} events/s` : `closed loop, ${l.window} linkages in flight`;
   return `${spec.system}, ${what}, ${l.durationMs / 1000} s`;
 }
-
-const quietLogger = {
-  log() {},
-  trace() {},
-  debug() {},
-  info() {},
-  warn() {},
-  error(message: string) {
-    console.error(message);
-  },
-};
 
 if (require.main === module) {
   main().catch((err) => {

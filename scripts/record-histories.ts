@@ -9,7 +9,6 @@
  * Re-record after a deliberate, versioned workflow change (see docs/operations.md); never to make a
  * failing replay test pass.
  */
-import net from 'node:net';
 import path from 'node:path';
 import { EVENT_TYPES, type BusEvent } from '../common/events';
 import { linkageWorkflowId, POLLER_WORKFLOW_ID } from '../common/linkage';
@@ -18,19 +17,9 @@ import { exportHistoryToFile } from '../ops/commands/export';
 import type { OpsContext } from '../ops/context';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../test/helpers/linkage-env';
 import { startDevServer, type DevServer } from './dev-server';
+import { freePort } from '../common/ports';
 
 const OUT = path.resolve(process.argv[2] ?? path.join(__dirname, '..', 'test', 'histories'));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function main(): Promise<void> {
   let server: DevServer | undefined;

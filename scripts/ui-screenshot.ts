@@ -10,7 +10,6 @@
  * CHROMIUM_PATH overrides the browser; SCREENSHOT_DIR the output folder. Everything it started stops.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -18,26 +17,10 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from '../common/paths';
 import { PlatformClient, waitFor } from '../common/platform-client';
 import { startStack, type Stack } from './start';
+import { freePorts } from '../common/ports';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT_DIR = process.env.SCREENSHOT_DIR ?? path.join(ROOT, 'docs');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function freePorts(n: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < n) ports.add(await freePort());
-  return [...ports];
-}
 
 interface RunRow {
   workflowId: string;

@@ -30,3 +30,15 @@ export class PinoTemporalLogger implements TemporalLogger {
     this.log('ERROR', message, meta);
   }
 }
+
+/** For bundleWorkflowCode in tests and benchmarks: webpack's chatter dropped, errors kept. */
+export const errorsOnlyLogger: TemporalLogger = {
+  log() {},
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error(message: string) {
+    console.error(message);
+  },
+};

@@ -15,11 +15,12 @@ import { startService, type ServiceProcess } from '../../scripts/service-process
 import { startLinkage } from '../../starter/start-linkage';
 import { createLinkageWorker } from '../../worker/create-worker';
 import { startPlatformProcess, type PlatformProcess } from './platform-process';
+import { errorsOnlyLogger } from '../../worker/logging';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundling the workflows takes seconds: once per jest process. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: errorsOnlyLogger });
   return bundle;
 }
 let bundleFile: Promise<string> | undefined;
@@ -32,17 +33,6 @@ export function workflowBundleFile(): Promise<string> {
   });
   return bundleFile;
 }
-const quietLogger = {
-  log() {},
-  trace() {},
-  debug() {},
-  info() {},
-  warn() {},
-  error(message: string) {
-    console.error(message);
-  },
-};
-
 export interface LinkageEnv {
   platform: PlatformProcess;
   api: PlatformClient;
