@@ -5,6 +5,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../common/config';
 import type { BusEvent } from '../common/events';
 import type { HttpClient } from '../activities/http-client';
@@ -40,8 +41,10 @@ export function createPollerActivities(
           return { nextAfter: after, read: 0, started: 0, duplicates: 0 };
         }
         let started = 0;
+        // Eager start needs the worker's own connection, which the worker gives the poller's client.
+        const eager = client.connection instanceof NativeConnection;
         await forEachConcurrently(page.events, config.poller.startConcurrency, async (event) => {
-          if (await startLinkage(client, config, event)) started++;
+          if (await startLinkage(client, config, event, { eager })) started++;
         });
         const result = {
           nextAfter: page.nextAfter,

@@ -20,8 +20,17 @@ export function linkageInput(config: Config, event: BusEvent): LinkageInput {
   return { event, toggles: { ...config.toggles }, retry: { ...config.retry } };
 }
 
-/** Starts the event's workflow; false when it already has one (a re-read, a duplicate event, another worker). */
-export async function startLinkage(client: Client, config: Config, event: BusEvent): Promise<boolean> {
+/**
+ * Starts the event's workflow; false when it already has one (a re-read, a duplicate event, another worker).
+ * `eager`: ask the server to hand the first workflow task straight back (the client must be on a worker's
+ * NativeConnection, as the poller's is): one matching round trip less per linkage.
+ */
+export async function startLinkage(
+  client: Client,
+  config: Config,
+  event: BusEvent,
+  { eager = false }: { eager?: boolean } = {},
+): Promise<boolean> {
   const keys = businessKeysOf(event.eventType, event.payload ?? {});
   const searchAttributes: SearchAttributePair[] = [
     { key: LinkageEventType, value: event.eventType },
@@ -37,8 +46,7 @@ export async function startLinkage(client: Client, config: Config, event: BusEve
       args: [linkageInput(config, event)],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-      // Honoured when the client shares a worker's connection (the poller's does): saves a round trip.
-      requestEagerStart: true,
+      requestEagerStart: eager,
       typedSearchAttributes: searchAttributes,
       staticSummary: [event.eventType, `tenant ${event.tenantId}`, ...keys].join(' · '),
       staticDetails: [
