@@ -10,6 +10,7 @@ import { HttpClient } from '../activities/http-client';
 import type { Config } from '../common/config';
 import { temporalConnectionOptions } from '../common/temporal-connection';
 import { POLLER_WORKFLOW_ID } from '../common/linkage';
+import { resumeCursor } from '../starter/poller-cursor';
 import { createLinkageMetrics, serveMetrics, type MetricsServer } from './metrics';
 
 export interface LinkageWorker {
@@ -84,12 +85,18 @@ export async function createLinkageWorker(
   };
 }
 
-/** Starts the poller unless it already runs: one per namespace and task queue, whatever the workers. */
+/**
+ * Starts the poller unless it already runs: one per namespace and task queue, whatever the workers.
+ * A poller that was terminated or failed is succeeded by one that resumes from its cursor.
+ */
 export async function ensurePoller(client: Client, config: Config): Promise<void> {
+  const workflowId = `${POLLER_WORKFLOW_ID}-${config.temporal.taskQueue}`;
+  const after = await resumeCursor(client, workflowId);
+  if (after === null) return;
   await client.workflow.start('EventPollerWorkflow', {
-    workflowId: `${POLLER_WORKFLOW_ID}-${config.temporal.taskQueue}`,
+    workflowId,
     taskQueue: config.temporal.taskQueue,
-    args: [{ after: 0, pollIntervalMs: config.pollIntervalMs }],
+    args: [{ after, pollIntervalMs: config.pollIntervalMs }],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     staticSummary: `Bus poller of task queue ${config.temporal.taskQueue}: one linkage workflow per event`,
