@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { DATA_DIR } from '../common/paths';
+import { freePorts } from '../common/ports';
 import { startDevServer, type DevServer } from './dev-server';
 import { startService, type ServiceProcess } from './service-process';
 
@@ -18,6 +19,8 @@ export interface StackOptions {
   dataDir?: string;
   /** Extra environment for the platform and the worker. */
   env?: NodeJS.ProcessEnv;
+  /** Every port (Temporal, Web UI, gateway, cells, data lake) taken free: tests and scripts beside a running stack. */
+  freePorts?: boolean;
   inheritOutput?: boolean;
 }
 
@@ -30,6 +33,19 @@ export interface Stack {
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  if (opts.freePorts) {
+    const [temporalPort, uiPort, gatewayPort, datalakePort, crm, erp, oa, srm] = await freePorts(8);
+    const cells = { CRM_PORT: String(crm), ERP_PORT: String(erp), OA_PORT: String(oa), SRM_PORT: String(srm) };
+    return startStack({
+      ...opts,
+      freePorts: false,
+      temporalPort,
+      uiPort,
+      gatewayPort,
+      datalakePort,
+      env: { ...cells, ...opts.env },
+    });
+  }
   const env = opts.env ?? {};
   const num = (v: string | undefined, d: number) => (v ? Number(v) : d);
   const temporalPort = opts.temporalPort ?? num(process.env.TEMPORAL_PORT, 7233);

@@ -17,7 +17,6 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from '../common/paths';
 import { PlatformClient, waitFor } from '../common/platform-client';
 import { startStack, type Stack } from './start';
-import { freePorts } from '../common/ports';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT_DIR = process.env.SCREENSHOT_DIR ?? path.join(ROOT, 'docs');
@@ -54,28 +53,13 @@ async function main(): Promise<void> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linkage-ui-'));
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linkage-ui-chromium-'));
-  const [temporalPort, uiPort, gatewayPort, datalakePort, crm, erp, oa, srm] = await freePorts(8);
   const token = `ui-${Math.random().toString(36).slice(2, 10)}`;
   let stack: Stack | undefined;
   let browser: BrowserContext | undefined;
   let connection: Connection | undefined;
   try {
     console.log('starting the embedded stack on free ports...');
-    stack = await startStack({
-      temporalPort,
-      uiPort,
-      gatewayPort,
-      datalakePort,
-      dataDir,
-      env: {
-        CRM_PORT: String(crm),
-        ERP_PORT: String(erp),
-        OA_PORT: String(oa),
-        SRM_PORT: String(srm),
-        GATEWAY_TOKEN: token,
-        LOG_LEVEL: 'warn',
-      },
-    });
+    stack = await startStack({ freePorts: true, dataDir, env: { GATEWAY_TOKEN: token, LOG_LEVEL: 'warn' } });
     const api = new PlatformClient(stack.gatewayUrl, token, stack.datalakeUrl);
     connection = await Connection.connect({ address: stack.temporalAddress });
     const client = new Client({ connection, namespace: 'default' });

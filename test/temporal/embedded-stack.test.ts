@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { PlatformClient, waitFor } from '../../common/platform-client';
 import { startStack, type Stack } from '../../scripts/start';
-import { freePorts } from '../helpers/ports';
 
 let stack: Stack | undefined;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-'));
@@ -19,21 +18,10 @@ afterAll(async () => {
 });
 
 it('runs the embedded stack: Web UI up, a contract linked with the data lake on', async () => {
-  const [temporalPort, uiPort, gatewayPort, datalakePort, crm, erp, oa, srm] = await freePorts(8);
   stack = await startStack({
-    temporalPort,
-    uiPort,
-    gatewayPort,
-    datalakePort,
+    freePorts: true,
     dataDir,
-    env: {
-      CRM_PORT: String(crm),
-      ERP_PORT: String(erp),
-      OA_PORT: String(oa),
-      SRM_PORT: String(srm),
-      TEMPORAL_TASK_QUEUE: 'embedded-stack-test',
-      LOG_LEVEL: 'warn',
-    },
+    env: { TEMPORAL_TASK_QUEUE: 'embedded-stack-test', LOG_LEVEL: 'warn' },
   });
 
   const ui = await fetch(stack.uiUrl);
@@ -52,7 +40,8 @@ it('runs the embedded stack: Web UI up, a contract linked with the data lake on'
   );
   await waitFor('ingested', async () => (await client.table('acme', 'crm', 'contracts')).length === 1);
 
+  const { uiUrl } = stack;
   await stack.stop();
   stack = undefined;
-  await expect(fetch(`http://127.0.0.1:${uiPort}`)).rejects.toThrow();
+  await expect(fetch(uiUrl)).rejects.toThrow();
 });
