@@ -110,7 +110,7 @@ export interface ScenarioResult {
    * does not depend on how busy the machine is; 2 cores / the total = the ceiling on an idle 2-core machine.
    */
   cpuMsPerLinkage: Record<string, number>;
-  /** BENCH_EAGER_START=1 runs: workflow starts the poller made, and how many the server started eagerly. */
+  /** BENCH_EAGER_START=0 runs: workflow starts the poller made, and how many the server started eagerly. */
   eagerStart?: { starts: number; eager: number };
   durationMs: number;
 }
@@ -583,7 +583,7 @@ async function startConsumer(env: BenchEnv, spec: ScenarioSpec, c: ConsumerConte
             LOG_LEVEL: 'warn',
             METRICS_PORT: '0',
             BENCH_WORKER_OPTIONS: JSON.stringify(spec.workerOptions ?? {}),
-            BENCH_WORKFLOW_BUNDLE: env.workflowBundlePath ?? '',
+            WORKFLOW_BUNDLE_PATH: env.workflowBundlePath ?? '',
             ...spec.workerEnv,
           },
           readyLine: 'WORKER_READY',

@@ -78,7 +78,7 @@ export function fullPlan(): { main: ScenarioSpec[]; tuning: ScenarioSpec[] } {
     ],
     tuning: [
       closed('tune-baseline'),
-      closed('tune-eager-start', { workerEnv: { BENCH_EAGER_START: '1' } }),
+      closed('tune-eager-start-off', { workerEnv: { BENCH_EAGER_START: '0' } }),
       closed('tune-reuseV8Context-off', { workerOptions: { reuseV8Context: false } }),
       closed('tune-concurrency-x2', {
         workerEnv: { WORKER_MAX_CONCURRENT_ACTIVITIES: '200', WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '80' },

@@ -1,14 +1,15 @@
 /**
  * The benchmark's worker process: exactly `npm run worker` (same configuration from the environment, same
  * `createLinkageWorker`), plus the Worker options the tuning runs vary and that the product does not read
- * from the environment (`BENCH_WORKER_OPTIONS`, JSON), and an optional prebuilt workflow bundle
- * (`BENCH_WORKFLOW_BUNDLE`, a file path) so that restarting the worker between runs does not re-bundle.
+ * from the environment (`BENCH_WORKER_OPTIONS`, JSON); the prebuilt workflow bundle comes through the
+ * product's own WORKFLOW_BUNDLE_PATH, so restarting the worker between runs does not re-bundle.
  */
-import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
-import { NativeConnection, Runtime, type WorkerOptions } from '@temporalio/worker';
+import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
+import { Runtime, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadConfig, type Config } from '../common/config';
 import { createLogger } from '../common/logger';
+import { temporalConnectionOptions } from '../common/temporal-connection';
 import { createLinkageWorker } from '../worker/create-worker';
 import { PinoTemporalLogger } from '../worker/logging';
 
@@ -45,9 +46,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   Runtime.install({ logger: new PinoTemporalLogger(log), shutdownSignals: ['SIGINT', 'SIGTERM'] });
   const overrides: Partial<WorkerOptions> = { ...parseWorkerOptions(process.env.BENCH_WORKER_OPTIONS) };
-  const bundle = process.env.BENCH_WORKFLOW_BUNDLE;
-  if (bundle) overrides.workflowBundle = { codePath: bundle };
-  const eager = process.env.BENCH_EAGER_START === '1' ? await eagerStartOverrides(config) : null;
+  const eager = process.env.BENCH_EAGER_START === '0' ? await eagerStartOffOverrides(config) : null;
   if (eager) {
     Object.assign(overrides, eager.overrides);
     const stats = eager.stats;
@@ -60,19 +59,19 @@ async function main(): Promise<void> {
 }
 
 /**
- * Eager workflow start, measured without touching the product: the TS SDK starts a workflow eagerly only
- * when the starting Client shares the Worker's NativeConnection and asks for it (`requestEagerStart`). The
- * product's poller uses a separate Connection and does not ask; here the activities (the poller among them)
- * get a Client on the Worker's own NativeConnection whose interceptor adds `requestEagerStart: true`.
+ * Eager workflow start, measured against the product: the product's poller asks for it, and the server
+ * grants it because the poller's Client shares the Worker's NativeConnection. This variant hands the
+ * activities (the poller among them) a Client on a plain Connection instead, so the poller does not ask;
+ * the interceptor only counts starts and eager starts, for the report.
  */
-async function eagerStartOverrides(
+async function eagerStartOffOverrides(
   config: Config,
 ): Promise<{ overrides: Partial<WorkerOptions>; stats: { starts: number; eager: number } }> {
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
   const stats = { starts: 0, eager: 0 };
   const interceptor: WorkflowClientInterceptor = {
     async startWithDetails(input, next) {
-      const out = await next({ ...input, options: { ...input.options, requestEagerStart: true } });
+      const out = await next(input);
       stats.starts++;
       if (out.eagerlyStarted) stats.eager++;
       return out;
@@ -83,7 +82,7 @@ async function eagerStartOverrides(
     namespace: config.temporal.namespace,
     interceptors: { workflow: [interceptor] },
   });
-  return { overrides: { connection, activities: createActivities(config, client) }, stats };
+  return { overrides: { activities: createActivities(config, client) }, stats };
 }
 
 if (require.main === module) {

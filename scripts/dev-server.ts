@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { DATA_DIR, temporalCliPath } from '../common/paths';
 import { ALL_SEARCH_ATTRIBUTES, searchAttributeArgs } from '../common/search-attributes';
-import { killWithParent } from './service-process';
+import { killWithParent, stopChild } from './service-process';
 
 export interface DevServerOptions {
   /** SQLite file; `null` keeps history in memory only (tests). */
@@ -84,13 +84,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     uiUrl,
     namespace,
     process: child,
-    async stop(graceMs = 10_000) {
-      if (exited) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exitPromise;
-      clearTimeout(timer);
-    },
+    stop: (graceMs = 10_000) => stopChild(child, exitPromise, graceMs),
   };
 
   try {

@@ -42,6 +42,15 @@ export function killWithParent(child: ChildProcess): void {
   child.once('exit', () => process.off('exit', onExit));
 }
 
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited (at once if it has). */
+export async function stopChild(child: ChildProcess, exited: Promise<unknown>, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
 export async function startService(opts: ServiceOptions): Promise<ServiceProcess> {
   // One process (node with tsx's loader), not the tsx wrapper: a SIGKILL must hit the service itself.
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, opts.entry), ...(opts.args ?? [])], {
@@ -88,13 +97,7 @@ export async function startService(opts: ServiceOptions): Promise<ServiceProcess
     },
     tail,
     exited,
-    async stop(graceMs = 15_000) {
-      if (done) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: (graceMs = 15_000) => stopChild(child, exited, graceMs),
     async kill() {
       if (done) return;
       child.kill('SIGKILL');
