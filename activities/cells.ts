@@ -1,8 +1,13 @@
 /**
- * Activities that call the cells through the gateway proxy (`/api/v1/<cell>/<path>`). Each is one HTTP
- * call: idempotent through the X-Request-ID the workflow derives from its id, run and step.
+ * Activities that call the cells through the gateway proxy (`/api/v1/<cell>/<path>`). A create is one
+ * HTTP call, idempotent twice over: by its X-Request-ID (workflow, run and step) and by its business
+ * source, since the cells keep one live document per source (SPEC §4). Compensations are idempotent by
+ * state: cancelling a cancelled document or withdrawing a withdrawn approval changes nothing.
  */
+import { STATUS } from '../common/events';
 import type { HttpClient } from './http-client';
+
+const withdrawPath = (id: string) => `/api/v1/oa/approvals/${encodeURIComponent(id)}/withdraw`;
 
 /** Who a call is for and its idempotency key. */
 export interface CallContext {
@@ -15,17 +20,47 @@ export interface CreatedRecord {
   [field: string]: unknown;
 }
 
+interface DocumentApi {
+  /** The collection's path; a record is `<list>/<id>`. */
+  list: string;
+  statusField: string;
+  /** The approvals made for such a document (formData source), withdrawn when it is cancelled. */
+  approvals?: { sourceCell: string; sourceType: string };
+}
+
 /** Documents whose status the linkages write: write-back (2 / 3) and compensation (9). */
 export const DOCUMENTS = {
-  'erp:order': { path: (id: string) => `/api/v1/erp/orders/${encodeURIComponent(id)}`, statusField: 'orderStatus' },
-  'erp:purchase_order': {
-    path: (id: string) => `/api/v1/erp/mm/purchase-orders/${encodeURIComponent(id)}`,
-    statusField: 'status',
+  'erp:order': {
+    list: '/api/v1/erp/orders',
+    statusField: 'orderStatus',
+    approvals: { sourceCell: 'erp', sourceType: 'order' },
   },
-  'crm:contract': { path: (id: string) => `/api/v1/crm/contracts/${encodeURIComponent(id)}`, statusField: 'status' },
-  'srm:rfq': { path: (id: string) => `/api/v1/srm/rfqs/${encodeURIComponent(id)}`, statusField: 'status' },
-} as const;
+  'erp:purchase_order': {
+    list: '/api/v1/erp/mm/purchase-orders',
+    statusField: 'status',
+    approvals: { sourceCell: 'erp', sourceType: 'purchase_order' },
+  },
+  'crm:contract': { list: '/api/v1/crm/contracts', statusField: 'status' },
+  'srm:rfq': { list: '/api/v1/srm/rfqs', statusField: 'status' },
+} as const satisfies Record<string, DocumentApi>;
 export type DocumentKind = keyof typeof DOCUMENTS;
+
+const documentPath = (kind: DocumentKind, id: string) => `${DOCUMENTS[kind].list}/${encodeURIComponent(id)}`;
+
+/** The source an OA approval is for: one live approval per (sourceCell, sourceId, sourceType, typeCode). */
+export interface ApprovalSource {
+  sourceCell: string;
+  sourceId: string;
+  sourceType: string;
+  typeCode?: string;
+}
+
+export interface CancelResult {
+  /** Documents set to cancelled (9) now or before. */
+  cancelled: string[];
+  /** Open approvals of those documents withdrawn (the cascade). */
+  withdrawn: string[];
+}
 
 export interface ErpOrderBody {
   customerId: string;
@@ -54,6 +89,33 @@ export interface PurchaseOrderBody {
 export function createCellActivities(gateway: HttpClient) {
   const post = (ctx: CallContext, path: string, body: unknown) =>
     gateway.call<CreatedRecord>({ method: 'POST', path, body, ...ctx });
+  const list = async (ctx: CallContext, path: string, query: Record<string, string>) =>
+    (await gateway.call<{ items: CreatedRecord[] }>({ method: 'GET', path, query, tenantId: ctx.tenantId })).items;
+  const setStatus = (ctx: CallContext, kind: DocumentKind, id: string, status: number) =>
+    gateway.call<CreatedRecord>({
+      method: 'PATCH',
+      path: documentPath(kind, id),
+      body: { [DOCUMENTS[kind].statusField]: status },
+      ...ctx,
+    });
+
+  /** Withdraws every pending approval of a source; decided ones stand (they are not open). */
+  async function withdrawApprovalsOf(ctx: CallContext, source: ApprovalSource): Promise<string[]> {
+    const query: Record<string, string> = { ...source };
+    const open = (await list(ctx, '/api/v1/oa/approvals', query)).filter((a) => a.status === STATUS.pending);
+    for (const a of open) await post({ ...ctx, requestId: `${ctx.requestId}:${a.id}` }, withdrawPath(a.id), {});
+    return open.map((a) => a.id);
+  }
+
+  /** Cancels a document (9) and withdraws the approvals still open for it: nothing stays pending on it. */
+  async function cancel(ctx: CallContext, kind: DocumentKind, id: string): Promise<CancelResult> {
+    await setStatus(ctx, kind, id, STATUS.cancelled);
+    const doc: DocumentApi = DOCUMENTS[kind];
+    const withdrawn = doc.approvals
+      ? await withdrawApprovalsOf({ ...ctx, requestId: `${ctx.requestId}:cascade` }, { ...doc.approvals, sourceId: id })
+      : [];
+    return { cancelled: [id], withdrawn };
+  }
 
   return {
     async createErpOrder(ctx: CallContext, body: ErpOrderBody): Promise<CreatedRecord> {
@@ -63,7 +125,11 @@ export function createCellActivities(gateway: HttpClient) {
       return post(ctx, '/api/v1/oa/approvals', body);
     },
     async withdrawApproval(ctx: CallContext, approvalId: string): Promise<CreatedRecord> {
-      return post(ctx, `/api/v1/oa/approvals/${encodeURIComponent(approvalId)}/withdraw`, {});
+      return post(ctx, withdrawPath(approvalId), {});
+    },
+    /** Compensation of a step cancelled in flight: whatever it may have made is found by its source. */
+    async withdrawApprovalsBySource(ctx: CallContext, source: ApprovalSource): Promise<CancelResult> {
+      return { cancelled: [], withdrawn: await withdrawApprovalsOf(ctx, source) };
     },
     async createRfq(ctx: CallContext, body: RfqBody): Promise<CreatedRecord> {
       return post(ctx, '/api/v1/srm/rfqs', body);
@@ -73,13 +139,32 @@ export function createCellActivities(gateway: HttpClient) {
     },
     /** PATCH a document's status: approval write-back (2 / 3) or cancellation (9). */
     async setDocumentStatus(ctx: CallContext, kind: DocumentKind, id: string, status: number): Promise<CreatedRecord> {
-      const doc = DOCUMENTS[kind];
-      return gateway.call<CreatedRecord>({
-        method: 'PATCH',
-        path: doc.path(id),
-        body: { [doc.statusField]: status },
-        ...ctx,
+      return setStatus(ctx, kind, id, status);
+    },
+    /** Compensation of a document the run made: cancelled (9), and its open approvals withdrawn. */
+    async cancelDocument(ctx: CallContext, kind: DocumentKind, id: string): Promise<CancelResult> {
+      return cancel(ctx, kind, id);
+    },
+    /** Compensation of a create cancelled in flight: every live document of the source is cancelled. */
+    async cancelBySource(ctx: CallContext, kind: DocumentKind, source: Record<string, string>): Promise<CancelResult> {
+      const statusField = DOCUMENTS[kind].statusField;
+      const live = (await list(ctx, DOCUMENTS[kind].list, source)).filter((d) => d[statusField] !== STATUS.cancelled);
+      const result: CancelResult = { cancelled: [], withdrawn: [] };
+      for (const d of live) {
+        const r = await cancel({ ...ctx, requestId: `${ctx.requestId}:${d.id}` }, kind, d.id);
+        result.cancelled.push(...r.cancelled);
+        result.withdrawn.push(...r.withdrawn);
+      }
+      return result;
+    },
+    /** The current status of a document (the cascade check of an approval made for it). */
+    async documentStatus(ctx: CallContext, kind: DocumentKind, id: string): Promise<{ id: string; status: number }> {
+      const doc = await gateway.call<CreatedRecord>({
+        method: 'GET',
+        path: documentPath(kind, id),
+        tenantId: ctx.tenantId,
       });
+      return { id, status: doc[DOCUMENTS[kind].statusField] as number };
     },
   };
 }

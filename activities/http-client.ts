@@ -4,6 +4,7 @@
  *   network error, timeout, 5xx, 408, 429 → retryable ApplicationFailure (backoff, within the window);
  *   any other 4xx → non-retryable ApplicationFailure carrying the cell's own message.
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
@@ -56,7 +57,7 @@ export class HttpClient {
   async call<T>(opts: CallOptions): Promise<T> {
     const headers: Record<string, string> = {};
     if (opts.tenantId) headers['X-Tenant-ID'] = opts.tenantId;
-    if (opts.requestId) headers['X-Request-ID'] = opts.requestId;
+    if (opts.requestId) headers['X-Request-ID'] = boundedRequestId(opts.requestId);
     const what = `${opts.method.toUpperCase()} ${opts.path}`;
     let res;
     try {
@@ -86,6 +87,19 @@ export class HttpClient {
     }
     throw ApplicationFailure.nonRetryable(message, HTTP_ERROR_TYPES.rejected, details);
   }
+}
+
+/** Cells accept request ids up to 200 characters (SPEC §5); ours stay well under, however long the event id. */
+export const MAX_REQUEST_ID = 128;
+
+/**
+ * A derived request id, bounded: short ones as they are (readable in the cells' logs), long ones as a
+ * readable prefix plus a SHA-256 of the whole, so distinct ids stay distinct.
+ */
+export function boundedRequestId(id: string): string {
+  if (id.length <= MAX_REQUEST_ID) return id;
+  const digest = createHash('sha256').update(id).digest('hex').slice(0, 40);
+  return `${id.slice(0, MAX_REQUEST_ID - digest.length - 1)}~${digest}`;
 }
 
 /** The cell's own message, with the failing fields when it names them. */

@@ -78,6 +78,15 @@ export const EnvSchema = z.object({
   POLLER_WAIT_MS: positiveInt('POLLER_WAIT_MS', '10000'),
   POLLER_PAGE_SIZE: positiveInt('POLLER_PAGE_SIZE', '200'),
   POLLER_START_CONCURRENCY: positiveInt('POLLER_START_CONCURRENCY', '16'),
+  /** Where the poller of a namespace with no poller run to resume starts: a seq (0 = all), or `head`. */
+  POLLER_START_AFTER: z
+    .string()
+    .trim()
+    .default('0')
+    .refine((v) => v === 'head' || /^\d+$/.test(v), {
+      message: 'POLLER_START_AFTER must be a bus seq (0, 1, …) or head',
+    })
+    .transform((v): number | 'head' => (v === 'head' ? 'head' : Number(v))),
   /** Start the singleton poller workflow from this process (a second worker may set 0: it still serves). */
   POLLER_ENABLED: toggle('POLLER_ENABLED'),
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt('WORKER_MAX_CONCURRENT_ACTIVITIES', '100'),
@@ -121,7 +130,7 @@ export interface Config {
     apiKey: string | null;
   };
   retry: { windowMs: number; maxIntervalMs: number; httpTimeoutMs: number };
-  poller: { enabled: boolean; waitMs: number; pageSize: number; startConcurrency: number };
+  poller: { enabled: boolean; waitMs: number; pageSize: number; startConcurrency: number; startAfter: number | 'head' };
   worker: {
     maxConcurrentActivities: number;
     maxConcurrentWorkflowTasks: number;
@@ -197,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       waitMs: e.POLLER_WAIT_MS,
       pageSize: e.POLLER_PAGE_SIZE,
       startConcurrency: e.POLLER_START_CONCURRENCY,
+      startAfter: e.POLLER_START_AFTER,
     },
     worker: {
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,

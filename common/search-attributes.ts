@@ -9,7 +9,7 @@ export const LinkageEventType = defineSearchAttributeKey('LinkageEventType', Sea
 export const LinkageEventId = defineSearchAttributeKey('LinkageEventId', SearchAttributeType.KEYWORD);
 export const LinkageTenant = defineSearchAttributeKey('LinkageTenant', SearchAttributeType.KEYWORD);
 export const LinkageBusinessKeys = defineSearchAttributeKey('LinkageBusinessKeys', SearchAttributeType.KEYWORD_LIST);
-/** running → completed | partial (data-lake ingest gave up) | failed | compensated | invalid | skipped */
+/** running → completed | partial (data-lake ingest gave up) | failed | compensated | cancelled | invalid | skipped */
 export const LinkageOutcome = defineSearchAttributeKey('LinkageOutcome', SearchAttributeType.KEYWORD);
 
 export const ALL_SEARCH_ATTRIBUTES = [

@@ -16,7 +16,7 @@ import {
   loadHistoryFiles,
   replayHistories,
 } from './commands/replay';
-import { formatRetries, retryAll, retryRun } from './commands/retry';
+import { formatRetries, retryAll, retryRun, SUCCESSFUL_OUTCOMES } from './commands/retry';
 import { formatRun, showRun } from './commands/show';
 import type { RunFilters } from './queries';
 
@@ -105,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
           ? await retryAll(ctx, filters, opts)
           : await Promise.all(args.map((id) => retryRun(ctx, id, opts)));
         print(results, formatRetries(results));
-        return results.every((r) => !r.error && (!r.outcome || r.outcome !== 'failed')) ? 0 : 1;
+        return results.every((r) => !r.error && (!r.outcome || SUCCESSFUL_OUTCOMES.has(r.outcome))) ? 0 : 1;
       }
       case 'export': {
         if (args.length !== 1) throw new UsageError('export: give one workflow id');

@@ -10,7 +10,7 @@ export interface RunFilters {
   /** A business key, e.g. `crm:contract:ctr_1`. */
   key?: string;
   outcome?: string;
-  /** Terminated and TimedOut runs too, not only Failed. */
+  /** Terminated, TimedOut and Canceled runs too, not only Failed. */
   allStatuses?: boolean;
 }
 
@@ -32,7 +32,7 @@ export function literal(value: string): string {
 }
 
 export function failedRunsQuery(f: RunFilters, now: Date = new Date()): string {
-  const statuses = f.allStatuses ? ['Failed', 'Terminated', 'TimedOut'] : ['Failed'];
+  const statuses = f.allStatuses ? ['Failed', 'Terminated', 'TimedOut', 'Canceled'] : ['Failed'];
   const clauses = [`(${statuses.map((s) => `ExecutionStatus = ${literal(s)}`).join(' OR ')})`];
   // Linkage runs only: every one carries its event id (the poller does not).
   clauses.push(`${LinkageEventType.name} IS NOT NULL`);

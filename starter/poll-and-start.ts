@@ -83,3 +83,13 @@ async function forEachConcurrently<T>(items: T[], concurrency: number, fn: (item
   });
   await Promise.all(lanes);
 }
+
+/** One read of at most one event after `seq`, without waiting (the poller's start position). */
+export async function hasEventAfter(gateway: HttpClient, seq: number): Promise<boolean> {
+  const page = await gateway.call<EventPage>({
+    method: 'GET',
+    path: '/api/events',
+    query: { after: seq, limit: 1, waitMs: 0 },
+  });
+  return page.events.length > 0;
+}

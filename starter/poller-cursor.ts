@@ -2,8 +2,9 @@
  * Where a new poller starts reading. Normally the poller runs for ever (continue-as-new carries its
  * cursor), but an operator may terminate it, or it may fail: then the next one resumes from the cursor
  * of the last run instead of seq 0 — its start input, advanced by every page its activity completed.
- * (After the namespace's retention has dropped that run, it starts from 0, and the workflow-id rule
- * still refuses the events whose runs are remembered.)
+ * A namespace with no poller run to resume (a new namespace or cluster, or retention dropped the run)
+ * starts at POLLER_START_AFTER: a seq, or `head` for the bus's newest event. Even from seq 0 nothing is
+ * duplicated: the cells keep one live document per business source.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter, fromPayloadsAtIndex } from '@temporalio/common';
@@ -12,14 +13,24 @@ import type { PollerInput, PollResult } from '../workflows/types';
 
 const EventType = temporal.api.enums.v1.EventType;
 
-/** null when a poller runs now (nothing to resume); else the cursor to start from. */
-export async function resumeCursor(client: Client, workflowId: string): Promise<number | null> {
+/** Where a new poller starts when there is no run to resume: a seq, or the bus's newest event. */
+export type StartPosition = number | 'head';
+
+/**
+ * null when a poller runs now (nothing to resume); else the cursor to start from: the last run's, or
+ * `start` when the namespace has none.
+ */
+export async function resumeCursor(
+  client: Client,
+  workflowId: string,
+  start: () => Promise<number> = async () => 0,
+): Promise<number | null> {
   const handle = client.workflow.getHandle(workflowId);
   try {
     const { status } = await handle.describe();
     if (status.name === 'RUNNING') return null;
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return 0;
+    if (err instanceof WorkflowNotFoundError) return start();
     throw err;
   }
   let after = 0;
@@ -33,4 +44,28 @@ export async function resumeCursor(client: Client, workflowId: string): Promise<
     }
   }
   return after;
+}
+
+/** Does the bus hold an event after `seq`? One read of at most one event, no waiting. */
+export type HasEventAfter = (seq: number) => Promise<boolean>;
+
+/**
+ * The bus's newest seq, found with the contract's own read (`GET /api/events?after&limit=1`): doubling,
+ * then bisection, about 2·log2(head) reads. Gaps in seq do not matter: "an event after x" only turns
+ * false at the head.
+ */
+export async function busHead(hasEventAfter: HasEventAfter): Promise<number> {
+  if (!(await hasEventAfter(0))) return 0;
+  let lo = 0;
+  let hi = 1;
+  while (await hasEventAfter(hi)) {
+    lo = hi;
+    hi *= 2;
+  }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (await hasEventAfter(mid)) lo = mid;
+    else hi = mid;
+  }
+  return hi;
 }

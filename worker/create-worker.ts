@@ -10,7 +10,8 @@ import { HttpClient } from '../activities/http-client';
 import type { Config } from '../common/config';
 import { temporalConnectionOptions } from '../common/temporal-connection';
 import { POLLER_WORKFLOW_ID } from '../common/linkage';
-import { resumeCursor } from '../starter/poller-cursor';
+import { hasEventAfter } from '../starter/poll-and-start';
+import { busHead, resumeCursor } from '../starter/poller-cursor';
 import { createLinkageMetrics, serveMetrics, type MetricsServer } from './metrics';
 
 export interface LinkageWorker {
@@ -73,7 +74,7 @@ export async function createLinkageWorker(
     async run(onRunning) {
       try {
         // Starting the poller is one server call; the workflow waits for this worker to poll.
-        if (config.poller.enabled) await ensurePoller(client, config);
+        if (config.poller.enabled) await ensurePoller(client, config, gateway);
         const running = worker.run();
         onRunning?.();
         await running;
@@ -89,9 +90,12 @@ export async function createLinkageWorker(
  * Starts the poller unless it already runs: one per namespace and task queue, whatever the workers.
  * A poller that was terminated or failed is succeeded by one that resumes from its cursor.
  */
-export async function ensurePoller(client: Client, config: Config): Promise<void> {
+export async function ensurePoller(client: Client, config: Config, gateway: HttpClient): Promise<void> {
   const workflowId = `${POLLER_WORKFLOW_ID}-${config.temporal.taskQueue}`;
-  const after = await resumeCursor(client, workflowId);
+  const { startAfter } = config.poller;
+  const after = await resumeCursor(client, workflowId, async () =>
+    startAfter === 'head' ? busHead((seq) => hasEventAfter(gateway, seq)) : startAfter,
+  );
   if (after === null) return;
   await client.workflow.start('EventPollerWorkflow', {
     workflowId,

@@ -4,12 +4,15 @@
  * attributes current, and on a failure for good compensate, post a dead letter and fail with the reason.
  */
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   defineQuery,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxySinks,
   setHandler,
@@ -43,6 +46,13 @@ export interface LinkageMetricsSinks extends Sinks {
 const { linkageMetrics } = proxySinks<LinkageMetricsSinks>();
 const live = () => !workflowInfo().unsafe.isReplaying;
 
+/**
+ * The one-live-document change (issue 10): compensation by source for a step cancelled or failed in
+ * flight, the cascade to open approvals, a cancel while only the ingest is left, dead-letter trouble that
+ * cannot leave a run "running". Runs started before it replay on the old path.
+ */
+export const ONE_LIVE_DOCUMENT_PATCH = 'one-live-document';
+
 export const FAILURE_TYPES = {
   invalidPayload: 'InvalidEventPayload',
   linkageFailed: 'LinkageFailed',
@@ -53,8 +63,13 @@ type StepFn<T> = (acts: Activities, ctx: CallContext) => Promise<T>;
 interface StepOptions<T> {
   /** The business key of what the step created, e.g. `erp:order:<id>`. */
   key?: (result: T) => string;
-  /** How to undo the step if a later required step fails for good. */
+  /** How to undo the step if a later required step fails for good (or the run is cancelled). */
   undo?: (result: T, acts: Activities, ctx: CallContext) => Promise<unknown>;
+  /**
+   * How to undo the step when it did not return: cancelled or failed in flight, its call may still have
+   * made the document, so whatever is live for its business source is compensated.
+   */
+  undoBySource?: (acts: Activities, ctx: CallContext) => Promise<unknown>;
   detail?: (result: T) => string;
 }
 
@@ -65,10 +80,13 @@ export class LinkageRun {
   /** How many keys the search attributes hold already (set by the starter, then by each upsert). */
   private keysAtStart: number;
   outcome: Outcome = 'running';
+  /** The run follows the one-live-document path (false only when replaying a run started before it). */
+  readonly oneLiveDocument: boolean;
 
   constructor(readonly input: LinkageInput) {
     this.keys = businessKeysOf(input.event.eventType, input.event.payload);
     this.keysAtStart = this.keys.length;
+    this.oneLiveDocument = patched(ONE_LIVE_DOCUMENT_PATCH);
   }
 
   get tenantId(): string {
@@ -104,18 +122,22 @@ export class LinkageRun {
     opts: StepOptions<T> = {},
   ): Promise<T> {
     this.setStep({ name, title, state: 'running' });
+    // A create that an operator's cancel reaches in flight is awaited, so what it made is compensated.
+    const awaitOnCancel = this.oneLiveDocument && !!(opts.undo || opts.undoBySource);
+    const acts = this.activities(
+      title,
+      awaitOnCancel ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED } : {},
+    );
+    let result: T;
     try {
-      const result = await fn(this.activities(title), this.ctx(name));
-      if (opts.undo) {
-        const undo = opts.undo;
+      result = await fn(acts, this.ctx(name));
+    } catch (err) {
+      if (this.oneLiveDocument && opts.undoBySource) {
+        const undo = opts.undoBySource;
         this.saga.add(name, async () => {
-          await undo(result, this.activities(`Compensate: ${title}`), this.ctx(`${name}:compensate`));
+          await undo(this.activities(`Compensate by source: ${title}`), this.ctx(`${name}:compensate-source`));
         });
       }
-      if (opts.key) this.addKeys(opts.key(result));
-      this.setStep({ name, title, state: 'completed', detail: opts.detail?.(result) ?? `id ${result.id}` });
-      return result;
-    } catch (err) {
       if (isCancellation(err)) {
         this.setStep({ name, title, state: 'failed', detail: 'cancelled' });
         throw err;
@@ -123,6 +145,19 @@ export class LinkageRun {
       this.setStep({ name, title, state: 'failed', detail: describeError(err) });
       throw new StepFailed(name, err);
     }
+    if (opts.undo) {
+      const undo = opts.undo;
+      this.saga.add(name, async () => {
+        await undo(result, this.activities(`Compensate: ${title}`), this.ctx(`${name}:compensate`));
+      });
+    }
+    if (opts.key) this.addKeys(opts.key(result));
+    this.setStep({ name, title, state: 'completed', detail: opts.detail?.(result) ?? `id ${result.id}` });
+    // A step awaited through an operator's cancel: now the run stops, and its saga undoes the step.
+    if (awaitOnCancel && CancellationScope.current().consideredCancelled) {
+      throw new CancelledFailure('cancelled by an operator while a step was in flight');
+    }
+    return result;
   }
 
   /**
@@ -150,7 +185,26 @@ export class LinkageRun {
     return { outcome: this.outcome, businessKeys: [...this.keys], steps: this.steps.map((s) => ({ ...s })) };
   }
 
-  async deadLetter(step: string, reason: string, details?: Record<string, unknown>): Promise<void> {
+  /**
+   * Posts a dead letter. On the one-live-document path a post that gives up is logged and returned as an
+   * error message instead of thrown: the run still closes with its real outcome.
+   */
+  async deadLetter(step: string, reason: string, details?: Record<string, unknown>): Promise<string | null> {
+    if (!this.oneLiveDocument) {
+      await this.postDeadLetter(step, reason, details);
+      return null;
+    }
+    try {
+      await this.postDeadLetter(step, reason, details);
+      return null;
+    } catch (err) {
+      const error = describeError(err);
+      log.error('dead letter could not be posted', { step, reason, error });
+      return error;
+    }
+  }
+
+  private async postDeadLetter(step: string, reason: string, details?: Record<string, unknown>): Promise<void> {
     const { workflowId, runId } = workflowInfo();
     const { event } = this.input;
     await CancellationScope.nonCancellable(() =>
@@ -214,7 +268,22 @@ export async function runLinkage<T extends KnownEventType | null>(
   const run = new LinkageRun(input);
   setHandler(stateQuery, () => run.snapshot());
   if (live()) linkageMetrics.started(input.event.eventType);
+  if (!run.oneLiveDocument) return linkageSteps(run, eventType, body);
+  try {
+    return await linkageSteps(run, eventType, body);
+  } catch (err) {
+    // Whatever escaped (a cancel, a bug), a closed run never stays "running" in the Web UI.
+    if (run.outcome === 'running') run.setOutcome(isCancellation(err) ? 'cancelled' : 'failed');
+    throw err;
+  }
+}
 
+async function linkageSteps<T extends KnownEventType | null>(
+  run: LinkageRun,
+  eventType: T,
+  body: LinkageBody<T extends KnownEventType ? z.infer<(typeof PayloadSchemas)[T]> : Record<string, unknown>>,
+): Promise<LinkageResult> {
+  const { input } = run;
   // 1. The payload, checked against the event contract: a bad one fails this run only, naming the field.
   let payload: Record<string, unknown> = input.event.payload;
   if (eventType) {
@@ -223,8 +292,10 @@ export async function runLinkage<T extends KnownEventType | null>(
       const reason = `invalid ${eventType} payload: ${problems.join('; ')}`;
       run.setStep({ name: 'validate', title: 'Validate payload', state: 'failed', detail: reason });
       run.setOutcome('invalid');
-      await run.deadLetter('validate', reason, { fields: problems });
-      throw ApplicationFailure.nonRetryable(reason, FAILURE_TYPES.invalidPayload, { fields: problems });
+      const dlqError = await run.deadLetter('validate', reason, { fields: problems });
+      throw ApplicationFailure.nonRetryable(withDlqError(reason, dlqError), FAILURE_TYPES.invalidPayload, {
+        fields: problems,
+      });
     }
     payload = PayloadSchemas[eventType].parse(input.event.payload) as Record<string, unknown>;
   }
@@ -232,39 +303,60 @@ export async function runLinkage<T extends KnownEventType | null>(
   // 2. Data-lake ingest runs beside the linkage: its trouble never blocks or fails the other steps.
   const ingest = ingestBeside(run);
 
-  // 3. The required steps, under the saga.
+  // 3. The required steps, under the saga. On the one-live-document path the ingest is awaited inside
+  //    too: an operator's cancel while only the ingest is left compensates like any other cancel.
+  let ingested = true;
   try {
     await body(payload as Parameters<typeof body>[0], run);
+    if (run.oneLiveDocument) ingested = await ingest;
   } catch (err) {
     const cancelled = isCancellation(err);
-    const failedStep = err instanceof StepFailed ? err.step : 'workflow';
+    const failedStep = err instanceof StepFailed ? err.step : cancelled && run.oneLiveDocument ? 'cancel' : 'workflow';
     const reason = cancelled ? 'cancelled by an operator' : describeError(err instanceof StepFailed ? err.error : err);
     log.warn('linkage failed, compensating', { step: failedStep, reason, cancelled });
     const report = await run.saga.compensate((step, ok, error) => {
       const s = run.steps.find((x) => x.name === step);
       if (s) run.setStep({ ...s, state: ok ? 'compensated' : 'compensation_failed', detail: error ?? s.detail });
     });
-    run.setOutcome(report.compensated.length && !report.failed.length ? 'compensated' : 'failed');
+    run.setOutcome(closedOutcome(run, cancelled, report.compensated.length > 0, report.failed.length > 0));
     const compensation = report.failed.length
       ? ` Compensation FAILED for ${report.failed.map((f) => `${f.step} (${f.error})`).join(', ')}: fix by hand.`
       : report.compensated.length
         ? ` Compensated: ${report.compensated.join(', ')}.`
         : '';
     const message = `${failedStep} failed: ${reason}.${compensation}`;
-    await run.deadLetter(failedStep, message, { compensated: report.compensated, compensationFailed: report.failed });
-    await CancellationScope.nonCancellable(() => ingest);
+    const dlqError = await run.deadLetter(failedStep, message, {
+      compensated: report.compensated,
+      compensationFailed: report.failed,
+    });
+    if (run.oneLiveDocument) await CancellationScope.nonCancellable(() => ingest.catch(() => false));
+    else await CancellationScope.nonCancellable(() => ingest);
     if (cancelled) throw err;
-    throw ApplicationFailure.nonRetryable(message, FAILURE_TYPES.linkageFailed, {
+    throw ApplicationFailure.nonRetryable(withDlqError(message, dlqError), FAILURE_TYPES.linkageFailed, {
       step: failedStep,
       compensated: report.compensated,
     });
   }
 
-  const ingested = await ingest;
+  if (!run.oneLiveDocument) ingested = await ingest;
   const acted = run.steps.some((s) => s.state === 'completed');
   run.setOutcome(!ingested ? 'partial' : acted ? 'completed' : 'skipped');
   return run.snapshot();
 }
+
+/** How a run that did not succeed closes: an operator's cancel is `cancelled` once everything is undone. */
+function closedOutcome(
+  run: LinkageRun,
+  cancelled: boolean,
+  compensated: boolean,
+  compensationFailed: boolean,
+): Outcome {
+  if (run.oneLiveDocument && cancelled) return compensationFailed ? 'failed' : 'cancelled';
+  return compensated && !compensationFailed ? 'compensated' : 'failed';
+}
+
+const withDlqError = (message: string, dlqError: string | null): string =>
+  dlqError ? `${message} (the dead letter could not be posted: ${dlqError})` : message;
 
 function validate(input: LinkageInput, eventType: KnownEventType): string[] {
   const parsed = PayloadSchemas[eventType].safeParse(input.event.payload);

@@ -4,7 +4,7 @@
  */
 import { EVENT_TYPES, STATUS } from '../common/events';
 import { businessKey, writeBackKindOf } from '../common/linkage';
-import type { ApprovalBody } from '../activities/cells';
+import type { ApprovalBody, ApprovalSource, DocumentKind } from '../activities/cells';
 import { runLinkage, type LinkageRun } from './linkage-run';
 import type { LinkageInput, LinkageResult } from './types';
 
@@ -12,19 +12,55 @@ const toggleOff = (name: string) => `${name}=0`;
 
 /**
  * The OA approval step the contract, sales-order and purchase-order rules share (LINK_ALL_TO_OA).
- * `withdrawOnFailure`: withdraw it if a later step of the run fails for good.
+ * `withdrawOnFailure` (runs started before the one-live-document change): withdraw it if a later step
+ * fails for good. Now it is always withdrawn when the run is undone, and `cascadeFrom` names the source
+ * document whose cancellation must not leave this approval open (see `withdrawIfSourceCancelled`).
  */
 async function requestApproval(
   run: LinkageRun,
   title: string,
   body: ApprovalBody,
-  withdrawOnFailure = false,
+  { withdrawOnFailure = false, cascadeFrom }: { withdrawOnFailure?: boolean; cascadeFrom?: DocumentKind } = {},
 ): Promise<void> {
   if (!run.input.toggles.allToOa) return run.skip('oa-approval', title, toggleOff('LINK_ALL_TO_OA'));
-  await run.step('oa-approval', title, (a, ctx) => a.createApproval(ctx, body), {
+  const { sourceCell, sourceId, sourceType } = body.formData;
+  const source: ApprovalSource = { sourceCell, sourceId, sourceType, typeCode: body.typeCode };
+  const v2 = run.oneLiveDocument;
+  const approval = await run.step('oa-approval', title, (a, ctx) => a.createApproval(ctx, body), {
     key: (ap) => businessKey('oa', 'approval', ap.id),
-    undo: withdrawOnFailure ? (ap, a, ctx) => a.withdrawApproval(ctx, ap.id) : undefined,
+    undo: v2 || withdrawOnFailure ? (ap, a, ctx) => a.withdrawApproval(ctx, ap.id) : undefined,
+    undoBySource: (a, ctx) => a.withdrawApprovalsBySource(ctx, source),
   });
+  if (v2 && cascadeFrom) {
+    await withdrawIfSourceCancelled(run, cascadeFrom, source, approval.id);
+  }
+}
+
+/**
+ * The cascade, seen from the approval's side. Cancelling a document withdraws its open approvals, but an
+ * approval made by this (separate) run just after that would stay open. So once it exists, the source is
+ * read again: cancelled means the approval is withdrawn here. Either the cancel sees the approval or this
+ * check sees the cancel, so no approval stays open for a cancelled document.
+ */
+async function withdrawIfSourceCancelled(
+  run: LinkageRun,
+  kind: DocumentKind,
+  source: ApprovalSource,
+  approvalId: string,
+): Promise<void> {
+  const { sourceId } = source;
+  const title = `Check ${kind} ${sourceId} is still live`;
+  const { status } = await run.step('source-check', title, (a, ctx) => a.documentStatus(ctx, kind, sourceId), {
+    detail: (d) => `${kind}:${sourceId} status ${d.status}`,
+  });
+  if (status !== STATUS.cancelled) return;
+  // Only a pending approval is withdrawn: one already decided is not open.
+  await run.step(
+    'oa-approval-withdraw',
+    `Withdraw the approval: ${kind} ${sourceId} is cancelled`,
+    (a, ctx) => a.withdrawApprovalsBySource(ctx, { ...source }).then((r) => ({ id: approvalId, ...r })),
+    { detail: (r) => (r.withdrawn.length ? `withdrawn ${r.withdrawn.join(', ')}` : 'already decided: not open') },
+  );
 }
 
 /** crm.contract.signed → ERP sales order (LINK_CRM_TO_ERP), then OA contract approval (LINK_ALL_TO_OA). */
@@ -46,7 +82,11 @@ export async function ContractSignedWorkflow(input: LinkageInput): Promise<Linka
           }),
         {
           key: (o) => businessKey('erp', 'order', o.id),
-          undo: (o, a, ctx) => a.setDocumentStatus(ctx, 'erp:order', o.id, STATUS.cancelled),
+          undo: (o, a, ctx) =>
+            run.oneLiveDocument
+              ? a.cancelDocument(ctx, 'erp:order', o.id)
+              : a.setDocumentStatus(ctx, 'erp:order', o.id, STATUS.cancelled),
+          undoBySource: (a, ctx) => a.cancelBySource(ctx, 'erp:order', { sourceContractId: p.contractId }),
         },
       );
       erpOrderId = order.id;
@@ -69,7 +109,7 @@ export async function ContractSignedWorkflow(input: LinkageInput): Promise<Linka
           erpOrderId,
         },
       },
-      true,
+      { withdrawOnFailure: true },
     );
   });
 }
@@ -77,18 +117,23 @@ export async function ContractSignedWorkflow(input: LinkageInput): Promise<Linka
 /** erp.order.created → OA sales-order approval (LINK_ALL_TO_OA). */
 export async function SalesOrderCreatedWorkflow(input: LinkageInput): Promise<LinkageResult> {
   return runLinkage(input, EVENT_TYPES.orderCreated, (p, run) =>
-    requestApproval(run, 'Create OA sales-order approval', {
-      typeCode: 'sales_order',
-      title: `销售订单审批 ${p.orderId}`,
-      formData: {
-        sourceCell: 'erp',
-        sourceId: p.orderId,
-        sourceType: 'order',
-        customerId: p.customerId,
-        totalAmountCents: p.totalAmountCents,
-        currency: p.currency ?? 'CNY',
+    requestApproval(
+      run,
+      'Create OA sales-order approval',
+      {
+        typeCode: 'sales_order',
+        title: `销售订单审批 ${p.orderId}`,
+        formData: {
+          sourceCell: 'erp',
+          sourceId: p.orderId,
+          sourceType: 'order',
+          customerId: p.customerId,
+          totalAmountCents: p.totalAmountCents,
+          currency: p.currency ?? 'CNY',
+        },
       },
-    }),
+      { cascadeFrom: 'erp:order' },
+    ),
   );
 }
 
@@ -106,7 +151,11 @@ export async function PurchaseRequisitionCreatedWorkflow(input: LinkageInput): P
           demandDesc: p.demandDesc,
           totalAmountCents: p.totalAmountCents,
         }),
-      { key: (rfq) => businessKey('srm', 'rfq', rfq.id) },
+      {
+        key: (rfq) => businessKey('srm', 'rfq', rfq.id),
+        undo: run.oneLiveDocument ? (rfq, a, ctx) => a.cancelDocument(ctx, 'srm:rfq', rfq.id) : undefined,
+        undoBySource: (a, ctx) => a.cancelBySource(ctx, 'srm:rfq', { requisitionId: p.requisitionId }),
+      },
     );
   });
 }
@@ -127,7 +176,11 @@ export async function QuoteAwardedWorkflow(input: LinkageInput): Promise<Linkage
           rfqId: p.rfqId,
           quoteId: p.quoteId,
         }),
-      { key: (po) => businessKey('erp', 'purchase_order', po.id) },
+      {
+        key: (po) => businessKey('erp', 'purchase_order', po.id),
+        undo: run.oneLiveDocument ? (po, a, ctx) => a.cancelDocument(ctx, 'erp:purchase_order', po.id) : undefined,
+        undoBySource: (a, ctx) => a.cancelBySource(ctx, 'erp:purchase_order', { quoteId: p.quoteId }),
+      },
     );
   });
 }
@@ -135,18 +188,23 @@ export async function QuoteAwardedWorkflow(input: LinkageInput): Promise<Linkage
 /** erp.purchase_order.created → OA purchase-order approval (LINK_ALL_TO_OA). */
 export async function PurchaseOrderCreatedWorkflow(input: LinkageInput): Promise<LinkageResult> {
   return runLinkage(input, EVENT_TYPES.purchaseOrderCreated, (p, run) =>
-    requestApproval(run, 'Create OA purchase-order approval', {
-      typeCode: 'purchase_order',
-      title: `采购订单审批 ${p.documentNo}`,
-      formData: {
-        sourceCell: 'erp',
-        sourceId: p.poId,
-        sourceType: 'purchase_order',
-        documentNo: p.documentNo,
-        supplierId: p.supplierId,
-        totalAmountCents: p.totalAmountCents,
+    requestApproval(
+      run,
+      'Create OA purchase-order approval',
+      {
+        typeCode: 'purchase_order',
+        title: `采购订单审批 ${p.documentNo}`,
+        formData: {
+          sourceCell: 'erp',
+          sourceId: p.poId,
+          sourceType: 'purchase_order',
+          documentNo: p.documentNo,
+          supplierId: p.supplierId,
+          totalAmountCents: p.totalAmountCents,
+        },
       },
-    }),
+      { cascadeFrom: 'erp:purchase_order' },
+    ),
   );
 }
 

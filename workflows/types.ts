@@ -32,7 +32,8 @@ export interface StepStatus {
   detail?: string;
 }
 
-export type Outcome = 'running' | 'completed' | 'partial' | 'skipped' | 'invalid' | 'failed' | 'compensated';
+export type Outcome =
+  'running' | 'completed' | 'partial' | 'skipped' | 'invalid' | 'failed' | 'compensated' | 'cancelled';
 
 export interface LinkageResult {
   outcome: Outcome;

@@ -1,11 +1,14 @@
 /**
- * `retry`: resets a failed run to its first workflow task. The workflow id stays (the no-duplicate rule of
- * the poller holds), the run id changes, and since every X-Request-ID contains the run id, the new run
- * creates its documents afresh; the failed run compensated what it had made, so one document stays live.
+ * `retry`: resets a closed, unsuccessful run (failed, terminated, timed out or cancelled) to its first
+ * workflow task. The workflow id stays (the no-duplicate rule of the poller holds) and the run id changes.
+ * Safe whatever the old run left behind: the cells keep one live document per business source, so the new
+ * run gets the document a terminated run left live, and makes a new one only where the old one was
+ * compensated (cancelled or withdrawn).
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { LinkageOutcome } from '../../common/search-attributes';
 import type { LinkageResult } from '../../workflows/types';
 import { uiLink, type OpsContext } from '../context';
 import { firstWorkflowTaskCompletedId } from '../history';
@@ -26,8 +29,9 @@ export interface RetryResult {
   newRunId?: string;
   /** Set when the run could not be reset (still running, ...). */
   error?: string;
-  /** With `wait`: the new run's outcome, or its failure. */
+  /** With `wait`: the new run's outcome (LinkageOutcome: completed, compensated, failed, …) and status. */
   outcome?: string;
+  status?: string;
   failure?: string;
   link?: string | null;
 }
@@ -55,16 +59,23 @@ export async function retryRun(ctx: OpsContext, workflowId: string, opts: RetryO
   const newRunId = res.runId ?? undefined;
   const result: RetryResult = { workflowId, oldRunId: d.runId, newRunId, link: uiLink(ctx, workflowId, newRunId) };
   if (opts.wait && newRunId) {
+    const handle = ctx.client.workflow.getHandle(workflowId, newRunId);
     try {
-      const r = await ctx.client.workflow.getHandle(workflowId, newRunId).result();
-      result.outcome = (r as LinkageResult | undefined)?.outcome ?? 'completed';
+      const r = await handle.result();
+      result.outcome = (r as LinkageResult | undefined)?.outcome;
     } catch (err) {
-      result.outcome = 'failed';
       result.failure = err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : String(err);
     }
+    // The run's own word on how it ended (a failed run may have compensated, been cancelled, …).
+    const d = await handle.describe();
+    result.status = d.status.name;
+    result.outcome ??= d.typedSearchAttributes.get(LinkageOutcome) ?? d.status.name.toLowerCase();
   }
   return result;
 }
+
+/** Outcomes of a run that did its linkage (SUCCESSFUL_OUTCOMES); anything else makes `retry` exit 1. */
+export const SUCCESSFUL_OUTCOMES = new Set(['completed', 'partial', 'skipped']);
 
 /** Every failed run matching the filters (the latest run of each workflow only). */
 export async function retryAll(ctx: OpsContext, filters: RunFilters, opts: RetryOptions = {}): Promise<RetryResult[]> {
@@ -80,9 +91,26 @@ export function formatRetries(results: RetryResult[]): string {
     .map((r) => {
       if (r.error) return `${r.workflowId}  NOT retried: ${r.error}`;
       const lines = [`${r.workflowId}  reset ${r.oldRunId} → new run ${r.newRunId}`];
-      if (r.outcome) lines.push(`  ended     ${r.outcome}${r.failure ? `: ${r.failure}` : ''}`);
+      if (r.outcome) {
+        lines.push(`  ended     ${r.outcome} (${r.status ?? '-'})${r.failure ? `: ${r.failure}` : ''}`);
+      }
       if (r.link) lines.push(`  web ui    ${r.link}`);
       return lines.join('\n');
     })
+    .concat(results.length > 1 ? [summary(results)] : [])
     .join('\n');
+}
+
+/** `12 retried: 10 completed, 2 compensated; 1 not retried`. */
+function summary(results: RetryResult[]): string {
+  const counts = new Map<string, number>();
+  for (const r of results) {
+    if (r.error) continue;
+    const k = r.outcome ?? 'reset';
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  const retried = results.filter((r) => !r.error).length;
+  const by = [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
+  const refused = results.length - retried;
+  return `${retried} retried${by ? `: ${by}` : ''}${refused ? `; ${refused} not retried` : ''}`;
 }

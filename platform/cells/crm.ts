@@ -72,8 +72,7 @@ export function createCrm(opts: CellOptions) {
     app.patch<{ Params: { id: string } }>('/contracts/:id', async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const contract = ctx.getOr404<Contract>('contracts', tenantId, req.params.id);
-        const changes = parse(ContractPatch, req.body);
-        return { status: 200, body: ctx.store.update('contracts', contract, changes) };
+        return ctx.setStatus('contracts', contract, parse(ContractPatch, req.body).status);
       }),
     );
 

@@ -38,6 +38,9 @@ export function createErp(opts: CellOptions) {
     app.post('/orders', async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const input = parse(OrderInput, req.body);
+        // One live order per contract: a repeat (another run, worker or namespace) gets the same order.
+        const live = ctx.liveBySource('orders', tenantId, { sourceContractId: input.sourceContractId }, 'orderStatus');
+        if (live) return { status: 200, body: live };
         const order = ctx.store.insert('orders', {
           ...stamp(newId('ord'), tenantId),
           ...input,
@@ -61,7 +64,7 @@ export function createErp(opts: CellOptions) {
     app.patch<Params>('/orders/:id', async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const order = ctx.getOr404<BaseRecord>('orders', tenantId, req.params.id);
-        return { status: 200, body: ctx.store.update('orders', order, parse(OrderPatch, req.body)) };
+        return ctx.setStatus('orders', order, parse(OrderPatch, req.body).orderStatus, 'orderStatus');
       }),
     );
 
@@ -92,6 +95,9 @@ export function createErp(opts: CellOptions) {
     app.post('/mm/purchase-orders', async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const input = parse(PurchaseOrderInput, req.body);
+        // One live purchase order per awarded quote.
+        const live = ctx.liveBySource('purchase_orders', tenantId, { quoteId: input.quoteId });
+        if (live) return { status: 200, body: live };
         const documentNo = `PO-${String(ctx.store.nextNumber(tenantId, 'purchase_order')).padStart(6, '0')}`;
         const po = ctx.store.insert('purchase_orders', {
           ...stamp(newId('po'), tenantId),
@@ -124,7 +130,7 @@ export function createErp(opts: CellOptions) {
     app.patch<Params>('/mm/purchase-orders/:id', async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const po = ctx.getOr404<BaseRecord>('purchase_orders', tenantId, req.params.id);
-        return { status: 200, body: ctx.store.update('purchase_orders', po, parse(PurchaseOrderPatch, req.body)) };
+        return ctx.setStatus('purchase_orders', po, parse(PurchaseOrderPatch, req.body).status);
       }),
     );
   });

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES, STATUS } from '../../common/events';
 import { createCell, filtersOf, parse, stamp, type CellOptions } from '../shared/cell';
-import { conflict } from '../shared/errors';
+import { HttpError } from '../shared/errors';
 import { newId, type BaseRecord } from '../shared/record-store';
 
 const TYPE_CODES = ['purchase', 'reimburse', 'leave', 'contract', 'sales_order', 'purchase_order'] as const;
@@ -23,11 +23,27 @@ interface Approval extends BaseRecord {
 
 type Params = { Params: { id: string } };
 
+/** 409 with the current status: only a pending approval can be completed or withdrawn. */
+const refused = (a: Approval, what: string): HttpError =>
+  new HttpError(409, 'invalid_transition', `approval ${a.id} has status ${a.status} and cannot be ${what}`, undefined, {
+    currentStatus: a.status,
+  });
+
 export function createOa(opts: CellOptions) {
   return createCell('oa', opts, (app, ctx) => {
     app.post('/approvals', async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const input = parse(ApprovalInput, req.body);
+        // One live approval per (sourceCell, sourceId, sourceType, typeCode); a withdrawn one is not live.
+        const fd = input.formData;
+        const str = (v: unknown) => (typeof v === 'string' ? v : null);
+        const live = ctx.liveBySource('approvals', tenantId, {
+          'formData.sourceCell': str(fd.sourceCell),
+          'formData.sourceId': str(fd.sourceId),
+          'formData.sourceType': str(fd.sourceType),
+          typeCode: input.typeCode,
+        });
+        if (live) return { status: 200, body: live };
         const approval: Approval = {
           ...stamp(newId('apv'), tenantId),
           typeCode: input.typeCode,
@@ -51,7 +67,7 @@ export function createOa(opts: CellOptions) {
       ctx.mutate(req, reply, (tenantId) => {
         const approval = ctx.getOr404<Approval>('approvals', tenantId, req.params.id);
         const { approved } = parse(CompleteInput, req.body);
-        if (approval.status !== STATUS.pending) throw conflict(`approval ${approval.id} has status ${approval.status}`);
+        if (approval.status !== STATUS.pending) throw refused(approval, 'completed');
         const status = approved ? STATUS.approved : STATUS.rejected;
         const done = ctx.store.update('approvals', approval, { status, completedAt: new Date().toISOString() });
         const payload = { instanceId: done.id, tenantId, status, formData: done.formData, typeCode: done.typeCode };
@@ -63,7 +79,7 @@ export function createOa(opts: CellOptions) {
         const approval = ctx.getOr404<Approval>('approvals', tenantId, req.params.id);
         // Withdrawing twice is a no-op so compensation can be retried; a decided approval cannot be undone.
         if (approval.status === STATUS.cancelled) return { status: 200, body: approval };
-        if (approval.status !== STATUS.pending) throw conflict(`approval ${approval.id} is already completed`);
+        if (approval.status !== STATUS.pending) throw refused(approval, 'withdrawn');
         return { status: 200, body: ctx.store.update('approvals', approval, { status: STATUS.cancelled }) };
       }),
     );

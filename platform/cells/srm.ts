@@ -38,6 +38,9 @@ export function createSrm(opts: CellOptions) {
     app.post('/rfqs', async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const input = parse(RfqInput, req.body);
+        // One live RFQ per requisition.
+        const live = ctx.liveBySource('rfqs', tenantId, { requisitionId: input.requisitionId });
+        if (live) return { status: 200, body: live };
         const rfq = { ...stamp(newId('rfq'), tenantId), ...input, status: 1, awardedQuoteId: null };
         return { status: 201, body: ctx.store.insert('rfqs', rfq) };
       }),
@@ -49,7 +52,7 @@ export function createSrm(opts: CellOptions) {
     app.patch<Params>('/rfqs/:id', async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const rfq = ctx.getOr404<Rfq>('rfqs', tenantId, req.params.id);
-        return { status: 200, body: ctx.store.update('rfqs', rfq, parse(RfqPatch, req.body)) };
+        return ctx.setStatus('rfqs', rfq, parse(RfqPatch, req.body).status);
       }),
     );
 

@@ -9,6 +9,7 @@ import type { Logger } from '../../common/logger';
 import type { Cell } from './config';
 import { openDb, type Db } from './db';
 import { HttpError, notFound, validationError } from './errors';
+import { checkTransition, liveBySource } from './lifecycle';
 import { createIdempotencyStore, REPLAY_HEADER, requestIdOf, type IdempotencyStore } from './idempotency';
 import { createOutbox, type Outbox } from './outbox';
 import { createRecordStore, type BaseRecord, type RecordStore } from './record-store';
@@ -30,6 +31,15 @@ export interface CellContext {
   tenantOf(request: FastifyRequest): string;
   /** The tenant's record or 404 (also for another tenant's record, so its existence is not revealed). */
   getOr404<T extends BaseRecord>(collection: string, tenantId: string, id: string): T;
+  /** The live document of a business source, if there is one (lifecycle.ts): a create answers it, 200. */
+  liveBySource<T extends BaseRecord>(
+    collection: string,
+    tenantId: string,
+    source: Record<string, string | null | undefined>,
+    statusField?: string,
+  ): T | undefined;
+  /** A status change under the lifecycle rules: the same status is a no-op, a refused one answers 409. */
+  setStatus<T extends BaseRecord>(collection: string, record: T, to: number, statusField?: string): CellResult;
 }
 
 export interface CellOptions {
@@ -97,11 +107,22 @@ function createContext(name: Cell, db: Db, outbox: Outbox): CellContext {
     },
     getOr404<T extends BaseRecord>(collection: string, tenantId: string, id: string): T {
       const record = store.get<T>(collection, tenantId, id);
-      if (!record) throw notFound(collection.replace(/_/g, ' ').replace(/s$/, ''));
+      if (!record) throw notFound(singular(collection));
       return record;
+    },
+    liveBySource(collection, tenantId, source, statusField = 'status') {
+      return liveBySource(store, collection, tenantId, source, statusField);
+    },
+    setStatus(collection, record, to, statusField = 'status') {
+      const from = record[statusField] as number;
+      checkTransition(singular(collection), record.id, from, to);
+      if (from === to) return { status: 200, body: record };
+      return { status: 200, body: store.update(collection, record, { [statusField]: to } as Partial<typeof record>) };
     },
   };
 }
+
+const singular = (collection: string): string => collection.replace(/_/g, ' ').replace(/s$/, '');
 
 /** Builds a cell's server; `routes` is registered at the root and under `/api/v1/<cell>`. */
 export function createCell(

@@ -16,6 +16,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly fields?: FieldIssue[],
+    /** More machine-readable facts for the caller, e.g. `currentStatus` of a refused transition. */
+    readonly extra?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -40,7 +42,11 @@ export function validationError(error: ZodError, prefix?: string): HttpError {
 }
 
 export function sendError(reply: FastifyReply, err: HttpError): FastifyReply {
-  const body: { code: string; message: string; fields?: FieldIssue[] } = { code: err.code, message: err.message };
+  const body: { code: string; message: string; fields?: FieldIssue[] } = {
+    ...err.extra,
+    code: err.code,
+    message: err.message,
+  };
   if (err.fields?.length) body.fields = err.fields;
   return reply.code(err.statusCode).type('application/json').send({ error: body });
 }
