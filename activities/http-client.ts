@@ -9,6 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
 import { ApplicationFailure } from '@temporalio/common';
+import { HTTP_ERROR_TYPES } from '../common/http-errors';
 
 export interface CallOptions {
   method: Method;
@@ -25,10 +26,7 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-export const HTTP_ERROR_TYPES = {
-  retryable: 'TransientHttpError',
-  rejected: 'RequestRejected',
-} as const;
+export { HTTP_ERROR_TYPES };
 
 // Keep-alive: a linkage makes several calls to the same gateway within milliseconds.
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });

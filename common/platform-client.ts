@@ -112,6 +112,36 @@ export class PlatformClient {
   }
 }
 
+/** The documents a linkage makes per business source (SPEC §4), and how to list one source's documents. */
+export const SOURCES = {
+  /** ERP sales order ← CRM contract. */
+  order: (contractId: string) => ({ path: `/erp/orders?sourceContractId=${enc(contractId)}`, status: 'orderStatus' }),
+  /** SRM RFQ ← ERP purchase requisition. */
+  rfq: (requisitionId: string) => ({ path: `/srm/rfqs?requisitionId=${enc(requisitionId)}`, status: 'status' }),
+  /** ERP purchase order ← awarded SRM quote. */
+  po: (quoteId: string) => ({ path: `/erp/mm/purchase-orders?quoteId=${enc(quoteId)}`, status: 'status' }),
+  /** OA approval ← (sourceCell, sourceId, sourceType, typeCode). */
+  approval: (sourceCell: string, sourceType: string, sourceId: string, typeCode: string) => ({
+    path: `/oa/approvals?sourceCell=${enc(sourceCell)}&sourceType=${enc(sourceType)}&sourceId=${enc(sourceId)}&typeCode=${enc(typeCode)}`,
+    status: 'status',
+  }),
+} as const;
+export type SourceQuery = ReturnType<(typeof SOURCES)[keyof typeof SOURCES]>;
+const enc = encodeURIComponent;
+
+/** Documents of one source: live ones (any status but 9) apart from cancelled / withdrawn ones. */
+export interface SourceCount {
+  live: number;
+  cancelled: number;
+  liveIds: string[];
+}
+
+export async function countBySource(api: PlatformClient, tenant: string, source: SourceQuery): Promise<SourceCount> {
+  const docs = await api.list(tenant, source.path);
+  const live = docs.filter((d) => d[source.status] !== 9);
+  return { live: live.length, cancelled: docs.length - live.length, liveIds: live.map((d) => d.id as string) };
+}
+
 /** Polls `probe` until it returns a truthy value; throws with `what` after `timeoutMs`. */
 export async function waitFor<T>(
   what: string,

@@ -25,6 +25,7 @@ import {
 import type { z } from 'zod';
 import type { Activities } from '../activities';
 import type { CallContext } from '../activities/cells';
+import { HTTP_ERROR_TYPES } from '../common/http-errors';
 import { cellOf, datalakeTableOf, describeIssues, type KnownEventType, PayloadSchemas } from '../common/events';
 import { businessKeysOf } from '../common/linkage';
 import { LinkageBusinessKeys, LinkageOutcome } from '../common/search-attributes';
@@ -132,15 +133,18 @@ export class LinkageRun {
     try {
       result = await fn(acts, this.ctx(name));
     } catch (err) {
-      if (this.oneLiveDocument && opts.undoBySource) {
+      // An operator's cancel ends the step however its last attempt ended (a 503 after the cancel too).
+      const cancelled = isCancellation(err) || (awaitOnCancel && CancellationScope.current().consideredCancelled);
+      // Cancelled or failed without a definite "no" from the cell, the call may have made the document.
+      if (this.oneLiveDocument && opts.undoBySource && (cancelled || !isRejection(err))) {
         const undo = opts.undoBySource;
         this.saga.add(name, async () => {
           await undo(this.activities(`Compensate by source: ${title}`), this.ctx(`${name}:compensate-source`));
         });
       }
-      if (isCancellation(err)) {
+      if (cancelled) {
         this.setStep({ name, title, state: 'failed', detail: 'cancelled' });
-        throw err;
+        throw isCancellation(err) ? err : new CancelledFailure('cancelled by an operator while a step was in flight');
       }
       this.setStep({ name, title, state: 'failed', detail: describeError(err) });
       throw new StepFailed(name, err);
@@ -245,6 +249,12 @@ export class StepFailed extends Error {
     super(`${step}: ${describeError(error)}`);
     this.name = 'StepFailed';
   }
+}
+
+/** The cell answered a definite "no" (a 4xx other than 408 / 429): nothing was made. */
+function isRejection(err: unknown): boolean {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure && cause.type === HTTP_ERROR_TYPES.rejected;
 }
 
 /** The chain of failure messages, innermost cause last: "activity failed: POST ... answered 422: ...". */

@@ -25,7 +25,7 @@ type Params = { Params: { id: string } };
 
 /** 409 with the current status: only a pending approval can be completed or withdrawn. */
 const refused = (a: Approval, what: string): HttpError =>
-  new HttpError(409, 'invalid_transition', `approval ${a.id} has status ${a.status} and cannot be ${what}`, undefined, {
+  new HttpError(409, 'conflict', `approval ${a.id} has status ${a.status} and cannot be ${what}`, undefined, {
     currentStatus: a.status,
   });
 

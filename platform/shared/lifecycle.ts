@@ -21,7 +21,7 @@ const ALLOWED: Record<number, readonly number[]> = {
   [STATUS.cancelled]: [],
 };
 
-/** Throws 409 `invalid_transition` (with `currentStatus`) unless `from → to` is allowed. */
+/** Throws 409 `conflict` (with `currentStatus`) unless `from → to` is allowed. */
 export function checkTransition(what: string, id: string, from: number, to: number): void {
   if (from === to || (ALLOWED[from] ?? []).includes(to)) return;
   throw new HttpError(

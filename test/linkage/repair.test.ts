@@ -1,0 +1,209 @@
+/**
+ * Issue 10, acceptance item 1: one live document per business source on the paths operators take to
+ * repair things. Each case counts the live documents per source, with cancelled / withdrawn ones apart.
+ *
+ * The worker here runs without the poller: each test starts the runs it needs from the bus events
+ * itself, so the order of the runs (a compensation before or after a cascade approval) is the test's.
+ */
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { EVENT_TYPES, STATUS, type BusEvent } from '../../common/events';
+import { linkageWorkflowId } from '../../common/linkage';
+import { countBySource, SOURCES, waitFor, type Rec, type SourceQuery } from '../../common/platform-client';
+import { retryRun } from '../../ops/commands/retry';
+import type { OpsContext } from '../../ops/context';
+import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
+import { createNamespace } from '../helpers/namespace';
+import { Client } from '@temporalio/client';
+
+let env: LinkageEnv;
+let ops: OpsContext;
+
+beforeAll(async () => {
+  env = await createLinkageEnv('repair');
+  await env.startWorker({ POLLER_ENABLED: '0' });
+  ops = { client: env.client, namespace: env.client.options.namespace, api: env.api, uiUrl: null };
+});
+afterAll(async () => {
+  await env?.stop();
+});
+afterEach(async () => {
+  await env.api.clearFaults();
+});
+
+const count = (tenant: string, source: SourceQuery) => countBySource(env.api, tenant, source);
+const contractApprovals = (contractId: string) => SOURCES.approval('crm', 'contract', contractId, 'contract');
+const orderApprovals = (orderId: string) => SOURCES.approval('erp', 'order', orderId, 'sales_order');
+
+async function busEvent(what: string, match: (e: BusEvent) => boolean): Promise<BusEvent> {
+  return waitFor(what, async () => (await env.events()).find(match));
+}
+
+/** Signs a contract and starts its linkage run from the bus event. */
+async function signAndStart(tenant: string) {
+  const contract = await env.api.signContract(tenant, { customerId: 'c-10', contractNo: 'HT-10', amountCents: 1000 });
+  const event = await busEvent(
+    'the contract event',
+    (e) => e.eventType === EVENT_TYPES.contractSigned && e.payload.contractId === contract.id,
+  );
+  await env.startFromEvent(event);
+  const handle = env.client.workflow.getHandle(linkageWorkflowId(event.eventId));
+  return { contract, event, handle };
+}
+
+async function orderOf(tenant: string, contractId: string): Promise<Rec> {
+  return waitFor('the ERP order', async () => (await env.api.list(tenant, SOURCES.order(contractId).path))[0]);
+}
+
+async function startRunOf(eventType: string, match: (e: BusEvent) => boolean): Promise<WorkflowHandle> {
+  const event = await busEvent(eventType, (e) => e.eventType === eventType && match(e));
+  await env.startFromEvent(event);
+  return env.client.workflow.getHandle(linkageWorkflowId(event.eventId));
+}
+
+describe('one live document per business source', () => {
+  it('terminate mid-run, then retry: the new run gets the order the terminated one left live', async () => {
+    await env.api.fault({ method: 'POST', path: '/api/v1/oa/approvals', times: -1, status: 503 });
+    const tenant = uniqueTenant();
+    const { contract, handle } = await signAndStart(tenant);
+    await orderOf(tenant, contract.id);
+    await handle.terminate('stuck on OA: terminated by an operator');
+    await env.api.clearFaults();
+
+    const retried = await retryRun(ops, handle.workflowId, { wait: true });
+    expect(retried).toMatchObject({ outcome: 'completed', status: 'COMPLETED' });
+    expect(await count(tenant, SOURCES.order(contract.id))).toMatchObject({ live: 1, cancelled: 0 });
+    expect(await count(tenant, contractApprovals(contract.id))).toMatchObject({ live: 1, cancelled: 0 });
+  });
+
+  it('cancel with the OA call in flight: the approval made is withdrawn, and a retry leaves one of each', async () => {
+    // The approval is made, then its answer is held: the cancel arrives while the call is in flight.
+    await env.api.fault({ method: 'POST', path: '/api/v1/oa/approvals', times: 1, delayResponseMs: 1500 });
+    const tenant = uniqueTenant();
+    const { contract, handle } = await signAndStart(tenant);
+    await waitFor('the contract approval', async () => (await count(tenant, contractApprovals(contract.id))).live);
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    expect((await handle.query<{ outcome: string }>('state')).outcome).toBe('cancelled');
+    expect(await count(tenant, contractApprovals(contract.id))).toMatchObject({ live: 0, cancelled: 1 });
+    expect(await count(tenant, SOURCES.order(contract.id))).toMatchObject({ live: 0, cancelled: 1 });
+
+    const retried = await retryRun(ops, handle.workflowId, { wait: true });
+    expect(retried.outcome).toBe('completed');
+    expect(await count(tenant, contractApprovals(contract.id))).toMatchObject({ live: 1, cancelled: 1 });
+    expect(await count(tenant, SOURCES.order(contract.id))).toMatchObject({ live: 1, cancelled: 1 });
+  });
+
+  it('a compensated order: its sales-order approval is withdrawn, and a late approval cannot revive it', async () => {
+    // The contract approval is refused for good, so the contract run cancels its ERP order.
+    await env.api.fault({ method: 'POST', path: '/api/v1/oa/approvals', times: 1, status: 400 });
+    const tenant = uniqueTenant();
+    const { contract, handle } = await signAndStart(tenant);
+    await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
+    const order = await orderOf(tenant, contract.id);
+    expect(order.orderStatus).toBe(STATUS.cancelled);
+
+    // The order's own linkage runs after the compensation: its approval is withdrawn at once.
+    const salesRun = await startRunOf(EVENT_TYPES.orderCreated, (e) => e.payload.orderId === order.id);
+    await salesRun.result();
+    expect(await count(tenant, orderApprovals(order.id as string))).toMatchObject({ live: 0, cancelled: 1 });
+    const [approval] = await env.api.list(tenant, orderApprovals(order.id as string).path);
+    const late = await env.api.call<{ error: { code: string; currentStatus: number } }>(
+      'POST',
+      `/api/v1/oa/approvals/${approval.id}/complete`,
+      { tenant, body: { approved: true } },
+    );
+    expect(late.status).toBe(409);
+    expect(late.body.error.currentStatus).toBe(STATUS.cancelled);
+    expect((await env.api.list(tenant, SOURCES.order(contract.id).path))[0].orderStatus).toBe(STATUS.cancelled);
+  });
+
+  it('an order cancelled by hand: approving its pending approval is refused at write-back, with a dead letter', async () => {
+    const tenant = uniqueTenant();
+    const { contract, handle } = await signAndStart(tenant);
+    await handle.result();
+    const order = await orderOf(tenant, contract.id);
+    await (await startRunOf(EVENT_TYPES.orderCreated, (e) => e.payload.orderId === order.id)).result();
+    // An ERP user cancels the order; its sales-order approval is still pending and gets approved.
+    await env.api.cell(tenant, 'PATCH', `/erp/orders/${order.id}`, { orderStatus: STATUS.cancelled });
+    const [approval] = await env.api.list(tenant, orderApprovals(order.id as string).path);
+    await env.api.completeApproval(tenant, approval.id as string, true);
+
+    // The write-back is refused (409): the run fails with a dead letter naming the order and why.
+    const writeBack = await startRunOf(EVENT_TYPES.approvalCompleted, (e) => e.payload.instanceId === approval.id);
+    const err = await writeBack.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect(String((err as WorkflowFailedError).cause?.message)).toContain('409');
+    const [letter] = await env.api.deadLetters(`?workflowId=${writeBack.workflowId}`);
+    expect(String(letter.reason)).toContain(`${order.id} has status 9 and cannot become 2`);
+    expect(await count(tenant, SOURCES.order(contract.id))).toMatchObject({ live: 0, cancelled: 1 });
+  });
+
+  it('a 190-character event id links: the derived request ids stay bounded', async () => {
+    const tenant = uniqueTenant();
+    const eventId = `long-${'x'.repeat(185)}`;
+    const contractId = `ctr_long_${Date.now()}`;
+    const publish = await env.api.publish({
+      eventId,
+      eventType: EVENT_TYPES.contractSigned,
+      tenantId: tenant,
+      payload: {
+        contractId,
+        customerId: 'c-11',
+        contractNo: 'HT-11',
+        amountCents: 1100,
+        tenantId: tenant,
+        signedAt: new Date().toISOString(),
+      },
+    });
+    expect(publish.status).toBe(201);
+    const handle = await startRunOf(EVENT_TYPES.contractSigned, (e) => e.eventId === eventId);
+    expect((await handle.result()).outcome).toBe('completed');
+    expect(await count(tenant, SOURCES.order(contractId))).toMatchObject({ live: 1, cancelled: 0 });
+    expect(await count(tenant, contractApprovals(contractId))).toMatchObject({ live: 1, cancelled: 0 });
+  });
+
+  it('a worker on a fresh namespace replays the bus from seq 0 and duplicates no document', async () => {
+    const tenant = uniqueTenant();
+    const { contract, handle } = await signAndStart(tenant);
+    await handle.result();
+    const order = await orderOf(tenant, contract.id);
+    await (await startRunOf(EVENT_TYPES.orderCreated, (e) => e.payload.orderId === order.id)).result();
+
+    // A second namespace: no workflow ids remembered, no poller cursor. Its worker reads from seq 0.
+    const namespace = `repair-fresh-${Date.now().toString(36)}`;
+    await createNamespace(env.client, namespace);
+    await env.startWorker({ TEMPORAL_NAMESPACE: namespace, POLLER_START_AFTER: '0' });
+    const fresh = new Client({ connection: env.client.connection, namespace });
+    const head = (await env.events()).at(-1)!.seq;
+    await waitFor(
+      'the fresh poller to pass the bus head',
+      async () =>
+        (await fresh.workflow.getHandle(`linkage-event-poller-${env.taskQueue}`).query<number>('cursor')) >= head,
+      120_000,
+    );
+    await waitFor(
+      'every replayed run to close',
+      async () =>
+        (await fresh.workflow.count(`LinkageEventId IS NOT NULL AND ExecutionStatus = "Running"`)).count === 0,
+      120_000,
+    );
+    expect((await fresh.workflow.count(`LinkageTenant = "${tenant}"`)).count).toBeGreaterThanOrEqual(2);
+    expect(await count(tenant, SOURCES.order(contract.id))).toMatchObject({ live: 1, cancelled: 0 });
+    expect(await count(tenant, contractApprovals(contract.id))).toMatchObject({ live: 1, cancelled: 0 });
+    expect(await count(tenant, orderApprovals(order.id as string))).toMatchObject({ live: 1, cancelled: 0 });
+  });
+
+  it('POLLER_START_AFTER=head: a worker on a fresh namespace starts after the newest event', async () => {
+    const namespace = `repair-head-${Date.now().toString(36)}`;
+    await createNamespace(env.client, namespace);
+    const head = (await env.events()).at(-1)!.seq;
+    await env.startWorker({ TEMPORAL_NAMESPACE: namespace, POLLER_START_AFTER: 'head' });
+    const fresh = new Client({ connection: env.client.connection, namespace });
+    const cursor = await waitFor('the poller', () =>
+      fresh.workflow.getHandle(`linkage-event-poller-${env.taskQueue}`).query<number>('cursor'),
+    );
+    expect(cursor).toBe(head);
+    expect((await fresh.workflow.count('LinkageEventId IS NOT NULL')).count).toBe(0);
+  });
+});
