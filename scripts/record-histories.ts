@@ -2,7 +2,8 @@
  * Records the committed replay fixtures `test/histories/<WorkflowType>.json` from real runs: a Temporal
  * dev server (TEMPORAL_ADDRESS if set, else an in-memory one), a real platform with fault injection, an
  * in-process worker with its poller; drives one event per workflow type, plus a failed-and-compensated
- * contract and an invalid payload, and exports each history with the operator CLI's export code.
+ * contract, a contract cancelled with a call in flight and an invalid payload, and exports each history
+ * with the operator CLI's export code. Histories of earlier workflow code stay in `test/histories/<change>/`.
  *
  *   npx tsx scripts/record-histories.ts [outDir]
  *
@@ -116,6 +117,19 @@ async function record(env: LinkageEnv): Promise<void> {
     'ContractSignedWorkflow-compensated',
     (e) => e.eventType === EVENT_TYPES.contractSigned && e.payload.contractId === failing.id,
   );
+  await api.clearFaults();
+
+  // An operator's cancel while the OA call is in flight: the call is awaited, then both documents undone.
+  await api.fault({ method: 'POST', path: '/api/v1/oa/approvals', times: 1, delayResponseMs: 1500 });
+  const cancelled = await api.signContract(tenant, { customerId: 'cus-3', contractNo: 'HT-REC-3', amountCents: 3_300 });
+  const cancelledEvent = await waitFor('the cancelled contract event', async () =>
+    (await env.events()).find(
+      (e) => e.eventType === EVENT_TYPES.contractSigned && e.payload.contractId === cancelled.id,
+    ),
+  );
+  await one('the in-flight approval', `/oa/approvals?sourceCell=crm&sourceId=${cancelled.id}&sourceType=contract`);
+  await env.client.workflow.getHandle(linkageWorkflowId(cancelledEvent.eventId)).cancel();
+  await save('ContractSignedWorkflow-cancelled', (e) => e.eventId === cancelledEvent.eventId);
   await api.clearFaults();
 
   // A contract event with an invalid payload: fails its own run with a validation error.

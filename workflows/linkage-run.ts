@@ -29,6 +29,7 @@ import { HTTP_ERROR_TYPES } from '../common/http-errors';
 import { cellOf, datalakeTableOf, describeIssues, type KnownEventType, PayloadSchemas } from '../common/events';
 import { businessKeysOf } from '../common/linkage';
 import { LinkageBusinessKeys, LinkageOutcome } from '../common/search-attributes';
+import { ONE_LIVE_DOCUMENT_PATCH } from './patches';
 import { Saga } from './saga';
 import type { LinkageInput, LinkageResult, Outcome, StepStatus } from './types';
 
@@ -46,13 +47,6 @@ export interface LinkageMetricsSinks extends Sinks {
 }
 const { linkageMetrics } = proxySinks<LinkageMetricsSinks>();
 const live = () => !workflowInfo().unsafe.isReplaying;
-
-/**
- * The one-live-document change (issue 10): compensation by source for a step cancelled or failed in
- * flight, the cascade to open approvals, a cancel while only the ingest is left, dead-letter trouble that
- * cannot leave a run "running". Runs started before it replay on the old path.
- */
-export const ONE_LIVE_DOCUMENT_PATCH = 'one-live-document';
 
 export const FAILURE_TYPES = {
   invalidPayload: 'InvalidEventPayload',

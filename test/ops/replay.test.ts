@@ -2,13 +2,31 @@
  * Issue 5, item 2: every committed history (test/histories, recorded by scripts/record-histories.ts)
  * replays against the current workflow code; and the check can fail: a bundle whose ContractSigned
  * workflow reorders its steps is caught as non-deterministic.
+ *
+ * Issue 10, item 3: the histories recorded before the one-live-document change (its own folder) still
+ * replay, on the old path: that change is behind `patched()`, whose marker the new histories carry.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { WORKFLOW_FOR_EVENT, GENERIC_WORKFLOW } from '../../common/linkage';
 import { loadHistoryFiles, replayHistories } from '../../ops/commands/replay';
+import { ONE_LIVE_DOCUMENT_PATCH } from '../../workflows/patches';
+import type { temporal } from '@temporalio/proto';
 
 const DIR = path.resolve(__dirname, '../histories');
+const BEFORE_ONE_LIVE_DOCUMENT = path.join(DIR, 'before-one-live-document');
+
+/** The `patched()` ids a history's markers record. */
+function patchIds(h: ReturnType<typeof loadHistoryFiles>[number]): string[] {
+  const events = (h.history as temporal.api.history.v1.IHistory).events ?? [];
+  return events.flatMap((e) => {
+    const a = e.markerRecordedEventAttributes;
+    if (a?.markerName !== 'core_patch') return [];
+    return Object.values(a.details ?? {}).flatMap((p) =>
+      (p.payloads ?? []).map((pl) => (JSON.parse(Buffer.from(pl.data!).toString('utf8')) as { id: string }).id),
+    );
+  });
+}
 
 describe('replay of the committed histories', () => {
   it('has one history per workflow type, plus a compensated and an invalid-payload ContractSigned', () => {
@@ -23,6 +41,23 @@ describe('replay of the committed histories', () => {
     const outcomes = await replayHistories(loadHistoryFiles(DIR));
     expect(outcomes.length).toBeGreaterThanOrEqual(10);
     expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+  });
+
+  it('replays the histories recorded before the one-live-document change (patched() takes the old path)', async () => {
+    const before = loadHistoryFiles(BEFORE_ONE_LIVE_DOCUMENT);
+    expect(before.length).toBeGreaterThanOrEqual(10);
+    expect(before.flatMap(patchIds)).not.toContain(ONE_LIVE_DOCUMENT_PATCH);
+    const outcomes = await replayHistories(before);
+    expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+  });
+
+  it('the linkage histories of the current code carry the one-live-document patch marker', () => {
+    const linkage = loadHistoryFiles(DIR).filter((h) => !h.workflowId.startsWith('EventPoller'));
+    for (const h of linkage)
+      expect([h.workflowId, patchIds(h).join()]).toEqual([
+        h.workflowId,
+        expect.stringContaining(ONE_LIVE_DOCUMENT_PATCH),
+      ]);
   });
 
   it('catches a non-deterministic change: ContractSigned with its steps reordered', async () => {
