@@ -7,7 +7,8 @@
  *   document belongs to the tenant, one data-lake row per valid event, one dead letter per poison event
  *   or refused write-back.
  * - `foundEffects(snapshot)`: the same keys, read from what the cells, the data lake and the dead-letter
- *   queue hold for the tenant.
+ *   queue hold for the tenant. Every LIVE document counts (any status but cancelled), so a second live
+ *   document of one source is a duplicate; for a cancelled document, an approval still open counts.
  * - `check(expected, found)`: both as multisets → lost (expected, not found), duplicated (found more often
  *   than expected) and unexpected (found, never expected).
  *
@@ -34,6 +35,9 @@ export interface ExpectContext {
   ownDocuments: ReadonlySet<string>;
   /** LINK_ALL_TO_DATALAKE=1 and DATALAKE_URL set (the suite runs with every toggle on). */
   datalake: boolean;
+  /** Cancelled documents of the tenant (`erp:order:<id>`, `erp:purchase_order:<id>`): compensation leaves
+   *  no approval open for them (SPEC §4), so their own events expect none. */
+  cancelledDocuments?: ReadonlySet<string>;
 }
 
 export interface TenantSnapshot {
@@ -97,10 +101,14 @@ export function expectedEffects(events: readonly EventLike[], ctx: ExpectContext
         out.push(effect.approval('crm', 'contract', String(p.contractId)));
         break;
       case EVENT_TYPES.orderCreated:
-        out.push(effect.approval('erp', 'order', String(p.orderId)));
+        if (!ctx.cancelledDocuments?.has(`erp:order:${String(p.orderId)}`)) {
+          out.push(effect.approval('erp', 'order', String(p.orderId)));
+        }
         break;
       case EVENT_TYPES.purchaseOrderCreated:
-        out.push(effect.approval('erp', 'purchase_order', String(p.poId)));
+        if (!ctx.cancelledDocuments?.has(`erp:purchase_order:${String(p.poId)}`)) {
+          out.push(effect.approval('erp', 'purchase_order', String(p.poId)));
+        }
         break;
       case EVENT_TYPES.requisitionCreated:
         out.push(effect.rfq(String(p.requisitionId)));
@@ -134,6 +142,7 @@ const live = (r: RecordLike, field = 'status') => r[field] !== STATUS.cancelled;
 /** The effects present for one tenant. Documents the linkages did not create (no source reference) are not effects. */
 export function foundEffects(s: TenantSnapshot): string[] {
   const out: string[] = [];
+  const cancelled = cancelledDocuments(s);
   for (const o of s.erpOrders) {
     const src = str(o.sourceContractId);
     if (src && live(o, 'orderStatus')) out.push(effect.orderFromContract(src));
@@ -149,7 +158,9 @@ export function foundEffects(s: TenantSnapshot): string[] {
   for (const a of s.approvals) {
     const fd = (a.formData ?? {}) as Record<string, unknown>;
     const [cell, type, id] = [str(fd.sourceCell), str(fd.sourceType), str(fd.sourceId)];
-    if (cell && type && id && live(a)) out.push(effect.approval(cell, type, id));
+    // An approval of a cancelled document counts while it is open: the cascade must have withdrawn it.
+    const counts = cancelled.has(`${cell}:${type}:${id}`) ? a.status === STATUS.pending : live(a);
+    if (cell && type && id && counts) out.push(effect.approval(cell, type, id));
   }
   const written = (kind: string, docs: RecordLike[], field: string) => {
     for (const d of docs) {
@@ -180,6 +191,14 @@ export function ownDocuments(s: Pick<TenantSnapshot, 'erpOrders' | 'purchaseOrde
     ...s.erpOrders.map((d) => `erp:order:${d.id}`),
     ...s.purchaseOrders.map((d) => `erp:purchase_order:${d.id}`),
     ...s.contracts.map((d) => `crm:contract:${d.id}`),
+  ]);
+}
+
+/** The tenant's cancelled orders and purchase orders (`erp:order:<id>`, `erp:purchase_order:<id>`). */
+export function cancelledDocuments(s: Pick<TenantSnapshot, 'erpOrders' | 'purchaseOrders'>): Set<string> {
+  return new Set([
+    ...s.erpOrders.filter((d) => !live(d, 'orderStatus')).map((d) => `erp:order:${d.id}`),
+    ...s.purchaseOrders.filter((d) => !live(d)).map((d) => `erp:purchase_order:${d.id}`),
   ]);
 }
 

@@ -115,7 +115,7 @@ directory), a real platform process (gateway, cells, data lake; fault injection 
 over ~${r.settings.publishSec} s — contracts signed, requisitions, quotes awarded, approvals completed
 (written back to documents created beforehand), generic events — plus the cascades the cells publish
 themselves (each ERP order and PO made by a linkage publishes its own event), while the fault happens.
-It then waits for quiescence (no running linkage of the tenant, one run per bus event, the poller's cursor
+It then waits for quiescence (no running linkage of the tenant, one workflow per bus event, the poller's cursor
 at the end of the bus, stable for 3 s) and checks every business effect with the pure checker
 (\`bench/reliability/checker.ts\`): the effects the bus events require (ERP order per contract, OA approval per
 contract / order / PO, RFQ per requisition, PO per awarded quote, status written back per approval,

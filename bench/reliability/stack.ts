@@ -40,12 +40,13 @@ export interface Stack {
   workerEnv: Record<string, string>;
   config: Config;
   workers: ServiceProcess[];
-  startWorker(): Promise<ServiceProcess>;
+  /** A worker process; `env` on top of the scenario's (e.g. another namespace). */
+  startWorker(env?: Record<string, string>): Promise<ServiceProcess>;
   /** Every line the platform and the workers wrote (stdout and stderr), across restarts. */
   logLines(): string[];
   busEvents(tenantId?: string): Promise<BusEvent[]>;
-  /** The poller's bus cursor, or null while no worker answers the query. */
-  cursor(): Promise<number | null>;
+  /** The poller's bus cursor (of the scenario's namespace, or `client`'s), or null while no worker answers. */
+  cursor(client?: Client): Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -111,12 +112,12 @@ export async function createStack(opts: StackOptions): Promise<Stack> {
     workerEnv,
     config: loadConfig(workerEnv),
     workers,
-    async startWorker() {
+    async startWorker(env = {}) {
       const id = ++n;
       const w = await startService({
         name: `worker-${id}`,
         entry: 'worker/main.ts',
-        env: workerEnv,
+        env: { ...workerEnv, ...env },
         readyLine: 'WORKER_READY',
         readyTimeoutMs: 180_000,
         onOutput: capture.sink(`worker-${id}`),
@@ -136,9 +137,9 @@ export async function createStack(opts: StackOptions): Promise<Stack> {
         after = page.nextAfter;
       }
     },
-    async cursor() {
+    async cursor(other = client) {
       try {
-        const handle = client.workflow.getHandle(`${POLLER_WORKFLOW_ID}-${taskQueue}`);
+        const handle = other.workflow.getHandle(`${POLLER_WORKFLOW_ID}-${taskQueue}`);
         return await handle.query<number>('cursor');
       } catch {
         return null;

@@ -12,7 +12,7 @@ import { countBySource, SOURCES, waitFor, type Rec, type SourceQuery } from '../
 import { retryRun } from '../../ops/commands/retry';
 import type { OpsContext } from '../../ops/context';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
-import { createNamespace } from '../helpers/namespace';
+import { createNamespace } from '../../scripts/temporal-namespace';
 import { Client } from '@temporalio/client';
 
 let env: LinkageEnv;

@@ -3,6 +3,7 @@
  * write-back into another tenant's document) must be reported as lost / duplicated / unexpected.
  */
 import {
+  cancelledDocuments,
   check,
   effect,
   expectedEffects,
@@ -81,6 +82,41 @@ describe('reliability checker', () => {
     snap.erpOrders = [order('ord_1', 'ctr-1'), order('ord_3', 'ctr-1')];
     const r = check(expectedEffects(events, ctx), foundEffects(snap));
     expect(r).toMatchObject({ lost: 1, duplicated: 1, unexpected: 0 });
+  });
+
+  it('a second live order of one contract beside a compensated one is reported duplicated = 1', () => {
+    // What a retry after a terminate used to leave: the compensated order does not count, both live ones do.
+    const snap = goodSnapshot();
+    snap.erpOrders.push({ ...order('ord_3', 'ctr-2'), orderStatus: 9 }, order('ord_4', 'ctr-2'));
+    const r = check(expectedEffects(events, ctx), foundEffects(snap));
+    expect(r).toMatchObject({ lost: 0, duplicated: 1, duplicatedKeys: [effect.orderFromContract('ctr-2')] });
+  });
+
+  it('a cancelled order expects no approval; one still open for it is unexpected, a withdrawn one is fine', () => {
+    const orderEvent: EventLike = {
+      eventId: 'ev-o',
+      eventType: 'erp.order.created',
+      tenantId: T,
+      payload: { orderId: 'ord_9', tenantId: T, customerId: 'c', totalAmountCents: 1, currency: 'CNY' },
+    };
+    const snap = goodSnapshot();
+    snap.erpOrders.push({ id: 'ord_9', sourceContractId: null, orderStatus: 9 });
+    snap.lake['erp/orders'] = [lakeRow('ev-o')];
+    const salesApproval = (status: number) => ({
+      id: 'apv_9',
+      status,
+      formData: { sourceCell: 'erp', sourceType: 'order', sourceId: 'ord_9' },
+    });
+    const withCancelled = { ...ctx, cancelledDocuments: cancelledDocuments(snap) };
+    const expected = expectedEffects([...events, orderEvent], withCancelled);
+    expect(expected).not.toContain(effect.approval('erp', 'order', 'ord_9'));
+    snap.approvals.push(salesApproval(9));
+    expect(check(expected, foundEffects(snap))).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0 });
+    snap.approvals[snap.approvals.length - 1] = salesApproval(1);
+    expect(check(expected, foundEffects(snap))).toMatchObject({
+      unexpected: 1,
+      unexpectedKeys: [effect.approval('erp', 'order', 'ord_9')],
+    });
   });
 
   it('a cancelled order (compensated) does not count as found', () => {

@@ -5,8 +5,8 @@
 import type { Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import { waitFor } from '../../common/platform-client';
-import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
+import { waitFor } from '../common/platform-client';
+import { ALL_SEARCH_ATTRIBUTES } from '../common/search-attributes';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 
