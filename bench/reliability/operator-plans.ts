@@ -173,10 +173,11 @@ export const OPERATOR_PLANS: Record<OperatorScenarioName, Plan> = {
   'cascade-approved': {
     title: 'The cascade approval of a compensated order approved',
     fault:
-      'OA refuses approvals (400) from 30 % to 60 % of publishing, so contract runs cancel their orders; then an operator approves every sales-order approval of every linked order (cancelled ones included), then `retry --all --all-statuses`',
+      "OA refuses approvals (400) from 30 % to 60 % of publishing, so contract runs cancel their orders; `retry --all --all-statuses` re-runs the failed linkages (the cancelled orders' own approval runs included), then an operator approves every sales-order approval of every linked order, cancelled ones included",
     workers: 1,
     faults: oaRefusedWindow,
     async after(s, ctx) {
+      await retryEverything(s, ctx);
       const tally = { approved: 0, refused: 0, refusedLive: 0, approvedCancelled: 0 };
       const cancelled: { tenant: string; id: string }[] = [];
       for (const { tenant } of ctx.tenants) {
@@ -222,7 +223,6 @@ export const OPERATOR_PLANS: Record<OperatorScenarioName, Plan> = {
         ok: cancelled.length > 0 && revived.length === 0,
         detail: revived.length ? revived.join(', ') : `${cancelled.length} stay cancelled`,
       });
-      await retryEverything(s, ctx);
     },
   },
 };

@@ -131,7 +131,6 @@ async function killAndRestartWorker(s: Stack, ctx: RunContext): Promise<void> {
 }
 
 export const PLANS: Record<ScenarioName, Plan> = {
-  ...OPERATOR_PLANS,
   'worker-kill': {
     title: 'Worker SIGKILLed three times mid-run',
     fault: 'the only worker process SIGKILLed at 25 %, 50 % and 75 % of publishing, restarted each time',
@@ -321,6 +320,7 @@ export const PLANS: Record<ScenarioName, Plan> = {
       ctx.checks.push({ name: 'token not in any dead letter', ok: !dlqText.includes(s.token) });
     },
   },
+  ...OPERATOR_PLANS,
 };
 
 /** Requests an attacker or a broken client makes: every one must be refused and change nothing. */

@@ -2,7 +2,9 @@
  * Issue 6 (b): the CI subset of the reliability suite — worker SIGKILLs, duplicate and poison events, and
  * the security scenario (cross-tenant write-back, hostile requests, token never in a log line) — through the
  * same scenario code as `npm run reliability`, at a small size, on the jest-wide Temporal dev server.
+ * Issue 10, item 2: the five operator-path scenarios too; the checker counts live documents per source.
  */
+import { OPERATOR_PLANS, type OperatorScenarioName } from '../../bench/reliability/operator-plans';
 import { runScenario, type ScenarioName, type ScenarioResult } from '../../bench/reliability/scenarios';
 
 const small = { events: 30, publishSec: 8 };
@@ -51,4 +53,14 @@ describe('reliability CI subset', () => {
     expect(byName.get('rejected requests wrote nothing (tenant C empty)')?.ok).toBe(true);
     expect(r.checks.filter((c) => c.name.includes('→ 4'))).toHaveLength(13);
   }, 300_000);
+
+  it.each(Object.keys(OPERATOR_PLANS) as OperatorScenarioName[])(
+    'operator path %s: one live document per source after the repair',
+    async (name) => {
+      const r = await run(name);
+      // Each scenario's own checks (the repair happened and did what it should) are in r.checks, all ok.
+      expect(r.checks.length).toBeGreaterThan(3);
+    },
+    300_000,
+  );
 });
