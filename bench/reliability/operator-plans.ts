@@ -4,7 +4,7 @@
  * approval of a compensated order — must still leave exactly one live document per business source.
  * The checker counts live documents per source, so a second live one is a duplicate.
  */
-import { Client } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import { STATUS } from '../../common/events';
 import { POLLER_WORKFLOW_ID } from '../../common/linkage';
 import { SOURCES } from '../../common/platform-client';
@@ -77,6 +77,46 @@ async function compensatedOrders(s: Stack, ctx: RunContext): Promise<number> {
   return n;
 }
 
+/**
+ * From 30 % of publishing OA misbehaves (`oaFault`); a while later an operator stops (`stop`) every
+ * running linkage of the tenants, the cause is fixed, and after quiescence every stopped run is retried.
+ */
+function stopThenRetry(o: {
+  title: string;
+  fault: string;
+  oaFault: { status?: number; delayResponseMs?: number };
+  holdMsPerPublishSec: number;
+  verb: 'terminated' | 'cancelled';
+  stop(handle: WorkflowHandle): Promise<unknown>;
+}): Plan {
+  return {
+    title: o.title,
+    fault: o.fault,
+    workers: 1,
+    faults: [
+      {
+        at: 0.3,
+        what: `OA fault, then every running linkage ${o.verb}`,
+        async run(s, ctx) {
+          await s.api.fault({ method: 'POST', path: '/api/v1/oa/approvals', times: -1, ...o.oaFault });
+          await sleep(ctx.opts.publishSec * o.holdMsPerPublishSec);
+          const ids = await runningRuns(s, ctx);
+          await Promise.all(ids.map((id) => o.stop(s.client.workflow.getHandle(id))));
+          ctx.state.stopped = ids.length;
+          ctx.note(`${ids.length} runs ${o.verb}`);
+          await sleep(2000);
+          await s.api.clearFaults();
+        },
+      },
+    ],
+    async after(s, ctx) {
+      const n = Number(ctx.state.stopped ?? 0);
+      ctx.checks.push({ name: `runs ${o.verb} mid-run`, ok: n > 0, detail: `${n}` });
+      await retryEverything(s, ctx);
+    },
+  };
+}
+
 export const OPERATOR_PLANS: Record<OperatorScenarioName, Plan> = {
   'oa-4xx-retry-all': {
     title: 'Permanent OA failure (4xx) → compensation → fix → retry --all',
@@ -90,60 +130,24 @@ export const OPERATOR_PLANS: Record<OperatorScenarioName, Plan> = {
       await retryEverything(s, ctx);
     },
   },
-  'terminate-retry': {
+  'terminate-retry': stopThenRetry({
     title: 'Terminate mid-run → retry',
     fault:
       'from 30 % of publishing OA answers 503 for a while, so runs stop after their ERP order; an operator terminates every running linkage, the cause is fixed, then `retry --all --all-statuses`',
-    workers: 1,
-    faults: [
-      {
-        at: 0.3,
-        what: 'OA 503, then terminate every running linkage',
-        async run(s, ctx) {
-          await s.api.fault({ method: 'POST', path: '/api/v1/oa/approvals', times: -1, status: 503 });
-          await sleep(ctx.opts.publishSec * 300);
-          const ids = await runningRuns(s, ctx);
-          for (const id of ids)
-            await s.client.workflow.getHandle(id).terminate('stuck on OA: terminated by an operator');
-          await s.api.clearFaults();
-          ctx.state.terminated = ids.length;
-          ctx.note(`${ids.length} runs terminated, OA fixed`);
-        },
-      },
-    ],
-    async after(s, ctx) {
-      const n = Number(ctx.state.terminated ?? 0);
-      ctx.checks.push({ name: 'runs terminated mid-run', ok: n > 0, detail: `${n}` });
-      await retryEverything(s, ctx);
-    },
-  },
-  'cancel-in-flight-retry': {
+    oaFault: { status: 503 },
+    holdMsPerPublishSec: 300,
+    verb: 'terminated',
+    stop: (h) => h.terminate('stuck on OA: terminated by an operator'),
+  }),
+  'cancel-in-flight-retry': stopThenRetry({
     title: 'Cancel with a step in flight → retry',
     fault:
       'from 30 % of publishing every OA approval is made but its answer held 1.5 s; an operator cancels every running linkage while calls are in flight, then `retry --all --all-statuses`',
-    workers: 1,
-    faults: [
-      {
-        at: 0.3,
-        what: 'OA answers held, then cancel every running linkage',
-        async run(s, ctx) {
-          await s.api.fault({ method: 'POST', path: '/api/v1/oa/approvals', times: -1, delayResponseMs: 1500 });
-          await sleep(ctx.opts.publishSec * 200);
-          const ids = await runningRuns(s, ctx);
-          await Promise.all(ids.map((id) => s.client.workflow.getHandle(id).cancel()));
-          ctx.state.cancelled = ids.length;
-          ctx.note(`${ids.length} runs cancelled`);
-          await sleep(2000);
-          await s.api.clearFaults();
-        },
-      },
-    ],
-    async after(s, ctx) {
-      const n = Number(ctx.state.cancelled ?? 0);
-      ctx.checks.push({ name: 'runs cancelled with calls in flight', ok: n > 0, detail: `${n}` });
-      await retryEverything(s, ctx);
-    },
-  },
+    oaFault: { delayResponseMs: 1500 },
+    holdMsPerPublishSec: 200,
+    verb: 'cancelled',
+    stop: (h) => h.cancel(),
+  }),
   'fresh-namespace-replay': {
     title: 'A second worker on a fresh namespace replays the whole bus from seq 0',
     fault:

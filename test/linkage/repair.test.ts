@@ -12,6 +12,7 @@ import { countBySource, SOURCES, waitFor, type Rec, type SourceQuery } from '../
 import { retryRun } from '../../ops/commands/retry';
 import type { OpsContext } from '../../ops/context';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
+import { LinkageOutcome } from '../../common/search-attributes';
 import { createNamespace } from '../../scripts/temporal-namespace';
 import { Client } from '@temporalio/client';
 
@@ -58,6 +59,15 @@ async function startRunOf(eventType: string, match: (e: BusEvent) => boolean): P
   const event = await busEvent(eventType, (e) => e.eventType === eventType && match(e));
   await env.startFromEvent(event);
   return env.client.workflow.getHandle(linkageWorkflowId(event.eventId));
+}
+
+/** A contract linked end to end: its run, its ERP order and the order's own (sales-order approval) run. */
+async function linkedContract(tenant: string) {
+  const { contract, handle } = await signAndStart(tenant);
+  await handle.result();
+  const order = await orderOf(tenant, contract.id);
+  await (await startRunOf(EVENT_TYPES.orderCreated, (e) => e.payload.orderId === order.id)).result();
+  return { contract, order };
 }
 
 describe('one live document per business source', () => {
@@ -120,10 +130,7 @@ describe('one live document per business source', () => {
 
   it('an order cancelled by hand: approving its pending approval is refused at write-back, with a dead letter', async () => {
     const tenant = uniqueTenant();
-    const { contract, handle } = await signAndStart(tenant);
-    await handle.result();
-    const order = await orderOf(tenant, contract.id);
-    await (await startRunOf(EVENT_TYPES.orderCreated, (e) => e.payload.orderId === order.id)).result();
+    const { contract, order } = await linkedContract(tenant);
     // An ERP user cancels the order; its sales-order approval is still pending and gets approved.
     await env.api.cell(tenant, 'PATCH', `/erp/orders/${order.id}`, { orderStatus: STATUS.cancelled });
     const [approval] = await env.api.list(tenant, orderApprovals(order.id as string).path);
@@ -137,6 +144,45 @@ describe('one live document per business source', () => {
     const [letter] = await env.api.deadLetters(`?workflowId=${writeBack.workflowId}`);
     expect(String(letter.reason)).toContain(`${order.id} has status 9 and cannot become 2`);
     expect(await count(tenant, SOURCES.order(contract.id))).toMatchObject({ live: 0, cancelled: 1 });
+  });
+
+  it('a cancel while only the data-lake ingest is left: compensated, and the outcome is cancelled, not running', async () => {
+    await env.api.fault(
+      { method: 'POST', path: '/api/datalake/ingest', times: -1, status: 503 },
+      env.platform.datalakeUrl,
+    );
+    const tenant = uniqueTenant();
+    const { contract, handle } = await signAndStart(tenant);
+    await waitFor('the contract approval', async () => (await count(tenant, contractApprovals(contract.id))).live);
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
+    await env.api.clearFaults(env.platform.datalakeUrl);
+    const d = await handle.describe();
+    expect([d.status.name, d.typedSearchAttributes.get(LinkageOutcome)]).toEqual(['CANCELLED', 'cancelled']);
+    expect(await count(tenant, SOURCES.order(contract.id))).toMatchObject({ live: 0, cancelled: 1 });
+    expect(await count(tenant, contractApprovals(contract.id))).toMatchObject({ live: 0, cancelled: 1 });
+  });
+
+  it('a dead letter that cannot be posted: the run still closes failed, naming it, never running', async () => {
+    await env.api.fault({
+      method: 'POST',
+      path: '/api/v1/erp/orders',
+      times: -1,
+      status: 422,
+      body: { error: { code: 'validation_error', message: 'customer c-12 is blocked' } },
+    });
+    await env.api.fault({ method: 'POST', path: '/api/admin/events/dlq', times: -1, status: 503 });
+    const tenant = uniqueTenant();
+    const contract = await env.api.signContract(tenant, { customerId: 'c-12', contractNo: 'HT-12', amountCents: 12 });
+    const event = await busEvent('the contract event', (e) => e.payload.contractId === contract.id);
+    // A short retry window, so the dead-letter post gives up within the test.
+    await env.startFromEvent(event, { LINK_RETRY_WINDOW_SEC: '3' });
+    const handle = env.client.workflow.getHandle(linkageWorkflowId(event.eventId));
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(String((err as WorkflowFailedError).cause?.message)).toContain('the dead letter could not be posted');
+    const d = await handle.describe();
+    expect([d.status.name, d.typedSearchAttributes.get(LinkageOutcome)]).toEqual(['FAILED', 'failed']);
+    expect(await count(tenant, SOURCES.order(contract.id))).toMatchObject({ live: 0, cancelled: 0 });
   });
 
   it('a 190-character event id links: the derived request ids stay bounded', async () => {
@@ -165,10 +211,7 @@ describe('one live document per business source', () => {
 
   it('a worker on a fresh namespace replays the bus from seq 0 and duplicates no document', async () => {
     const tenant = uniqueTenant();
-    const { contract, handle } = await signAndStart(tenant);
-    await handle.result();
-    const order = await orderOf(tenant, contract.id);
-    await (await startRunOf(EVENT_TYPES.orderCreated, (e) => e.payload.orderId === order.id)).result();
+    const { contract, order } = await linkedContract(tenant);
 
     // A second namespace: no workflow ids remembered, no poller cursor. Its worker reads from seq 0.
     const namespace = `repair-fresh-${Date.now().toString(36)}`;
