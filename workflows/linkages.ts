@@ -59,7 +59,10 @@ async function withdrawIfSourceCancelled(
     'oa-approval-withdraw',
     `Withdraw the approval: ${kind} ${sourceId} is cancelled`,
     (a, ctx) => a.withdrawApprovalsBySource(ctx, { ...source }).then((r) => ({ id: approvalId, ...r })),
-    { detail: (r) => (r.withdrawn.length ? `withdrawn ${r.withdrawn.join(', ')}` : 'already decided: not open') },
+    {
+      detail: (r) =>
+        r.withdrawn.length ? `withdrawn ${r.withdrawn.join(', ')}` : 'none open: withdrawn already or decided',
+    },
   );
 }
 

@@ -26,7 +26,7 @@ export function checkTransition(what: string, id: string, from: number, to: numb
   if (from === to || (ALLOWED[from] ?? []).includes(to)) return;
   throw new HttpError(
     409,
-    'invalid_transition',
+    'conflict',
     `${what} ${id} has status ${from} and cannot become ${to}`,
     undefined,
     {
