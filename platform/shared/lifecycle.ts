@@ -24,16 +24,10 @@ const ALLOWED: Record<number, readonly number[]> = {
 /** Throws 409 `conflict` (with `currentStatus`) unless `from → to` is allowed. */
 export function checkTransition(what: string, id: string, from: number, to: number): void {
   if (from === to || (ALLOWED[from] ?? []).includes(to)) return;
-  throw new HttpError(
-    409,
-    'conflict',
-    `${what} ${id} has status ${from} and cannot become ${to}`,
-    undefined,
-    {
-      currentStatus: from,
-      requestedStatus: to,
-    },
-  );
+  throw new HttpError(409, 'conflict', `${what} ${id} has status ${from} and cannot become ${to}`, undefined, {
+    currentStatus: from,
+    requestedStatus: to,
+  });
 }
 
 /**
