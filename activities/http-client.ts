@@ -2,6 +2,7 @@
  * The one HTTP client of the worker (axios): bearer token, tenant and request id on every call, an
  * explicit timeout, and errors classified for Temporal's retry policy:
  *   network error, timeout, 5xx, 408, 429 → retryable ApplicationFailure (backoff, within the window);
+ *   401, 403 → retryable too (a token to fix), counted through `onAuthRejected`;
  *   any other 4xx → non-retryable ApplicationFailure carrying the cell's own message.
  */
 import { createHash } from 'node:crypto';
@@ -39,6 +40,8 @@ export class HttpClient {
     readonly baseUrl: string,
     token: string,
     timeoutMs: number,
+    /** Called on every 401 / 403: a token to fix, counted by an alerting metric. */
+    private readonly onAuthRejected?: () => void,
   ) {
     this.axios = axios.create({
       baseURL: baseUrl,
@@ -56,7 +59,8 @@ export class HttpClient {
     const headers: Record<string, string> = {};
     if (opts.tenantId) headers['X-Tenant-ID'] = opts.tenantId;
     if (opts.requestId) headers['X-Request-ID'] = boundedRequestId(opts.requestId);
-    const what = `${opts.method.toUpperCase()} ${opts.path}`;
+    // Paths carry ids from events: bounded in messages, so a huge id cannot flood a dead letter or a log.
+    const what = `${opts.method.toUpperCase()} ${opts.path.length > 300 ? `${opts.path.slice(0, 300)}…` : opts.path}`;
     let res;
     try {
       res = await this.axios.request({
@@ -82,6 +86,12 @@ export class HttpClient {
     const details = { status: res.status, body: truncate(res.data) };
     if (res.status >= 500 || res.status === 408 || res.status === 429) {
       throw ApplicationFailure.retryable(message, HTTP_ERROR_TYPES.retryable, details);
+    }
+    // A refused token is configuration trouble, not a verdict on the document: retried within the window,
+    // so a token rotation does not fail every run in flight.
+    if (res.status === 401 || res.status === 403) {
+      this.onAuthRejected?.();
+      throw ApplicationFailure.retryable(message, HTTP_ERROR_TYPES.authRejected, details);
     }
     throw ApplicationFailure.nonRetryable(message, HTTP_ERROR_TYPES.rejected, details);
   }

@@ -12,12 +12,18 @@ export interface ActivityDeps {
   gateway?: HttpClient;
   /** Metrics hook of the poller. */
   pollerObserver?: PollerObserver;
+  /** Metrics hook: a call refused with 401 / 403, by service. */
+  onAuthRejected?: (service: 'gateway' | 'datalake') => void;
 }
 
 export function createActivities(config: Config, client: Client, deps: ActivityDeps = {}) {
-  const gateway = deps.gateway ?? new HttpClient(config.gatewayUrl, config.token, config.retry.httpTimeoutMs);
+  const gateway =
+    deps.gateway ??
+    new HttpClient(config.gatewayUrl, config.token, config.retry.httpTimeoutMs, () => deps.onAuthRejected?.('gateway'));
   const datalake = config.datalakeUrl
-    ? new HttpClient(config.datalakeUrl, config.token, config.retry.httpTimeoutMs)
+    ? new HttpClient(config.datalakeUrl, config.token, config.retry.httpTimeoutMs, () =>
+        deps.onAuthRejected?.('datalake'),
+      )
     : null;
   return {
     ...createCellActivities(gateway),

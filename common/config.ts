@@ -37,6 +37,17 @@ const positiveNumber = (name: string, dflt: string) =>
     .refine((v) => /^\d+(\.\d+)?$/.test(v) && Number(v) > 0, { message: `${name} must be a positive number` })
     .transform(Number);
 
+/** An integer within the bounds the bus accepts (SPEC §5), refused at start otherwise. */
+const intIn = (name: string, dflt: string, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .default(dflt)
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max, {
+      message: `${name} must be an integer from ${min} to ${max}`,
+    })
+    .transform(Number);
+
 const positiveInt = (name: string, dflt: string) =>
   z
     .string()
@@ -68,6 +79,13 @@ export const EnvSchema = z.object({
   TEMPORAL_TLS_CA_PATH: z.string().trim().optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().trim().optional(),
   TEMPORAL_API_KEY: z.string().optional(),
+  /** TLS to Temporal: `auto` (on when a certificate, CA or API key is set), `1`, or `0` (plaintext, e.g. a
+   *  local sidecar terminates TLS; refused with a client certificate). */
+  TEMPORAL_TLS: z
+    .string()
+    .trim()
+    .default('auto')
+    .refine((v) => ['auto', '0', '1'].includes(v), { message: 'TEMPORAL_TLS must be auto, 0 or 1' }),
   /** How long a transient failure is retried before the step fails for good (SPEC §4: 24 h). */
   LINK_RETRY_WINDOW_SEC: positiveNumber('LINK_RETRY_WINDOW_SEC', '86400'),
   /** Cap of the exponential backoff between two attempts. */
@@ -75,8 +93,8 @@ export const EnvSchema = z.object({
   /** Per-attempt HTTP timeout. */
   LINK_HTTP_TIMEOUT_MS: positiveInt('LINK_HTTP_TIMEOUT_MS', '10000'),
   /** Bus long-poll: how long one read waits for new events, and the page size. */
-  POLLER_WAIT_MS: positiveInt('POLLER_WAIT_MS', '10000'),
-  POLLER_PAGE_SIZE: positiveInt('POLLER_PAGE_SIZE', '200'),
+  POLLER_WAIT_MS: intIn('POLLER_WAIT_MS', '10000', 0, 30_000),
+  POLLER_PAGE_SIZE: intIn('POLLER_PAGE_SIZE', '200', 1, 1000),
   POLLER_START_CONCURRENCY: positiveInt('POLLER_START_CONCURRENCY', '16'),
   /** Where the poller of a namespace with no poller run to resume starts: a seq (0 = all), or `head`. */
   POLLER_START_AFTER: z
@@ -169,6 +187,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(e.TEMPORAL_TLS_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_KEY_PATH)) {
     throw new ConfigError(['TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together']);
   }
+  if (e.TEMPORAL_TLS === '0' && (e.TEMPORAL_TLS_CERT_PATH || e.TEMPORAL_TLS_CA_PATH)) {
+    throw new ConfigError(['TEMPORAL_TLS=0 cannot be used with TEMPORAL_TLS_CERT_PATH or TEMPORAL_TLS_CA_PATH']);
+  }
+  const tlsOn =
+    e.TEMPORAL_TLS === '1' ||
+    (e.TEMPORAL_TLS === 'auto' && Boolean(e.TEMPORAL_TLS_CERT_PATH || e.TEMPORAL_TLS_CA_PATH || e.TEMPORAL_API_KEY));
   return {
     toggles: {
       crmToErp: e.LINK_CRM_TO_ERP,
@@ -185,15 +209,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiUrl: e.TEMPORAL_UI_URL,
-      tls:
-        e.TEMPORAL_TLS_CERT_PATH || e.TEMPORAL_TLS_CA_PATH || e.TEMPORAL_API_KEY
-          ? {
-              certPath: e.TEMPORAL_TLS_CERT_PATH || undefined,
-              keyPath: e.TEMPORAL_TLS_KEY_PATH || undefined,
-              caPath: e.TEMPORAL_TLS_CA_PATH || undefined,
-              serverName: e.TEMPORAL_TLS_SERVER_NAME || undefined,
-            }
-          : null,
+      tls: tlsOn
+        ? {
+            certPath: e.TEMPORAL_TLS_CERT_PATH || undefined,
+            keyPath: e.TEMPORAL_TLS_KEY_PATH || undefined,
+            caPath: e.TEMPORAL_TLS_CA_PATH || undefined,
+            serverName: e.TEMPORAL_TLS_SERVER_NAME || undefined,
+          }
+        : null,
       apiKey: e.TEMPORAL_API_KEY || null,
     },
     retry: {
@@ -215,5 +238,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH || null,
     },
     metricsPort: e.METRICS_PORT,
+  };
+}
+
+/** The configuration as a log line may show it: secrets replaced by whether they are set. */
+export function loggableConfig(config: Config): Record<string, unknown> {
+  const { token: _token, temporal, ...rest } = config;
+  return {
+    ...rest,
+    token: '(set)',
+    temporal: { ...temporal, apiKey: temporal.apiKey ? '(set)' : null },
   };
 }

@@ -103,16 +103,18 @@ export const PublishEventSchema = z.object({
 });
 export type PublishEvent = z.infer<typeof PublishEventSchema>;
 
-/** What `GET /api/events` returns for each event. */
-export interface BusEvent {
-  seq: number;
-  eventId: string;
-  eventType: string;
-  tenantId: string;
-  occurredAt: string;
-  source?: string;
-  payload: Record<string, unknown>;
-}
+/** What `GET /api/events` returns for each event: checked one by one, so one bad event stops nothing. */
+export const BusEventSchema = PublishEventSchema.extend({
+  seq: z.number().int().nonnegative(),
+  occurredAt: z.string().min(1),
+});
+export type BusEvent = z.infer<typeof BusEventSchema>;
+
+/** A page of `GET /api/events`: its events are left unknown here and checked one by one. */
+export const BusPageSchema = z.object({
+  events: z.array(z.unknown()),
+  nextAfter: z.number().int().nonnegative(),
+});
 
 /** The cell an event type belongs to: `crm.contract.signed` → `crm`. */
 export function cellOf(eventType: string): string {

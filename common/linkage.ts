@@ -2,6 +2,7 @@
  * Naming shared by the poller and the workflows (pure, workflow-safe): which workflow handles an event
  * type, the workflow id of an event, and the business keys that find a document's runs in the Web UI.
  */
+import { bounded } from './bounded';
 import { EVENT_TYPES } from './events';
 
 export const POLLER_WORKFLOW_ID = 'linkage-event-poller';
@@ -25,9 +26,12 @@ export function workflowTypeFor(eventType: string): string {
   return WORKFLOW_FOR_EVENT[eventType] ?? GENERIC_WORKFLOW;
 }
 
-/** `<cell>:<type>:<id>`, the form operators search by: `crm:contract:ctr_1`, `erp:order:ord_9`. */
+/**
+ * `<cell>:<type>:<id>`, the form operators search by: `crm:contract:ctr_1`, `erp:order:ord_9`. Bounded: a
+ * key is a search-attribute value, and an id from an event may be of any length.
+ */
 export function businessKey(cell: string, type: string, id: string): string {
-  return `${cell}:${type}:${id}`;
+  return bounded(`${cell}:${type}:${id}`);
 }
 
 /** The payload fields naming a document, per event type: read best-effort (payloads are validated later). */

@@ -15,6 +15,9 @@ export function createLogger(name: string, bindings: Record<string, unknown> = {
       paths: [
         'token',
         '*.token',
+        'apiKey',
+        '*.apiKey',
+        '*.*.apiKey',
         'authorization',
         '*.authorization',
         'headers.authorization',

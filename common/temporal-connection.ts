@@ -9,13 +9,14 @@ import type { Config } from './config';
 /** The subset both `Connection` (client) and `NativeConnection` (worker) take. */
 export interface TemporalConnectionOptions {
   address: string;
-  tls?: TLSConfig;
+  /** false: plaintext, stated explicitly (the SDK turns TLS on by itself when an API key is set). */
+  tls?: TLSConfig | false;
   apiKey?: string;
 }
 
 export function temporalConnectionOptions(config: Config): TemporalConnectionOptions {
   const { address, tls, apiKey } = config.temporal;
-  if (!tls) return { address };
+  if (!tls) return apiKey ? { address, tls: false, apiKey } : { address };
   const read = (file: string | undefined, name: string): Buffer | undefined => {
     if (!file) return undefined;
     try {

@@ -4,10 +4,11 @@
  * workflow, so a crash re-reads the page and the workflow-id rule turns the re-read into no-ops.
  */
 import { Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
-import type { Config } from '../common/config';
-import type { BusEvent } from '../common/events';
+import { ConfigError, type Config } from '../common/config';
+import { BusEventSchema, BusPageSchema, describeIssues, type BusEvent } from '../common/events';
 import type { HttpClient } from '../activities/http-client';
 import type { PollResult } from '../workflows/types';
 import { startLinkage } from './start-linkage';
@@ -17,9 +18,20 @@ export interface EventPage {
   nextAfter: number;
 }
 
-/** Hooks for metrics; the worker plugs its counters in. */
+/** Hooks for metrics and health; the worker plugs its counters in. */
 export interface PollerObserver {
   onPage?(page: EventPage, result: PollResult): void;
+  /** A bus read (or a start) failed: the page is read again after SYNC_WORKER_POLL_INTERVAL_SEC. */
+  onReadFailed?(error: string): void;
+  /** An event could not be started: it got a dead letter and the cursor moved on. */
+  onDeadLetter?(reason: string): void;
+}
+
+/** An event of the page that gets a dead letter instead of a workflow: why, and what is known of it. */
+interface Unstartable {
+  seq: number | null;
+  event: Partial<BusEvent>;
+  reason: string;
 }
 
 export function createPollerActivities(
@@ -34,31 +46,54 @@ export function createPollerActivities(
       const heartbeat = setInterval(() => ctx.heartbeat(after), 1000);
       try {
         const t0 = Date.now();
-        const page = await readPage(gateway, config, after, ctx.cancellationSignal);
-        if (!page.events.length) {
+        const { page, unstartable } = await readPage(gateway, config, after, ctx.cancellationSignal);
+        if (!page.events.length && !unstartable.length) {
           // A bus that honours waitMs already waited; one that answers at once gets the manual's pause.
           if (Date.now() - t0 < config.poller.waitMs / 2) await ctx.sleep(config.pollIntervalMs);
+          observer.onPage?.(page, { nextAfter: after, read: 0, started: 0, duplicates: 0 });
           return { nextAfter: after, read: 0, started: 0, duplicates: 0 };
         }
         let started = 0;
+        let refused = 0;
         // Eager start needs the worker's own connection, which the worker gives the poller's client.
         const eager = client.connection instanceof NativeConnection;
         await forEachConcurrently(page.events, config.poller.startConcurrency, async (event) => {
-          if (await startLinkage(client, config, event, { eager })) started++;
+          try {
+            if (await startLinkage(client, config, event, { eager })) started++;
+          } catch (err) {
+            // A start the server refuses for the event itself (too large, an invalid id) never will succeed:
+            // dead-letter it and go on. Anything else (Temporal down) is retried with the whole page.
+            if (!isRefusedForTheEvent(err)) throw err;
+            refused++;
+            unstartable.push({
+              seq: event.seq,
+              event,
+              reason: `Temporal refused to start its workflow: ${causeChain(err)}`,
+            });
+          }
         });
+        for (const u of unstartable) await deadLetter(gateway, u, observer);
         const result = {
           nextAfter: page.nextAfter,
-          read: page.events.length,
+          read: page.events.length + unstartable.length,
           started,
-          duplicates: page.events.length - started,
+          duplicates: page.events.length - started - refused,
+          deadLettered: unstartable.length,
         };
         ctx.log.info('bus page handed over', { after, ...result });
         observer.onPage?.(page, result);
         return result;
       } catch (err) {
-        // The poller must never fail for good: every error is retried after SYNC_WORKER_POLL_INTERVAL_SEC.
-        ctx.log.error('bus read failed; retrying', { after, error: (err as Error).message });
-        throw new Error(`poll after seq ${after} failed: ${(err as Error).message}`);
+        // The poller never fails for good: the read is retried after SYNC_WORKER_POLL_INTERVAL_SEC (read from
+        // this worker's configuration, so a new value takes effect at the next start). Loud meanwhile.
+        const error = causeChain(err);
+        ctx.log.error('bus read failed; retrying', { after, error, retryInMs: config.pollIntervalMs });
+        observer.onReadFailed?.(error);
+        throw ApplicationFailure.create({
+          message: `poll after seq ${after} failed: ${error}`,
+          type: 'BusReadFailed',
+          nextRetryDelay: config.pollIntervalMs,
+        });
       } finally {
         clearInterval(heartbeat);
       }
@@ -66,14 +101,90 @@ export function createPollerActivities(
   };
 }
 
-async function readPage(gateway: HttpClient, config: Config, after: number, signal: AbortSignal): Promise<EventPage> {
-  return gateway.call<EventPage>({
+/** gRPC codes the server answers for the request itself (INVALID_ARGUMENT, OUT_OF_RANGE): a retry of the
+ *  same start cannot succeed. */
+const REFUSED_FOR_THE_EVENT = new Set([3, 11]);
+
+function isRefusedForTheEvent(err: unknown): boolean {
+  if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+  for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
+    const code = (e as Error & { code?: unknown }).code;
+    if (typeof code === 'number' && REFUSED_FOR_THE_EVENT.has(code)) return true;
+  }
+  return false;
+}
+
+/** "message: cause: cause", every level of an error once. */
+export function causeChain(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e !== undefined && e !== null && parts.length < 6;) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (msg && !parts.some((p) => p.includes(msg))) parts.push(msg);
+    e = e instanceof Error ? (e as Error & { cause?: unknown }).cause : undefined;
+  }
+  return parts.join(': ') || 'unknown error';
+}
+
+/** The dead letter of an event without a workflow; idempotent per seq, so a re-read page posts it once. */
+async function deadLetter(gateway: HttpClient, u: Unstartable, observer: PollerObserver): Promise<void> {
+  const str = (v: unknown) => (typeof v === 'string' && v ? v.slice(0, 200) : undefined);
+  const reason = `bus event at seq ${u.seq ?? '?'} not linked: ${u.reason}`;
+  await gateway.call({
+    method: 'POST',
+    path: '/api/admin/events/dlq',
+    tenantId: str(u.event.tenantId),
+    requestId: `poller:seq-${u.seq ?? 'none'}:${str(u.event.eventId) ?? 'no-event-id'}`,
+    body: {
+      reason: reason.slice(0, 4000),
+      eventId: str(u.event.eventId),
+      eventType: str(u.event.eventType),
+      tenantId: str(u.event.tenantId),
+      step: 'start',
+      details: { seq: u.seq },
+    },
+  });
+  observer.onDeadLetter?.(reason);
+}
+
+/**
+ * One long-poll read. The answer is validated: a malformed page is an error (read again), a malformed
+ * event is set aside for a dead letter, so one bad event never holds back the others.
+ */
+async function readPage(
+  gateway: HttpClient,
+  config: Config,
+  after: number,
+  signal: AbortSignal,
+): Promise<{ page: EventPage; unstartable: Unstartable[] }> {
+  const raw = await gateway.call<unknown>({
     method: 'GET',
     path: '/api/events',
     query: { after, limit: config.poller.pageSize, waitMs: config.poller.waitMs },
     timeoutMs: config.poller.waitMs + config.retry.httpTimeoutMs,
     signal,
   });
+  const parsed = BusPageSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`the bus answered a malformed page: ${describeIssues(parsed.error).join('; ')}`);
+  const events: BusEvent[] = [];
+  const unstartable: Unstartable[] = [];
+  for (const item of parsed.data.events) {
+    const e = BusEventSchema.safeParse(item);
+    if (e.success) events.push(e.data);
+    else {
+      const partial = (item && typeof item === 'object' ? item : {}) as Partial<BusEvent>;
+      const seq = typeof partial.seq === 'number' ? partial.seq : null;
+      unstartable.push({ seq, event: partial, reason: `malformed: ${describeIssues(e.error).join('; ')}` });
+    }
+  }
+  return { page: { events, nextAfter: parsed.data.nextAfter }, unstartable };
+}
+
+/** One read of at most one event after `seq`, without waiting (the poller's start position). */
+export async function hasEventAfter(gateway: HttpClient, seq: number): Promise<boolean> {
+  const page = BusPageSchema.parse(
+    await gateway.call<unknown>({ method: 'GET', path: '/api/events', query: { after: seq, limit: 1, waitMs: 0 } }),
+  );
+  return page.events.length > 0;
 }
 
 async function forEachConcurrently<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -84,12 +195,21 @@ async function forEachConcurrently<T>(items: T[], concurrency: number, fn: (item
   await Promise.all(lanes);
 }
 
-/** One read of at most one event after `seq`, without waiting (the poller's start position). */
-export async function hasEventAfter(gateway: HttpClient, seq: number): Promise<boolean> {
-  const page = await gateway.call<EventPage>({
-    method: 'GET',
-    path: '/api/events',
-    query: { after: seq, limit: 1, waitMs: 0 },
-  });
-  return page.events.length > 0;
+/**
+ * The worker's start-up check of its bus credentials: a token the bus refuses (401 / 403) is a
+ * configuration error, refused at start with a clear message rather than a silent retry loop. A bus that
+ * cannot be reached is only reported: the poller retries it, loudly.
+ */
+export async function checkBusAccess(gateway: HttpClient): Promise<{ reachable: boolean; error?: string }> {
+  try {
+    await hasEventAfter(gateway, 0);
+    return { reachable: true };
+  } catch (err) {
+    const status = err instanceof ApplicationFailure ? (err.details?.[0] as { status?: unknown })?.status : undefined;
+    const error = causeChain(err);
+    if (status === 401 || status === 403) {
+      throw new ConfigError([`GATEWAY_TOKEN / EVENT_BUS_TOKEN: the bus at ${gateway.baseUrl} refused it: ${error}`]);
+    }
+    return { reachable: false, error };
+  }
 }

@@ -4,6 +4,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
+import { bounded } from '../common/bounded';
 import type { BusEvent } from '../common/events';
 import type { Config } from '../common/config';
 import { businessKeysOf, linkageWorkflowId, workflowTypeFor } from '../common/linkage';
@@ -32,10 +33,11 @@ export async function startLinkage(
   { eager = false }: { eager?: boolean } = {},
 ): Promise<boolean> {
   const keys = businessKeysOf(event.eventType, event.payload ?? {});
+  // Bounded: an event may carry values over Temporal's size limits; the input keeps them whole.
   const searchAttributes: SearchAttributePair[] = [
-    { key: LinkageEventType, value: event.eventType },
-    { key: LinkageEventId, value: event.eventId },
-    { key: LinkageTenant, value: event.tenantId },
+    { key: LinkageEventType, value: bounded(event.eventType) },
+    { key: LinkageEventId, value: bounded(event.eventId) },
+    { key: LinkageTenant, value: bounded(event.tenantId) },
     { key: LinkageOutcome, value: 'running' },
   ];
   if (keys.length) searchAttributes.push({ key: LinkageBusinessKeys, value: keys });
@@ -48,9 +50,9 @@ export async function startLinkage(
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       requestEagerStart: eager,
       typedSearchAttributes: searchAttributes,
-      staticSummary: [event.eventType, `tenant ${event.tenantId}`, ...keys].join(' · '),
+      staticSummary: bounded([event.eventType, `tenant ${event.tenantId}`, ...keys].join(' · '), 400),
       staticDetails: [
-        `Event \`${event.eventId}\` (bus seq ${event.seq}), occurred ${event.occurredAt}.`,
+        `Event \`${event.eventId}\` (bus seq ${event.seq}), occurred ${bounded(event.occurredAt, 64)}.`,
         `Toggles: ${Object.entries(config.toggles)
           .map(([k, v]) => `${k}=${v ? 1 : 0}`)
           .join(', ')}.`,

@@ -38,7 +38,9 @@ export async function createLinkageWorker(
   // Counters always exist (the workflows' sink needs a receiver); they are served when METRICS_PORT > 0.
   const serving = config.metricsPort > 0;
   const metrics = createLinkageMetrics({ sdkMetricsUrl: opts.sdkMetricsUrl, processMetrics: serving });
-  const gateway = new HttpClient(config.gatewayUrl, config.token, config.retry.httpTimeoutMs);
+  const gateway = new HttpClient(config.gatewayUrl, config.token, config.retry.httpTimeoutMs, () =>
+    metrics.authRejected('gateway'),
+  );
   const observer = metrics.pollerObserver(gateway, config.poller.pageSize);
 
   const worker = await Worker.create({
@@ -51,7 +53,11 @@ export async function createLinkageWorker(
       : overrides.workflowBundle
         ? {}
         : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities(config, client, { gateway, pollerObserver: observer }),
+    activities: createActivities(config, client, {
+      gateway,
+      pollerObserver: observer,
+      onAuthRejected: (service) => metrics.authRejected(service),
+    }),
     sinks: metrics.sinks,
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,

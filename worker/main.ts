@@ -4,8 +4,10 @@
  * SIGTERM drain it gracefully.
  */
 import { Runtime } from '@temporalio/worker';
-import { ConfigError, loadConfig } from '../common/config';
+import { ConfigError, loadConfig, loggableConfig } from '../common/config';
 import { createLogger } from '../common/logger';
+import { HttpClient } from '../activities/http-client';
+import { checkBusAccess } from '../starter/poll-and-start';
 import { createLinkageWorker } from './create-worker';
 import { PinoTemporalLogger } from './logging';
 import { sdkMetricsBindAddress } from './metrics';
@@ -15,6 +17,8 @@ async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig();
+    const bus = await checkBusAccess(new HttpClient(config.gatewayUrl, config.token, config.retry.httpTimeoutMs));
+    if (!bus.reachable) log.warn({ error: bus.error }, 'the bus is not reachable yet; the poller retries it');
   } catch (err) {
     if (err instanceof ConfigError) {
       log.fatal({ problems: err.problems }, err.message);
@@ -30,17 +34,8 @@ async function main(): Promise<void> {
     shutdownSignals: ['SIGINT', 'SIGTERM'],
     ...(sdkMetrics ? { telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetrics } } } } : {}),
   });
-  log.info(
-    {
-      temporal: config.temporal,
-      gatewayUrl: config.gatewayUrl,
-      datalakeUrl: config.datalakeUrl,
-      toggles: config.toggles,
-      poller: config.poller,
-      metricsPort: config.metricsPort || null,
-    },
-    'starting linkage worker',
-  );
+  // Secrets (gateway token, API key) never reach a log: only whether they are set.
+  log.info(loggableConfig(config), 'starting linkage worker');
   const { run } = await createLinkageWorker(
     config,
     {},

@@ -29,6 +29,10 @@ export interface LinkageMetrics {
   pollerObserver(gateway: HttpClient, pageSize: number): PollerObserver;
   /** The exposition text: linkage counters, then the SDK's metrics if `sdkMetricsUrl` answers. */
   render(): Promise<string>;
+  /** Counts a call the gateway or the data lake refused with 401 / 403 (configuration trouble, alerting). */
+  authRejected(service: string): void;
+  /** What `/healthz` answers: ok, or why not (the poller's last read failed, and since when). */
+  health(): { ok: boolean; status: string };
 }
 
 export interface MetricsOptions {
@@ -81,6 +85,28 @@ export function createLinkageMetrics(opts: MetricsOptions = {}): LinkageMetrics 
     help: 'Last bus seq whose events all have a workflow',
     registers: [registry],
   });
+  const readFailures = new Counter({
+    name: 'linkage_poller_read_failures_total',
+    help: 'Bus reads (or page hand-overs) that failed on this worker; each is retried after the poll interval',
+    registers: [registry],
+  });
+  const pollerHealthy = new Gauge({
+    name: 'linkage_poller_healthy',
+    help: "1 when this worker's last bus read succeeded, 0 when it failed (see /healthz for the cause)",
+    registers: [registry],
+  });
+  const deadLettered = new Counter({
+    name: 'linkage_poller_dead_letters_total',
+    help: 'Bus events that got a dead letter instead of a workflow (malformed, or refused by Temporal)',
+    registers: [registry],
+  });
+  const authFailures = new Counter({
+    name: 'linkage_http_auth_failures_total',
+    help: 'Calls the platform refused with 401 / 403: a token to fix (retried within the retry window)',
+    labelNames: ['service'] as const,
+    registers: [registry],
+  });
+  let pollerError: { error: string; since: string } | null = null;
   const lastPage = new Gauge({
     name: 'linkage_poller_last_page_timestamp_seconds',
     help: 'When this worker last handed a bus page over (the freshest worker holds the current lag)',
@@ -109,7 +135,17 @@ export function createLinkageMetrics(opts: MetricsOptions = {}): LinkageMetrics 
     sinks,
     pollerObserver(gateway, pageSize) {
       return {
+        onReadFailed(error: string) {
+          readFailures.inc();
+          pollerHealthy.set(0);
+          pollerError = { error, since: pollerError?.since ?? new Date().toISOString() };
+        },
+        onDeadLetter() {
+          deadLettered.inc();
+        },
         onPage(page: EventPage, result: PollResult) {
+          pollerHealthy.set(1);
+          pollerError = null;
           eventsRead.inc(page.events.length);
           cursor.set(result.nextAfter);
           lastPage.setToCurrentTime();
@@ -128,6 +164,14 @@ export function createLinkageMetrics(opts: MetricsOptions = {}): LinkageMetrics 
             .catch(() => undefined); // a failed probe keeps the last value
         },
       };
+    },
+    authRejected(service) {
+      authFailures.inc({ service });
+    },
+    health() {
+      return pollerError
+        ? { ok: false, status: `poller failing since ${pollerError.since}: ${pollerError.error}` }
+        : { ok: true, status: 'ok' };
     },
     async render() {
       const own = await registry.metrics();
@@ -148,10 +192,18 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-/** `GET /metrics` (and `/`) on `port`; any other path is 404. */
+/**
+ * `GET /metrics` (and `/`) on `port`, and `GET /healthz` for an orchestrator's probe: 200 `ok`, or 503
+ * with the cause (`poller failing since …: GET /api/events answered 401: …`). Any other path is 404.
+ */
 export async function serveMetrics(metrics: LinkageMetrics, port: number, host = '0.0.0.0'): Promise<MetricsServer> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/healthz') {
+      const h = metrics.health();
+      res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify(h)}\n`);
+      return;
+    }
     if (req.method !== 'GET' || (path !== '/metrics' && path !== '/')) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;

@@ -53,4 +53,6 @@ export interface PollResult {
   read: number;
   started: number;
   duplicates: number;
+  /** Events that got a dead letter instead of a workflow (malformed, or refused by Temporal). */
+  deadLettered?: number;
 }

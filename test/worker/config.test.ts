@@ -97,10 +97,18 @@ describe('connection to a production cluster', () => {
       }),
     );
     expect(opts.address).toBe('ns.tmprl.cloud:7233');
-    expect(opts.tls?.clientCertPair?.crt.toString()).toBe('CERT');
-    expect(opts.tls?.clientCertPair?.key.toString()).toBe('KEY');
+    const tls = opts.tls || undefined;
+    expect(tls?.clientCertPair?.crt.toString()).toBe('CERT');
+    expect(tls?.clientCertPair?.key.toString()).toBe('KEY');
     expect(opts.apiKey).toBe('k-1');
     expect(temporalConnectionOptions(loadConfig({}))).toEqual({ address: 'localhost:7233' });
+    // An API key alone turns TLS on; TEMPORAL_TLS=0 keeps it plaintext (a sidecar terminates TLS).
+    expect(temporalConnectionOptions(loadConfig({ TEMPORAL_API_KEY: 'k-2' })).tls).toEqual({});
+    expect(temporalConnectionOptions(loadConfig({ TEMPORAL_API_KEY: 'k-2', TEMPORAL_TLS: '0' }))).toEqual({
+      address: 'localhost:7233',
+      tls: false,
+      apiKey: 'k-2',
+    });
     expect(() =>
       temporalConnectionOptions(
         loadConfig({ TEMPORAL_TLS_CERT_PATH: '/nope/c.pem', TEMPORAL_TLS_KEY_PATH: '/nope/k.pem' }),
