@@ -16,6 +16,12 @@ export interface CallInit {
 
 export type Rec = Record<string, unknown> & { id: string };
 
+export interface DeadLetterPage {
+  items: Rec[];
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
 /** A test-only fault (PLATFORM_FAULTS=1); see docs/platform.md. */
 export interface Fault {
   method?: string;
@@ -96,8 +102,37 @@ export class PlatformClient {
   publish(event: { eventId: string; eventType: string; tenantId: string; payload: Record<string, unknown> }) {
     return this.call<{ eventId: string; seq: number; duplicate?: boolean }>('POST', '/api/events', { body: event });
   }
+  /**
+   * Dead letters matching `query` (e.g. `?tenantId=t`), newest first. Without `limit` or `cursor` in the
+   * query it follows `nextCursor` to the end, so it answers every matching letter.
+   */
   async deadLetters(query = ''): Promise<Rec[]> {
-    return (await this.ok<{ items: Rec[] }>('GET', `/api/admin/events/dlq${query}`)).items;
+    const params = new URLSearchParams(query.replace(/^\?/, ''));
+    if (params.has('limit') || params.has('cursor')) return (await this.deadLetterPage(query)).items;
+    params.set('limit', '1000');
+    const all: Rec[] = [];
+    for (;;) {
+      const page = await this.deadLetterPage(`?${params}`);
+      all.push(...page.items);
+      if (!page.nextCursor) return all;
+      params.set('cursor', page.nextCursor);
+    }
+  }
+  /** One page of `GET /api/admin/events/dlq` (limit, cursor, status, tenantId, eventType, eventId, workflowId). */
+  deadLetterPage(query = ''): Promise<DeadLetterPage> {
+    return this.ok<DeadLetterPage>('GET', `/api/admin/events/dlq${query}`);
+  }
+  /** One letter; 404 when there is none. */
+  deadLetter(id: string): Promise<ApiResponse<Rec>> {
+    return this.call<Rec>('GET', `/api/admin/events/dlq/${encodeURIComponent(id)}`);
+  }
+  /** 200 the resolved letter; 409 (with the resolution in force) when it already is; 404 unknown. */
+  resolveDeadLetter(id: string, resolution: { by: string; note: string }): Promise<ApiResponse<Rec>> {
+    return this.call<Rec>('POST', `/api/admin/events/dlq/${encodeURIComponent(id)}/resolve`, { body: resolution });
+  }
+  /** Records a redrive (the run retried by an operator): `redriveCount`, `redrivenAt`, `redrivenBy`, `redriveRunId`. */
+  markDeadLetterRedriven(id: string, redrive: { by: string; newRunId?: string }): Promise<ApiResponse<Rec>> {
+    return this.call<Rec>('POST', `/api/admin/events/dlq/${encodeURIComponent(id)}/redriven`, { body: redrive });
   }
   async table(tenant: string, cell: string, table: string): Promise<Rec[]> {
     const url = `${this.datalakeUrl}/api/datalake/tables/${cell}/${table}?tenantId=${encodeURIComponent(tenant)}`;

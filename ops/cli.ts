@@ -5,8 +5,16 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { openContext } from './context';
-import { formatDeadLetters, listDeadLetters } from './commands/dlq';
+import { openContext, type OpsContext } from './context';
+import {
+  formatDeadLetters,
+  formatLetter,
+  formatRedrive,
+  listDeadLetterPage,
+  operatorName,
+  redriveDeadLetter,
+  resolveDeadLetter,
+} from './commands/dlq';
 import { exportHistory, exportHistoryToFile } from './commands/export';
 import { formatFailedRuns, listFailed } from './commands/list-failed';
 import {
@@ -29,7 +37,12 @@ const USAGE = `usage: npm run linkage -- <command> [options]
   retry --all [list-failed filters] [--wait] [--json]
   export <workflowId> [--run <runId>] [--out <file.json>]
   replay <file.json|dir>... | replay --workflow <id> [--workflows <module>] [--json]
-  dlq [--workflow <id>] [--event <id>] [--tenant <t>] [--json]
+  dlq [--all] [--tenant <t>] [--type <eventType>] [--workflow <id>] [--event <id>] [--limit <n>] [--json]
+              open dead letters, newest first (--all: resolved ones too; --limit default 100)
+  dlq resolve <letterId> --note <text> [--by <name>] [--json]
+  dlq redrive <letterId> [--wait] [--by <name>] [--json]
+              retry the run the letter belongs to and record it; with --wait, resolve it once the run
+              did its linkage
 `;
 
 const OPTIONS = {
@@ -49,6 +62,8 @@ const OPTIONS = {
   workflow: { type: 'string', multiple: true },
   workflows: { type: 'string' },
   event: { type: 'string' },
+  note: { type: 'string' },
+  by: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -121,17 +136,55 @@ export async function main(argv: string[]): Promise<number> {
         print(outcomes, formatReplay(outcomes));
         return outcomes.every((o) => o.ok) ? 0 : 1;
       }
-      case 'dlq': {
-        const letters = await listDeadLetters(ctx, { workflowId: v.workflow?.[0], eventId: v.event, tenant: v.tenant });
-        print(letters, formatDeadLetters(letters));
-        return 0;
-      }
+      case 'dlq':
+        return await dlq(ctx, args, v, print);
       default:
         throw new UsageError(`unknown command ${command}`);
     }
   } finally {
     await ctx.close();
   }
+}
+
+type Values = ReturnType<
+  typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>
+>['values'];
+
+/** `dlq`, `dlq resolve <id>`, `dlq redrive <id>`. */
+async function dlq(
+  ctx: OpsContext,
+  args: string[],
+  v: Values,
+  print: (data: unknown, text: string) => void,
+): Promise<number> {
+  const [sub, ...ids] = args;
+  if (sub === 'resolve' || sub === 'redrive') {
+    if (ids.length !== 1) throw new UsageError(`dlq ${sub}: give one dead letter id`);
+    const by = operatorName(v.by);
+    if (sub === 'resolve') {
+      if (!v.note) throw new UsageError('dlq resolve: say why with --note <text>');
+      const r = await resolveDeadLetter(ctx, ids[0], { by, note: v.note });
+      print(r, r.letter ? formatLetter(r.letter) : `dead letter ${ids[0]} NOT resolved: ${r.error}`);
+      return r.ok ? 0 : 1;
+    }
+    const r = await redriveDeadLetter(ctx, ids[0], { by, wait: v.wait });
+    print(r, formatRedrive(r));
+    const outcome = r.retry?.outcome;
+    return !r.error && (!outcome || SUCCESSFUL_OUTCOMES.has(outcome)) ? 0 : 1;
+  }
+  if (sub !== undefined) throw new UsageError(`dlq: unknown subcommand ${sub} (resolve, redrive, or none to list)`);
+  const limit = v.limit === undefined ? 100 : Number(v.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('dlq: --limit takes a positive integer');
+  const { letters, more } = await listDeadLetterPage(ctx, {
+    workflowId: v.workflow?.[0],
+    eventId: v.event,
+    tenant: v.tenant,
+    type: v.type,
+    status: v.all ? 'all' : 'open',
+    limit,
+  });
+  print(letters, formatDeadLetters(letters, more));
+  return 0;
 }
 
 if (require.main === module) {

@@ -10,10 +10,19 @@ import { createSrm } from './cells/srm';
 import { createDatalake } from './datalake/app';
 import { createGateway } from './gateway/app';
 import type { CellApp, CellOptions } from './shared/cell';
-import { CELLS, DEFAULT_PORTS, SERVICES, type Cell, type PlatformOptions, type Service } from './shared/config';
+import {
+  CELLS,
+  DEFAULT_PORTS,
+  SERVICES,
+  tokenMapOf,
+  type Cell,
+  type PlatformOptions,
+  type Service,
+} from './shared/config';
 import { listen } from './shared/server';
 
 export type { PlatformOptions, Service, Cell } from './shared/config';
+export type { TokenConfig, Role } from './shared/auth';
 export { SERVICES, CELLS, optionsFromEnv } from './shared/config';
 
 export interface RunningPlatform {
@@ -33,11 +42,13 @@ const CELL_FACTORIES: Record<Cell, (o: CellOptions) => CellApp> = {
 
 export async function startPlatform(opts: PlatformOptions): Promise<RunningPlatform> {
   const host = opts.host ?? '127.0.0.1';
-  const token = opts.token ?? 'smoke-test';
+  // Validated before anything listens; the cells' outbox publishes with the map's service (or admin) token.
+  const tokens = tokenMapOf(opts);
+  const token = tokens.internalToken;
   const services = new Set<Service>(opts.services ?? SERVICES);
   const logger = createLogger('platform');
   logger.level = opts.logLevel ?? process.env.LOG_LEVEL ?? 'info';
-  const common = { dataDir: opts.dataDir, token, logger, faultsEnabled: opts.faultsEnabled };
+  const common = { dataDir: opts.dataDir, token, tokens, logger, faultsEnabled: opts.faultsEnabled };
   const portOf = (s: Service): number => opts.ports?.[s] ?? DEFAULT_PORTS[s];
   const expectedUrl = (s: Service): string => `http://${host}:${portOf(s)}`;
 

@@ -1,30 +1,190 @@
-/** `dlq`: the gateway's dead letters (`GET /api/admin/events/dlq`), by workflow, event or tenant. */
+/**
+ * `dlq`: the gateway's dead letters (`GET /api/admin/events/dlq`, newest first), and what an operator does
+ * with one: `dlq resolve <id>` (who, when, note) and `dlq redrive <id>` (retry the run it belongs to, then
+ * record the redrive on the letter, and resolve it when the new run did its linkage).
+ */
+import os from 'node:os';
 import type { Rec } from '../../common/platform-client';
 import type { OpsContext } from '../context';
+import { retryRun, SUCCESSFUL_OUTCOMES, type RetryResult } from './retry';
+
+export type DlqStatus = 'open' | 'resolved' | 'all';
 
 export interface DlqOptions {
   workflowId?: string;
   eventId?: string;
   tenant?: string;
+  type?: string;
+  /** Default `all` (the API's default); the CLI asks for `open` unless `--all`. */
+  status?: DlqStatus;
+  /** At most this many letters (newest first); default: every matching letter. */
+  limit?: number;
 }
 
+/** Matching letters, newest first, following the API's cursor until `limit` or the end. */
 export async function listDeadLetters(ctx: OpsContext, opts: DlqOptions = {}): Promise<Rec[]> {
+  return (await listDeadLetterPage(ctx, opts)).letters;
+}
+
+/** Like listDeadLetters, and whether more letters match than `limit` allowed. */
+export async function listDeadLetterPage(
+  ctx: OpsContext,
+  opts: DlqOptions = {},
+): Promise<{ letters: Rec[]; more: boolean }> {
   const q = new URLSearchParams();
   if (opts.workflowId) q.set('workflowId', opts.workflowId);
   if (opts.eventId) q.set('eventId', opts.eventId);
   if (opts.tenant) q.set('tenantId', opts.tenant);
-  const qs = q.toString();
-  return ctx.api.deadLetters(qs ? `?${qs}` : '');
+  if (opts.type) q.set('eventType', opts.type);
+  q.set('status', opts.status ?? 'all');
+  const letters: Rec[] = [];
+  for (;;) {
+    const want = opts.limit === undefined ? 1000 : Math.min(1000, opts.limit - letters.length);
+    q.set('limit', String(want));
+    const page = await ctx.api.deadLetterPage(`?${q}`);
+    letters.push(...page.items);
+    if (!page.nextCursor) return { letters, more: false };
+    if (opts.limit !== undefined && letters.length >= opts.limit) return { letters, more: true };
+    q.set('cursor', page.nextCursor);
+  }
 }
 
-export function formatDeadLetters(letters: Rec[]): string {
+/** Who acts: `--by`, else the login name. */
+export function operatorName(by?: string): string {
+  if (by) return by;
+  try {
+    return process.env.USER || os.userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export interface ResolveOutcome {
+  ok: boolean;
+  letter?: Rec;
+  /** Why not: unknown letter, already resolved (with the resolution in force), refused input. */
+  error?: string;
+}
+
+export async function resolveDeadLetter(
+  ctx: OpsContext,
+  id: string,
+  resolution: { by: string; note: string },
+): Promise<ResolveOutcome> {
+  const res = await ctx.api.resolveDeadLetter(id, resolution);
+  if (res.status === 200) return { ok: true, letter: res.body };
+  return { ok: false, error: describeRefusal(id, res.status, res.body) };
+}
+
+export interface RedriveOutcome {
+  letterId: string;
+  /** The letter after the redrive was recorded (and, with `wait`, resolved). */
+  letter?: Rec;
+  retry?: RetryResult;
+  /** Set when the run was resolved as part of the redrive. */
+  resolved?: boolean;
+  error?: string;
+}
+
+/**
+ * Retries the run of the letter's workflow (a reset of its latest run, ops/commands/retry.ts), records
+ * the redrive on the letter, and with `wait` resolves the letter when the new run did its linkage.
+ */
+export async function redriveDeadLetter(
+  ctx: OpsContext,
+  id: string,
+  opts: { by: string; wait?: boolean },
+): Promise<RedriveOutcome> {
+  const got = await ctx.api.deadLetter(id);
+  if (got.status !== 200) return { letterId: id, error: describeRefusal(id, got.status, got.body) };
+  const workflowId = got.body.workflowId;
+  if (typeof workflowId !== 'string') return { letterId: id, letter: got.body, error: 'the letter names no workflow' };
+  const retry = await retryRun(ctx, workflowId, {
+    wait: opts.wait,
+    reason: `redrive of dead letter ${id} by ${opts.by} (ops/cli.ts dlq redrive)`,
+  });
+  if (retry.error || !retry.newRunId) return { letterId: id, letter: got.body, retry, error: retry.error };
+  const marked = await ctx.api.markDeadLetterRedriven(id, { by: opts.by, newRunId: retry.newRunId });
+  if (marked.status !== 200) {
+    return { letterId: id, retry, error: `run retried, but ${describeRefusal(id, marked.status, marked.body)}` };
+  }
+  const outcome: RedriveOutcome = { letterId: id, letter: marked.body, retry, resolved: false };
+  if (opts.wait && retry.outcome && SUCCESSFUL_OUTCOMES.has(retry.outcome)) {
+    const note = `redriven: run ${retry.newRunId} ended ${retry.outcome}`;
+    const res = await ctx.api.resolveDeadLetter(id, { by: opts.by, note });
+    // 409: someone resolved it meanwhile, which is fine.
+    if (res.status === 200) Object.assign(outcome, { letter: res.body, resolved: true });
+  }
+  return outcome;
+}
+
+function describeRefusal(id: string, status: number, body: unknown): string {
+  const err = (body as { error?: Record<string, unknown> } | null)?.error;
+  if (status === 404) return `no dead letter ${id}`;
+  if (status === 409 && err?.resolvedBy) {
+    return `dead letter ${id} is already resolved by ${String(err.resolvedBy)} at ${String(err.resolvedAt)}: ${String(err.resolutionNote)}`;
+  }
+  return `the gateway answered ${status}: ${String(err?.message ?? JSON.stringify(body))}`;
+}
+
+const oneLine = (s: unknown, max: number): string => {
+  const text = String(s ?? '-').replace(/\s+/g, ' ');
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+};
+
+/** A table, newest first: id, created, tenant, event type, step, workflow id, reason (shortened). */
+export function formatDeadLetters(letters: Rec[], more = false): string {
   if (!letters.length) return 'no dead letters match';
-  const lines = letters.map((l) =>
-    [
-      `${String(l.createdAt)}  ${l.id}  ${String(l.workflowId ?? '-')}  step ${String(l.step ?? '-')}`,
-      `  event ${String(l.eventType ?? '-')} ${String(l.eventId ?? '-')}  tenant ${String(l.tenantId ?? '-')}`,
-      `  ${String(l.reason)}`,
-    ].join('\n'),
-  );
-  return [...lines, `${letters.length} dead letter(s)`].join('\n');
+  const withStatus = letters.some((l) => l.status === 'resolved');
+  const head = ['ID', 'CREATED', ...(withStatus ? ['STATUS'] : []), 'TENANT', 'EVENT TYPE', 'STEP', 'WORKFLOW'];
+  const rows = letters.map((l) => [
+    l.id,
+    String(l.createdAt ?? '-').slice(0, 19),
+    ...(withStatus ? [String(l.status ?? 'open')] : []),
+    oneLine(l.tenantId, 24),
+    oneLine(l.eventType, 34),
+    oneLine(l.step, 20),
+    oneLine(l.workflowId, 50),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[], reason: string) =>
+    [...cells.map((c, i) => c.padEnd(widths[i])), reason].join('  ').trimEnd();
+  const lines = [line(head, 'REASON'), ...rows.map((r, i) => line(r, oneLine(letters[i].reason, 80)))];
+  const total = `${letters.length} dead letter(s)${more ? ' shown; more match (raise --limit)' : ''}`;
+  return [...lines, total].join('\n');
+}
+
+export function formatLetter(l: Rec): string {
+  const lines = [
+    `${l.id}  ${String(l.status ?? 'open')}  created ${String(l.createdAt)}`,
+    `  workflow    ${String(l.workflowId ?? '-')}  run ${String(l.runId ?? '-')}`,
+    `  event       ${String(l.eventType ?? '-')} ${String(l.eventId ?? '-')}  tenant ${String(l.tenantId ?? '-')}`,
+    `  step        ${String(l.step ?? '-')}`,
+    `  reason      ${oneLine(l.reason, 200)}`,
+  ];
+  if (l.redriveCount) {
+    lines.push(
+      `  redriven    ${String(l.redriveCount)}×, last ${String(l.redrivenAt)} by ${String(l.redrivenBy)} → run ${String(l.redriveRunId ?? '-')}`,
+    );
+  }
+  if (l.status === 'resolved') {
+    lines.push(`  resolved    ${String(l.resolvedAt)} by ${String(l.resolvedBy)}: ${String(l.resolutionNote)}`);
+  }
+  return lines.join('\n');
+}
+
+export function formatRedrive(r: RedriveOutcome): string {
+  const lines: string[] = [];
+  if (r.retry?.newRunId) {
+    lines.push(`${r.retry.workflowId}  reset ${r.retry.oldRunId} → new run ${r.retry.newRunId}`);
+    if (r.retry.outcome) {
+      lines.push(
+        `  ended     ${r.retry.outcome} (${r.retry.status ?? '-'})${r.retry.failure ? `: ${r.retry.failure}` : ''}`,
+      );
+    }
+    if (r.retry.link) lines.push(`  web ui    ${r.retry.link}`);
+  }
+  if (r.error) lines.push(`dead letter ${r.letterId} NOT redriven: ${r.error}`);
+  if (r.letter && !r.error) lines.push(formatLetter(r.letter));
+  return lines.join('\n');
 }

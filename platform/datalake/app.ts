@@ -7,6 +7,7 @@ import { validationError } from '../shared/errors';
 import { createServer } from '../shared/server';
 import { approvalEfficiency, purchaseCost, salesPerformance } from './reports';
 import { createLakeStore } from './store';
+import type { TokenMap } from '../shared/auth';
 
 const name = z
   .string()
@@ -28,6 +29,7 @@ const TableParams = z.object({ cell: name, table: name });
 export interface DatalakeOptions {
   dataDir: string;
   token: string;
+  tokens?: TokenMap;
   logger: Logger;
   faultsEnabled?: boolean;
 }
@@ -36,7 +38,7 @@ export function createDatalake(opts: DatalakeOptions): { app: FastifyInstance; c
   const logger = opts.logger.child({ service: 'datalake' });
   const db = openDb(opts.dataDir, 'datalake');
   const store = createLakeStore(db);
-  const app = createServer({ logger, token: opts.token, faultsEnabled: opts.faultsEnabled });
+  const app = createServer({ logger, token: opts.token, tokens: opts.tokens, faultsEnabled: opts.faultsEnabled });
   const tenantOf = (query: unknown): string => {
     const parsed = TenantQuery.safeParse(query);
     if (!parsed.success) throw validationError(parsed.error);

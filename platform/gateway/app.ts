@@ -3,8 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { PublishEventSchema } from '../../common/events';
 import type { Logger } from '../../common/logger';
+import { ALL_TENANTS, forbidden, principalOf, type TokenMap } from '../shared/auth';
 import { openDb } from '../shared/db';
-import { validationError } from '../shared/errors';
+import { conflict, validationError } from '../shared/errors';
 import { createServer } from '../shared/server';
 import { registerDlq } from './dlq';
 import { createEventStore } from './event-store';
@@ -20,6 +21,8 @@ const ReadQuery = z.object({
 export interface GatewayOptions {
   dataDir: string;
   token: string;
+  /** Tenant-bound tokens; default: `token` as the only, admin token. */
+  tokens?: TokenMap;
   logger: Logger;
   faultsEnabled?: boolean;
   cellUrls: () => CellUrls;
@@ -34,18 +37,27 @@ export function createGateway(opts: GatewayOptions): GatewayApp {
   const logger = opts.logger.child({ service: 'gateway' });
   const db = openDb(opts.dataDir, 'gateway');
   const events = createEventStore(db);
-  const app = createServer({ logger, token: opts.token, faultsEnabled: opts.faultsEnabled });
+  const app = createServer({ logger, token: opts.token, tokens: opts.tokens, faultsEnabled: opts.faultsEnabled });
   const shutdown = new AbortController();
 
   app.post('/api/events', async (req, reply) => {
     const parsed = PublishEventSchema.safeParse(req.body ?? {});
     if (!parsed.success) throw validationError(parsed.error);
-    const { eventId, seq, duplicate } = events.append(parsed.data);
+    // The auth hook has checked the body's tenantId against the token.
+    const appended = events.append(parsed.data);
+    // Another tenant's event id: refused, never answered as a duplicate (which would drop this event).
+    if ('conflict' in appended) throw conflict(`eventId ${appended.eventId} is already used by another tenant`);
+    const { eventId, seq, duplicate } = appended;
     return duplicate ? reply.code(200).send({ eventId, seq, duplicate: true }) : reply.code(201).send({ eventId, seq });
   });
   app.get('/api/events', async (req, reply) => {
     const parsed = ReadQuery.safeParse(req.query);
     if (!parsed.success) throw validationError(parsed.error);
+    // A token bound to tenants reads one of them, named explicitly (the hook checked which): silently
+    // filtering would make a missing tenantId look like an empty bus.
+    if (principalOf(req).tenants !== ALL_TENANTS && !parsed.data.tenantId) {
+      throw forbidden("this token reads only its own tenants' events: add tenantId=<tenant>");
+    }
     const gone = new AbortController();
     // The response's 'close' fires when the client disconnects (the request's fires once its body is read).
     reply.raw.once('close', () => gone.abort());

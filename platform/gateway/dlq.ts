@@ -1,66 +1,128 @@
-/** Dead letters posted by the linkage worker when a step fails for good (SPEC §4). */
+/**
+ * Dead letters (SPEC §4): posted by the linkage worker when a step fails for good, worked by operators.
+ * Every posted field is kept; they are listed newest first with a cursor, resolved once (who, when, note)
+ * and redriven any number of times (the operator CLI retries the run, then records it here).
+ * Admin routes: the auth hook lets a service token post, and nothing else through.
+ */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../shared/db';
-import { validationError } from '../shared/errors';
+import { HttpError, notFound, validationError } from '../shared/errors';
 import { createIdempotencyStore, REPLAY_HEADER, requestIdOf } from '../shared/idempotency';
-import { newId } from '../shared/record-store';
+import { createDlqStore, type DeadLetter, type PostedLetter } from './dlq-store';
 
-const short = z.string().min(1).max(500);
-const DeadLetterInput = z.object({
-  reason: z.string().min(1).max(10_000),
-  workflowId: short.optional(),
-  eventId: short.optional(),
-  eventType: short.optional(),
-  tenantId: short.optional(),
-  step: short.optional(),
-  details: z.unknown().optional(),
-});
-const DeadLetterQuery = z.object({
-  workflowId: short.optional(),
-  eventId: short.optional(),
-  tenantId: short.optional(),
-});
+const BASE = '/api/admin/events/dlq';
+// A workflow id is `linkage-<eventId>` (an event id is up to 200): 1000 leaves room for other posters.
+const id = z.string().min(1).max(1000);
+// null = "not known" (e.g. a malformed event without a type), stored as absent.
+const optionalId = id.nullish().transform((v) => v ?? undefined);
 
-interface Row {
-  id: string;
-  created_at: string;
-  data: string;
+const DeadLetterInput = z
+  .object({
+    reason: z.string().min(1).max(20_000),
+    workflowId: optionalId,
+    runId: optionalId,
+    eventId: optionalId,
+    eventType: optionalId,
+    tenantId: optionalId,
+    step: optionalId,
+    businessKeys: z.array(id).max(100).nullish(),
+    // Any JSON: a dead letter refused over the shape of its details would be lost (bounded by the 1 MiB body).
+    details: z.unknown().optional(),
+  })
+  // Keys this version does not know are kept too, under `extra` (so they can never overwrite a field).
+  .passthrough();
+const KNOWN = new Set(Object.keys(DeadLetterInput.shape));
+
+const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/, 'the nextCursor of a previous page')
+    .transform(Number)
+    .optional(),
+  status: z.enum(['open', 'resolved', 'all']).default('all'),
+  tenantId: id.optional(),
+  eventType: id.optional(),
+  eventId: id.optional(),
+  workflowId: id.optional(),
+});
+const who = z.string().min(1).max(200);
+const ResolveInput = z.object({ by: who, note: z.string().min(1).max(5000) }).strict();
+const RedrivenInput = z.object({ by: who, newRunId: id.optional() }).strict();
+const Params = z.object({ id: z.string().min(1).max(100) });
+
+function parse<S extends z.ZodTypeAny>(schema: S, value: unknown): z.infer<S> {
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success) throw validationError(parsed.error);
+  return parsed.data;
 }
 
-export function registerDlq(app: FastifyInstance, db: Db): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS dlq (
-    id TEXT PRIMARY KEY, created_at TEXT NOT NULL, workflow_id TEXT, event_id TEXT, tenant_id TEXT,
-    data TEXT NOT NULL);
-    CREATE INDEX IF NOT EXISTS dlq_created ON dlq (created_at);`);
-  const idem = createIdempotencyStore(db);
-  const insert = db.prepare('INSERT INTO dlq VALUES (?, ?, ?, ?, ?, ?)');
-  const list = db.prepare<[Record<'w' | 'e' | 't', string | null>], Row>(
-    `SELECT id, created_at, data FROM dlq WHERE (@w IS NULL OR workflow_id = @w) AND (@e IS NULL OR event_id = @e)
-     AND (@t IS NULL OR tenant_id = @t) ORDER BY created_at, rowid LIMIT 1000`,
-  );
-  const add = db.transaction((key: string | undefined, input: z.infer<typeof DeadLetterInput>) => {
-    const prior = key ? idem.get('dlq', key) : undefined;
-    if (prior) return { record: prior.body, replayed: true };
-    const record = { id: newId('dlq'), createdAt: new Date().toISOString(), ...input };
-    const { id, createdAt, workflowId, eventId, tenantId } = record;
-    insert.run(id, createdAt, workflowId ?? null, eventId ?? null, tenantId ?? null, JSON.stringify(record));
-    if (key) idem.put('dlq', key, { status: 201, body: record });
-    return { record, replayed: false };
+function posted(input: z.infer<typeof DeadLetterInput>): PostedLetter {
+  const letter: PostedLetter = { reason: input.reason };
+  for (const k of ['workflowId', 'runId', 'eventId', 'eventType', 'tenantId', 'step'] as const) {
+    if (input[k] !== undefined) letter[k] = input[k] as string;
+  }
+  if (input.businessKeys) letter.businessKeys = input.businessKeys;
+  if (input.details !== undefined) letter.details = input.details;
+  const extra = Object.entries(input).filter(([k]) => !KNOWN.has(k));
+  if (extra.length) letter.extra = Object.fromEntries(extra);
+  return letter;
+}
+
+/** 409 naming the resolution in force: resolving is done once, so a second operator sees who was first. */
+const alreadyResolved = (l: DeadLetter): HttpError =>
+  new HttpError(409, 'conflict', `dead letter ${l.id} is already resolved`, undefined, {
+    currentStatus: l.status,
+    resolvedBy: l.resolvedBy,
+    resolvedAt: l.resolvedAt,
+    resolutionNote: l.resolutionNote,
   });
 
-  app.post('/api/admin/events/dlq', async (req, reply) => {
-    const parsed = DeadLetterInput.safeParse(req.body ?? {});
-    if (!parsed.success) throw validationError(parsed.error);
-    const { record, replayed } = add(requestIdOf(req), parsed.data);
+export function registerDlq(app: FastifyInstance, db: Db): void {
+  const store = createDlqStore(db);
+  const idem = createIdempotencyStore(db);
+  const add = db.transaction((key: string | undefined, letter: PostedLetter) => {
+    const prior = key ? idem.get('dlq', key) : undefined;
+    // A replay answers the letter as it is now (it may have been resolved since).
+    if (prior) return { letter: store.get((prior.body as DeadLetter).id) ?? prior.body, replayed: true };
+    const created = store.add(letter);
+    if (key) idem.put('dlq', key, { status: 201, body: created });
+    return { letter: created, replayed: false };
+  });
+
+  app.post(BASE, async (req, reply) => {
+    const { letter, replayed } = add(requestIdOf(req), posted(parse(DeadLetterInput, req.body)));
     if (replayed) reply.header(REPLAY_HEADER, 'true');
-    return reply.code(201).send(record);
+    return reply.code(201).send(letter);
   });
-  app.get('/api/admin/events/dlq', async (req) => {
-    const parsed = DeadLetterQuery.safeParse(req.query);
-    if (!parsed.success) throw validationError(parsed.error);
-    const q = parsed.data;
-    const rows = list.all({ w: q.workflowId ?? null, e: q.eventId ?? null, t: q.tenantId ?? null });
-    return { items: rows.map((r) => JSON.parse(r.data)) };
+  app.get(BASE, async (req) => {
+    const q = parse(ListQuery, req.query);
+    return store.list({ ...q, before: q.cursor });
   });
+  app.get(`${BASE}/:id`, async (req) => store.get(parse(Params, req.params).id) ?? notFoundLetter());
+  app.post(`${BASE}/:id/resolve`, async (req) => {
+    const { id: letterId } = parse(Params, req.params);
+    const { by, note } = parse(ResolveInput, req.body);
+    const updated = store.update(letterId, (l) => {
+      if (l.status === 'resolved') throw alreadyResolved(l);
+      return { status: 'resolved', resolvedBy: by, resolvedAt: new Date().toISOString(), resolutionNote: note };
+    });
+    return updated ?? notFoundLetter();
+  });
+  app.post(`${BASE}/:id/redriven`, async (req) => {
+    const { id: letterId } = parse(Params, req.params);
+    const { by, newRunId } = parse(RedrivenInput, req.body);
+    const updated = store.update(letterId, (l) => ({
+      redriveCount: l.redriveCount + 1,
+      redrivenAt: new Date().toISOString(),
+      redrivenBy: by,
+      redriveRunId: newRunId ?? null,
+    }));
+    return updated ?? notFoundLetter();
+  });
+}
+
+function notFoundLetter(): never {
+  throw notFound('dead letter');
 }

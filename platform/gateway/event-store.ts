@@ -7,11 +7,10 @@ import { EventEmitter } from 'node:events';
 import type { BusEvent, PublishEvent } from '../../common/events';
 import type { Db } from '../shared/db';
 
-export interface AppendResult {
-  eventId: string;
-  seq: number;
-  duplicate: boolean;
-}
+export type AppendResult =
+  | { eventId: string; seq: number; duplicate: boolean }
+  /** The eventId is taken by another tenant's event: nothing stored, and nothing of it revealed. */
+  | { eventId: string; conflict: true };
 
 export interface ReadOptions {
   after: number;
@@ -48,7 +47,9 @@ export function createEventStore(db: Db): EventStore {
     `INSERT INTO events (event_id, event_type, tenant_id, occurred_at, source, payload, received_at)
      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
   );
-  const bySeqOfId = db.prepare<[string], { seq: number }>('SELECT seq FROM events WHERE event_id = ?');
+  const byId = db.prepare<[string], { seq: number; tenant_id: string }>(
+    'SELECT seq, tenant_id FROM events WHERE event_id = ?',
+  );
   const page = db.prepare<[number, number], Row>('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
   const pageForTenant = db.prepare<[number, string, number], Row>(
     'SELECT * FROM events WHERE seq > ? AND tenant_id = ? ORDER BY seq LIMIT ?',
@@ -97,7 +98,11 @@ export function createEventStore(db: Db): EventStore {
         JSON.stringify(e.payload),
         now,
       );
-      if (info.changes === 0) return { eventId: e.eventId, seq: bySeqOfId.get(e.eventId)!.seq, duplicate: true };
+      if (info.changes === 0) {
+        const prior = byId.get(e.eventId)!;
+        if (prior.tenant_id !== e.tenantId) return { eventId: e.eventId, conflict: true };
+        return { eventId: e.eventId, seq: prior.seq, duplicate: true };
+      }
       appended.emit('append');
       return { eventId: e.eventId, seq: Number(info.lastInsertRowid), duplicate: false };
     },

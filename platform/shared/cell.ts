@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PayloadSchemas, isKnownEventType } from '../../common/events';
 import type { Logger } from '../../common/logger';
+import type { TokenMap } from './auth';
 import type { Cell } from './config';
 import { openDb, type Db } from './db';
 import { HttpError, notFound, validationError } from './errors';
@@ -44,7 +45,10 @@ export interface CellContext {
 
 export interface CellOptions {
   dataDir: string;
+  /** The token the cell's outbox publishes with; also the one admin token when `tokens` is not given. */
   token: string;
+  /** Tokens, their roles and tenants (platform/shared/auth.ts). */
+  tokens?: TokenMap;
   logger: Logger;
   faultsEnabled?: boolean;
 }
@@ -134,7 +138,7 @@ export function createCell(
   const db = openDb(opts.dataDir, name);
   const outbox = createOutbox(db, name, opts.token, logger);
   const ctx = createContext(name, db, outbox);
-  const app = createServer({ logger, token: opts.token, faultsEnabled: opts.faultsEnabled });
+  const app = createServer({ logger, token: opts.token, tokens: opts.tokens, faultsEnabled: opts.faultsEnabled });
   const plugin = async (instance: FastifyInstance): Promise<void> => routes(instance, ctx);
   app.register(plugin);
   app.register(plugin, { prefix: `/api/v1/${name}` });

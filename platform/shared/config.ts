@@ -2,7 +2,9 @@
  * Platform configuration from the environment, validated with zod so a bad variable is named at start-up
  * instead of surfacing later as a confusing bind or fetch error.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { createTokenMap, singleTokenConfig, TokenConfigSchema, type TokenConfig, type TokenMap } from './auth';
 
 export const SERVICES = ['gateway', 'crm', 'erp', 'oa', 'srm', 'datalake'] as const;
 export type Service = (typeof SERVICES)[number];
@@ -18,7 +20,10 @@ export interface PlatformOptions {
   /** 0 = ephemeral port. */
   ports?: Partial<Record<Service, number>>;
   dataDir: string;
+  /** The one admin token of today's default (used when `tokens` is not given). */
   token?: string;
+  /** Tenant-bound tokens (docs/platform.md); default: `token` as the only, admin token. */
+  tokens?: TokenConfig;
   faultsEnabled?: boolean;
   services?: Service[];
   /** The gateway's upstreams; default: the cells started in the same process. */
@@ -51,6 +56,9 @@ const EnvSchema = z.object({
   DATALAKE_PORT: port.default(DEFAULT_PORTS.datalake),
   GATEWAY_TOKEN: z.string().min(1).optional(),
   EVENT_BUS_TOKEN: z.string().min(1).optional(),
+  PLATFORM_TOKENS_FILE: z.string().min(1).optional(),
+  PLATFORM_TOKENS: z.string().min(1).optional(),
+  PLATFORM_ADMIN_TOKEN: z.string().min(1).max(1000).optional(),
   PLATFORM_DATA_DIR: z.string().min(1).default('.data/platform'),
   CELL_CRM_URL: optionalUrl,
   CELL_ERP_URL: optionalUrl,
@@ -73,14 +81,83 @@ const EnvSchema = z.object({
 
 export class ConfigError extends Error {}
 
+const configError = (lines: string[]): ConfigError =>
+  new ConfigError(`invalid platform configuration:\n  ${lines.join('\n  ')}`);
+
+/** Issue lines of a zod error, each prefixed by the variable; zod's messages never echo a string value. */
+const issueLines = (variable: string, error: z.ZodError): string[] =>
+  error.issues.map((i) => `${variable}: ${i.path.join('.') || '(value)'}: ${i.message}`);
+
+type Env = z.infer<typeof EnvSchema>;
+
+/**
+ * The token map from PLATFORM_TOKENS_FILE or PLATFORM_TOKENS (plus PLATFORM_ADMIN_TOKEN); without either,
+ * today's single admin token. Messages name the variable and the entry, never a token value (JSON.parse's
+ * message quotes the input, so it is not passed on).
+ */
+function tokensFromEnv(e: Env): { tokens: TokenConfig; errors: string[] } {
+  const fallback = singleTokenConfig(e.GATEWAY_TOKEN ?? e.EVENT_BUS_TOKEN ?? 'smoke-test');
+  if (e.PLATFORM_TOKENS_FILE && e.PLATFORM_TOKENS) {
+    return { tokens: fallback, errors: ['PLATFORM_TOKENS_FILE, PLATFORM_TOKENS: set one of them, not both'] };
+  }
+  let tokens = fallback;
+  const variable = e.PLATFORM_TOKENS_FILE ? 'PLATFORM_TOKENS_FILE' : 'PLATFORM_TOKENS';
+  let text = e.PLATFORM_TOKENS;
+  if (e.PLATFORM_TOKENS_FILE) {
+    try {
+      text = readFileSync(e.PLATFORM_TOKENS_FILE, 'utf8');
+    } catch (err) {
+      return {
+        tokens,
+        errors: [`${variable}: cannot read ${e.PLATFORM_TOKENS_FILE} (${(err as NodeJS.ErrnoException).code})`],
+      };
+    }
+  }
+  if (text !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return { tokens, errors: [`${variable}: not valid JSON`] };
+    }
+    const parsed = TokenConfigSchema.safeParse(json);
+    if (!parsed.success) return { tokens, errors: issueLines(variable, parsed.error) };
+    tokens = parsed.data;
+  }
+  const admin = e.PLATFORM_ADMIN_TOKEN;
+  if (admin && !tokens.tokens.some((t) => t.token === admin && t.role === 'admin')) {
+    if (tokens.tokens.some((t) => t.token === admin)) {
+      return { tokens, errors: [`PLATFORM_ADMIN_TOKEN: the same token has another role in ${variable}`] };
+    }
+    tokens = { tokens: [...tokens.tokens, { token: admin, role: 'admin', name: 'PLATFORM_ADMIN_TOKEN' }] };
+  }
+  try {
+    createTokenMap(tokens);
+  } catch (err) {
+    return { tokens, errors: err instanceof z.ZodError ? issueLines(variable, err) : [`${variable}: ${String(err)}`] };
+  }
+  return { tokens, errors: [] };
+}
+
+/** The token map of programmatic options; ConfigError when `tokens` is invalid. */
+export function tokenMapOf(opts: Pick<PlatformOptions, 'token' | 'tokens'>): TokenMap {
+  try {
+    return createTokenMap(opts.tokens ?? singleTokenConfig(opts.token ?? 'smoke-test'));
+  } catch (err) {
+    if (err instanceof z.ZodError) throw configError(issueLines('tokens', err));
+    throw err;
+  }
+}
+
 /** Reads the environment; throws ConfigError naming every bad variable. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): PlatformOptions {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
-    throw new ConfigError(`invalid platform configuration:\n  ${lines.join('\n  ')}`);
+    throw configError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
   }
   const e = parsed.data;
+  const { tokens, errors } = tokensFromEnv(e);
+  if (errors.length) throw configError(errors);
   const cellUrls: Partial<Record<Cell, string>> = {};
   if (e.CELL_CRM_URL) cellUrls.crm = e.CELL_CRM_URL;
   if (e.CELL_ERP_URL) cellUrls.erp = e.CELL_ERP_URL;
@@ -98,6 +175,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): PlatformOp
     },
     dataDir: e.PLATFORM_DATA_DIR,
     token: e.GATEWAY_TOKEN ?? e.EVENT_BUS_TOKEN ?? 'smoke-test',
+    tokens,
     faultsEnabled: e.PLATFORM_FAULTS === '1' || e.PLATFORM_FAULTS === 'true',
     services: [...new Set(e.PLATFORM_SERVICES)],
     cellUrls,

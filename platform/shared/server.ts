@@ -4,7 +4,7 @@
  */
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from '../../common/logger';
-import { installAuth } from './auth';
+import { createTokenMap, installAuth, singleTokenConfig, type TokenMap } from './auth';
 import { HttpError, installErrorHandling } from './errors';
 import { installFaults } from './faults';
 
@@ -12,7 +12,9 @@ export const BODY_LIMIT = 1024 * 1024;
 
 export interface ServerOptions {
   logger: Logger;
+  /** A single admin token for all tenants, unless `tokens` is given . */
   token: string;
+  tokens?: TokenMap;
   faultsEnabled?: boolean;
 }
 
@@ -41,7 +43,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     }
   });
   installErrorHandling(app);
-  installAuth(app, opts.token);
+  installAuth(app, opts.tokens ?? createTokenMap(singleTokenConfig(opts.token)));
   if (opts.faultsEnabled) installFaults(app);
   app.get('/healthz', async () => ({ status: 'ok' }));
   return app;

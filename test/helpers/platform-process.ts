@@ -71,6 +71,7 @@ export async function startPlatformProcess(opts: PlatformProcessOptions): Promis
       env,
       readyLine: 'PLATFORM_READY',
       readyTimeoutMs: opts.readyTimeoutMs ?? 30_000,
+      onOutput: opts.onOutput,
     });
     return JSON.parse(service.readyPayload);
   };

@@ -1,4 +1,4 @@
-/** Gateway: event bus (publish, duplicates, reads, long-poll), dead letters and the proxy. */
+/** Gateway: event bus (publish, duplicates, reads, long-poll) and the proxy (dead letters: dlq.test.ts). */
 import { randomUUID } from 'node:crypto';
 import { freePort } from '../helpers/ports';
 import { call, startTestPlatform, type Json, type TestPlatform } from './support';
@@ -100,40 +100,6 @@ describe('GET /api/events', () => {
     const res = await poll;
     expect(res.body).toEqual({ events: [], nextAfter: after });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(380);
-  });
-});
-
-describe('dead letters', () => {
-  const dlq = `/api/admin/events/dlq`;
-  test('POST creates, GET lists and filters, X-Request-ID replays the first', async () => {
-    const body = {
-      reason: 'erp said 422',
-      workflowId: 'wf-1',
-      eventId: 'ev-1',
-      tenantId: 'dlq-t',
-      step: 'createOrder',
-      details: { status: 422 },
-    };
-    const created = await call(`${p.gatewayUrl}${dlq}`, { body, requestId: 'dlq-key-1' });
-    expect(created.status).toBe(201);
-    expect(created.body).toEqual({ ...body, id: expect.stringMatching(/^dlq_/), createdAt: expect.any(String) });
-    const replay = await call(`${p.gatewayUrl}${dlq}`, { body: { reason: 'other' }, requestId: 'dlq-key-1' });
-    expect(replay.status).toBe(201);
-    expect(replay.body).toEqual(created.body);
-    expect(replay.headers.get('idempotent-replayed')).toBe('true');
-    await call(`${p.gatewayUrl}${dlq}`, { body: { reason: 'another', workflowId: 'wf-2' } });
-
-    const byWf = await call(`${p.gatewayUrl}${dlq}?workflowId=wf-1`);
-    expect(byWf.body.items).toEqual([created.body]);
-    expect((await call(`${p.gatewayUrl}${dlq}?eventId=ev-1`)).body.items).toHaveLength(1);
-    expect((await call(`${p.gatewayUrl}${dlq}?tenantId=dlq-t`)).body.items).toHaveLength(1);
-    expect((await call(`${p.gatewayUrl}${dlq}`)).body.items.length).toBeGreaterThanOrEqual(2);
-  });
-
-  test('400 without reason', async () => {
-    const res = await call(`${p.gatewayUrl}${dlq}`, { body: { workflowId: 'x' } });
-    expect(res.status).toBe(400);
-    expect(res.body.error.fields!.map((f) => f.field)).toEqual(['reason']);
   });
 });
 
