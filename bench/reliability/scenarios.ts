@@ -16,6 +16,10 @@ import {
   type CheckResult,
   type TenantSnapshot,
 } from './checker';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { OPERATOR_PLANS, type OperatorScenarioName } from './operator-plans';
 import { createStack, type Stack, type TemporalTarget } from './stack';
@@ -88,12 +92,20 @@ export interface Plan {
   copies?: number;
   poison?: boolean;
   platformLogLevel?: string;
+  /** Credentials made before the stack: platform environment, worker environment, and secrets to check. */
+  setup?(): {
+    platformEnv(adminToken: string): Record<string, string>;
+    workerEnv: Record<string, string>;
+    state: Record<string, unknown>;
+    /** Values that must appear in no log line. */
+    secrets: string[];
+  };
   /** Actions fired when publishing reaches a fraction of its calls (not awaited by the publisher). */
   faults?: { at: number; what: string; run(s: Stack, ctx: RunContext): Promise<void> }[];
   /** Before publishing starts (e.g. a fault for the whole first half). */
   before?(s: Stack): Promise<void>;
-  /** Extra tenants and events (security). */
-  tenants?(s: Stack, opts: ScenarioOptions): Promise<TenantPlan[]>;
+  /** Extra tenants and events (security); `state` holds what `setup` made. */
+  tenants?(s: Stack, opts: ScenarioOptions, state: Record<string, unknown>): Promise<TenantPlan[]>;
   /** After quiescence, before the effects are read. */
   after?(s: Stack, ctx: RunContext): Promise<void>;
 }
@@ -251,9 +263,33 @@ export const PLANS: Record<ScenarioName, Plan> = {
       'tenant B publishes forged oa.approval.completed events pointing at tenant A documents; wrong / missing tokens, cross-tenant PATCH, oversized and malformed bodies mid-run; every log line scanned for the token',
     workers: 1,
     platformLogLevel: 'debug',
-    async tenants(s, opts) {
+    setup() {
       const a = `secA-${rand()}`;
       const b = `secB-${rand()}`;
+      const secret = (label: string) => `${label}-${randomBytes(16).toString('hex')}`;
+      const tokens = { service: secret('svc'), tenantA: secret('tokA'), tenantB: secret('tokB') };
+      const apiKey = secret('api-key');
+      return {
+        // Tenant-bound credentials: the worker acts with the service token, each tenant with its own.
+        platformEnv: (admin) => ({
+          PLATFORM_TOKENS: JSON.stringify({
+            tokens: [
+              { token: admin, role: 'admin', name: 'suite-admin' },
+              { token: tokens.service, role: 'service', name: 'linkage-worker' },
+              { token: tokens.tenantA, role: 'tenant', tenants: [a], name: 'tenant-a' },
+              { token: tokens.tenantB, role: 'tenant', tenants: [b], name: 'tenant-b' },
+            ],
+          }),
+        }),
+        // The dev server takes no API key: sent in plaintext, so the log scan covers it in a running worker.
+        workerEnv: { GATEWAY_TOKEN: tokens.service, TEMPORAL_API_KEY: apiKey, TEMPORAL_TLS: '0', LOG_LEVEL: 'debug' },
+        state: { a, b, tokens, apiKey },
+        secrets: [...Object.values(tokens), apiKey],
+      };
+    },
+    async tenants(s, opts, state) {
+      const a = String(state.a);
+      const b = String(state.b);
       const half = Math.max(10, Math.round(opts.events / 2));
       const targetsA = await createTargets(s.api, a, approvalCount(half));
       const targetsB = await createTargets(s.api, b, approvalCount(half));
@@ -277,6 +313,7 @@ export const PLANS: Record<ScenarioName, Plan> = {
       },
     ],
     async after(s, ctx) {
+      ctx.checks.push(await tlsKeyStaysOutOfLogs(s, ctx));
       const c = String(ctx.state.tenantC);
       const ordersC = await s.api.list(c, '/erp/orders');
       const contractsC = await s.api.list(c, '/crm/contracts');
@@ -322,6 +359,40 @@ export const PLANS: Record<ScenarioName, Plan> = {
   },
   ...OPERATOR_PLANS,
 };
+
+/**
+ * A worker given an mTLS client key (and the API key) that cannot connect (TLS towards the plaintext dev
+ * server): it stops, and the scenario's log scan covers every line it wrote, errors included.
+ */
+async function tlsKeyStaysOutOfLogs(s: Stack, ctx: RunContext): Promise<NamedCheck> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reliability-tls-'));
+  const keyBody = `tls-key-${randomBytes(24).toString('hex')}`;
+  fs.writeFileSync(path.join(dir, 'client.pem'), `-----BEGIN CERTIFICATE-----\nY2VydA==\n-----END CERTIFICATE-----\n`);
+  fs.writeFileSync(
+    path.join(dir, 'client.key'),
+    `-----BEGIN PRIVATE KEY-----\n${keyBody}\n-----END PRIVATE KEY-----\n`,
+  );
+  const started = await s
+    .startWorker({
+      TEMPORAL_TLS_CERT_PATH: path.join(dir, 'client.pem'),
+      TEMPORAL_TLS_KEY_PATH: path.join(dir, 'client.key'),
+      TEMPORAL_TLS: '1',
+    })
+    .then(
+      () => true,
+      () => false,
+    );
+  fs.rmSync(dir, { recursive: true, force: true });
+  const leaked = s.logLines().filter((l) => l.includes(keyBody)).length;
+  ctx.note(
+    `worker with an mTLS key ${started ? 'started (unexpected)' : 'stopped as expected'}; key in ${leaked} lines`,
+  );
+  return {
+    name: 'mTLS client key never in a log line (a worker that cannot connect)',
+    ok: !started && leaked === 0,
+    detail: `${s.logLines().length} lines scanned`,
+  };
+}
 
 /** Requests an attacker or a broken client makes: every one must be refused and change nothing. */
 async function hostileRequests(s: Stack, ctx: RunContext): Promise<NamedCheck[]> {
@@ -402,6 +473,75 @@ async function hostileRequests(s: Stack, ctx: RunContext): Promise<NamedCheck[]>
       () => s.api.call('POST', '/api/v1/erp/orders', { tenant: c, body: { customerId: 5, totalAmountCents: -1 } }),
     ],
   ];
+  // Tenant-bound credentials (SPEC §5): a tenant's token acts for its own tenant only; admin routes need
+  // the admin token; an eventId of another tenant is refused, never swallowed as a duplicate.
+  const tokens = ctx.state.tokens as { service: string; tenantA: string; tenantB: string } | undefined;
+  if (tokens) {
+    const b = ctx.tenants[1].tenant;
+    probes.push(
+      [
+        "tenant A's token publishing for tenant B → 403",
+        403,
+        () => s.api.call('POST', '/api/events', { body: { ...ev('forged'), tenantId: b }, token: tokens.tenantA }),
+      ],
+      [
+        "tenant A's token reading tenant B's orders → 403",
+        403,
+        () => s.api.call('GET', '/api/v1/erp/orders', { tenant: b, token: tokens.tenantA }),
+      ],
+      [
+        "tenant A's token reading tenant B's bus events → 403",
+        403,
+        () => s.api.call('GET', `/api/events?after=0&tenantId=${b}`, { token: tokens.tenantA }),
+      ],
+      [
+        "tenant A's token ingesting for tenant B → 403",
+        403,
+        () =>
+          s.api.call('POST', `${s.platform.datalakeUrl}/api/datalake/ingest`, {
+            token: tokens.tenantA,
+            body: { tenantId: b, cellId: 'crm', table: 'contracts', records: [{ eventId: 'sec-x' }] },
+          }),
+      ],
+      [
+        "tenant B reusing tenant A's eventId → 409",
+        409,
+        async () => {
+          const [takenByA] = await s.busEvents(ctx.tenants[0].tenant);
+          return s.api.call('POST', '/api/events', {
+            token: tokens.tenantB,
+            body: {
+              eventId: takenByA.eventId,
+              eventType: 'crm.customer.updated',
+              tenantId: b,
+              payload: { tenantId: b },
+            },
+          });
+        },
+      ],
+      [
+        'the DLQ read with a tenant token → 403',
+        403,
+        () => s.api.call('GET', '/api/admin/events/dlq', { token: tokens.tenantA }),
+      ],
+      [
+        'fault injection with a tenant token → 403',
+        403,
+        () =>
+          s.api.call('POST', '/api/admin/faults', { token: tokens.tenantB, body: { path: '/api/events', times: 1 } }),
+      ],
+      [
+        'the DLQ read with the service token → 403',
+        403,
+        () => s.api.call('GET', '/api/admin/events/dlq', { token: tokens.service }),
+      ],
+      [
+        "tenant A's token on its own orders → 200",
+        200,
+        () => s.api.call('GET', '/api/v1/erp/orders', { tenant: ctx.tenants[0].tenant, token: tokens.tenantA }),
+      ],
+    );
+  }
   const out: NamedCheck[] = [];
   for (const [name, want, call] of probes) {
     const res = await call().catch((err: unknown) => ({ status: -1, error: String(err) }));
@@ -495,14 +635,21 @@ export async function runScenario(name: ScenarioName, opts: ScenarioOptions): Pr
   const t0 = Date.now();
   const log = opts.log ?? (() => undefined);
   const note = (line: string) => log(`[${name} +${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`);
-  const stack = await createStack({ name, temporal: opts.temporal, platformLogLevel: plan.platformLogLevel });
+  const setup = plan.setup?.();
+  const stack = await createStack({
+    name,
+    temporal: opts.temporal,
+    platformLogLevel: plan.platformLogLevel,
+    platformEnv: setup?.platformEnv,
+    workerEnv: setup?.workerEnv,
+  });
   const checks: NamedCheck[] = [];
   const ctx: RunContext = {
     opts,
     tenants: [],
     checks,
     note,
-    state: {},
+    state: { ...setup?.state },
     repaired: new Set(),
     async settle(what, client) {
       const tenants = ctx.tenants.map((t) => t.tenant);
@@ -514,7 +661,7 @@ export async function runScenario(name: ScenarioName, opts: ScenarioOptions): Pr
   try {
     // 1. Tenants, their documents and their events.
     if (plan.tenants) {
-      const tps = await plan.tenants(stack, opts);
+      const tps = await plan.tenants(stack, opts, ctx.state);
       ctx.tenants = tps;
       ctx.state.victims = (tps[0].victims ?? []).map((v) => `${v.sourceCell}:${v.sourceType}:${v.sourceId}`);
     } else {
@@ -607,11 +754,11 @@ export async function runScenario(name: ScenarioName, opts: ScenarioOptions): Pr
       detail: `${runsStarted} workflows, ${eventsIn} events`,
     });
 
-    const leaks = [stack.token, String(ctx.state.wrongToken ?? stack.token)];
+    const leaks = [stack.token, String(ctx.state.wrongToken ?? stack.token), ...(setup?.secrets ?? [])];
     const lines = stack.logLines();
     const leaked = lines.filter((l) => leaks.some((tok) => l.includes(tok)));
     checks.push({
-      name: 'token never in a log line',
+      name: 'tokens and keys never in a log line',
       ok: leaked.length === 0 && lines.length > 0,
       detail: `${lines.length} lines scanned${leaked.length ? `, ${leaked.length} leak(s): ${leaked[0].slice(0, 300)}` : ''}`,
     });

@@ -28,6 +28,8 @@ export interface StackOptions {
   /** Extra worker environment (wins over the suite's short windows). */
   workerEnv?: Record<string, string>;
   platformLogLevel?: string;
+  /** Extra platform environment, from the suite's admin token (e.g. a token map with more roles). */
+  platformEnv?: (adminToken: string) => Record<string, string>;
 }
 
 export interface Stack {
@@ -82,7 +84,12 @@ export async function createStack(opts: StackOptions): Promise<Stack> {
   const capture = new OutputCapture();
   const platform = await startPlatformProcess({
     dataDir,
-    env: { PLATFORM_FAULTS: '1', GATEWAY_TOKEN: token, LOG_LEVEL: opts.platformLogLevel ?? 'info' },
+    env: {
+      PLATFORM_FAULTS: '1',
+      GATEWAY_TOKEN: token,
+      LOG_LEVEL: opts.platformLogLevel ?? 'info',
+      ...opts.platformEnv?.(token),
+    },
     onOutput: capture.sink('platform'),
   });
   const api = new PlatformClient(platform.gatewayUrl, token, platform.datalakeUrl);

@@ -1,6 +1,6 @@
 /**
  * Issue 6 (b): the CI subset of the reliability suite — worker SIGKILLs, duplicate and poison events, and
- * the security scenario (cross-tenant write-back, hostile requests, token never in a log line) — through the
+ * the security scenario (cross-tenant write-back, hostile requests, tenant-bound tokens, secrets in no log line) — through the
  * same scenario code as `npm run reliability`, at a small size, on the jest-wide Temporal dev server.
  * Issue 10, item 2: the five operator-path scenarios too; the checker counts live documents per source.
  */
@@ -47,11 +47,13 @@ describe('reliability CI subset', () => {
   it('security: forged cross-tenant approvals write nothing, hostile requests are refused, the token is in no log line', async () => {
     const r = await run('security');
     const byName = new Map(r.checks.map((c) => [c.name, c]));
-    expect(byName.get('token never in a log line')?.ok).toBe(true);
+    expect(byName.get('tokens and keys never in a log line')?.ok).toBe(true);
+    expect(byName.get('mTLS client key never in a log line (a worker that cannot connect)')?.ok).toBe(true);
+    expect(r.checks.filter((c) => /→ 40[39]$/.test(c.name) && c.ok)).toHaveLength(8);
     expect(byName.get("forged approvals of B changed none of A's documents")?.ok).toBe(true);
     expect(byName.get('one dead letter per forged approval (write-back refused)')?.ok).toBe(true);
     expect(byName.get('rejected requests wrote nothing (tenant C empty)')?.ok).toBe(true);
-    expect(r.checks.filter((c) => c.name.includes('→ 4'))).toHaveLength(13);
+    expect(r.checks.filter((c) => c.name.includes('→ 4'))).toHaveLength(21);
   }, 300_000);
 
   it.each(Object.keys(OPERATOR_PLANS) as OperatorScenarioName[])(
