@@ -306,6 +306,9 @@ async function linkageSteps<T extends KnownEventType | null>(
 
   // 2. Data-lake ingest runs beside the linkage: its trouble never blocks or fails the other steps.
   const ingest = ingestBeside(run);
+  // Awaited later, but it may reject first (a cancel reaches it while the body is still compensating): an
+  // unhandled rejection would fail the workflow task over and over. Marked handled here; `await` still throws.
+  ingest.catch(() => undefined);
 
   // 3. The required steps, under the saga. On the one-live-document path the ingest is awaited inside
   //    too: an operator's cancel while only the ingest is left compensates like any other cancel.

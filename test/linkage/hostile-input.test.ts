@@ -203,6 +203,22 @@ describe('hostile input', () => {
     await waitFor('health back to ok', async () => (await health()).status === 200);
   });
 
+  it('ERP refusing the token (401) for a while, as in a rotation: the run retries and links, the metric counts it', async () => {
+    const authFailures = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      return Number(/^linkage_http_auth_failures_total\{service="gateway"\} (\S+)/m.exec(text)?.[1] ?? 0);
+    };
+    const before = await authFailures();
+    await env.api.fault({ method: 'POST', path: '/api/v1/erp/orders', times: 3, status: 401 });
+    const tenant = uniqueTenant();
+    const contract = await env.api.signContract(tenant, { customerId: 'c', contractNo: 'R-1', amountCents: 1 });
+    await waitFor('the contract linked', async () => {
+      const orders = await countBySource(env.api, tenant, SOURCES.order(contract.id));
+      return orders.live === 1;
+    });
+    expect((await authFailures()) - before).toBe(3);
+  });
+
   it('a refused bus token and an out-of-range page size stop the worker at start, naming the cause', async () => {
     for (const [over, message] of [
       [{ GATEWAY_TOKEN: 'not-the-token' }, /GATEWAY_TOKEN \/ EVENT_BUS_TOKEN: the bus at .* refused it: .*401/],

@@ -163,6 +163,25 @@ describe('one live document per business source', () => {
     expect(await count(tenant, contractApprovals(contract.id))).toMatchObject({ live: 0, cancelled: 1 });
   });
 
+  it('a cancel with a call in flight while the ingest retries: the run closes cancelled, nothing live', async () => {
+    // Both the OA call (awaited on cancel) and the ingest (cancelled at once) are in flight: the ingest's
+    // rejection arrives while the run still compensates, and must not fail its workflow task.
+    await env.api.fault(
+      { method: 'POST', path: '/api/datalake/ingest', times: -1, status: 503 },
+      env.platform.datalakeUrl,
+    );
+    await env.api.fault({ method: 'POST', path: '/api/v1/oa/approvals', times: 1, delayResponseMs: 1500 });
+    const tenant = uniqueTenant();
+    const { contract, handle } = await signAndStart(tenant);
+    await waitFor('the contract approval', async () => (await count(tenant, contractApprovals(contract.id))).live);
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
+    await env.api.clearFaults(env.platform.datalakeUrl);
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    expect(await count(tenant, SOURCES.order(contract.id))).toMatchObject({ live: 0, cancelled: 1 });
+    expect(await count(tenant, contractApprovals(contract.id))).toMatchObject({ live: 0, cancelled: 1 });
+  });
+
   it('a dead letter that cannot be posted: the run still closes failed, naming it, never running', async () => {
     await env.api.fault({
       method: 'POST',
