@@ -6,11 +6,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../common/config';
 import type { BusEvent } from '../../common/events';
-import { PlatformClient } from '../../common/platform-client';
+import { linkageWorkflowId } from '../../common/linkage';
+import { PlatformClient, waitFor } from '../../common/platform-client';
 import { startService, type ServiceProcess } from '../../scripts/service-process';
 import { startLinkage } from '../../starter/start-linkage';
 import { createLinkageWorker } from '../../worker/create-worker';
@@ -49,6 +50,10 @@ export interface LinkageEnv {
   startFromEvent(event: BusEvent, overrides?: Record<string, string>): Promise<boolean>;
   /** The bus events after `after`. */
   events(after?: number): Promise<BusEvent[]>;
+  /** The first bus event matching, once it is on the bus. */
+  busEvent(what: string, match: (e: BusEvent) => boolean): Promise<BusEvent>;
+  /** The run of the first bus event matching, once the poller has started it. */
+  runOf(what: string, match: (e: BusEvent) => boolean): Promise<{ event: BusEvent; handle: WorkflowHandle }>;
   stop(): Promise<void>;
 }
 
@@ -117,6 +122,15 @@ export async function createLinkageEnv(name: string, env: Record<string, string>
     async events(after = 0) {
       const page = await api.ok<{ events: BusEvent[] }>('GET', `/api/events?after=${after}&limit=1000`);
       return page.events;
+    },
+    busEvent(what, match) {
+      return waitFor(what, async () => (await linkageEnv.events()).find(match));
+    },
+    async runOf(what, match) {
+      const event = await linkageEnv.busEvent(`${what}: its event`, match);
+      const handle = client.workflow.getHandle(linkageWorkflowId(event.eventId));
+      await waitFor(`${what}: its workflow`, () => handle.describe());
+      return { event, handle };
     },
     async stop() {
       for (const r of running.splice(0).reverse()) await r.stop();

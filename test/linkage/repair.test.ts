@@ -35,14 +35,10 @@ const count = (tenant: string, source: SourceQuery) => countBySource(env.api, te
 const contractApprovals = (contractId: string) => SOURCES.approval('crm', 'contract', contractId, 'contract');
 const orderApprovals = (orderId: string) => SOURCES.approval('erp', 'order', orderId, 'sales_order');
 
-async function busEvent(what: string, match: (e: BusEvent) => boolean): Promise<BusEvent> {
-  return waitFor(what, async () => (await env.events()).find(match));
-}
-
 /** Signs a contract and starts its linkage run from the bus event. */
 async function signAndStart(tenant: string) {
   const contract = await env.api.signContract(tenant, { customerId: 'c-10', contractNo: 'HT-10', amountCents: 1000 });
-  const event = await busEvent(
+  const event = await env.busEvent(
     'the contract event',
     (e) => e.eventType === EVENT_TYPES.contractSigned && e.payload.contractId === contract.id,
   );
@@ -56,9 +52,19 @@ async function orderOf(tenant: string, contractId: string): Promise<Rec> {
 }
 
 async function startRunOf(eventType: string, match: (e: BusEvent) => boolean): Promise<WorkflowHandle> {
-  const event = await busEvent(eventType, (e) => e.eventType === eventType && match(e));
+  const event = await env.busEvent(eventType, (e) => e.eventType === eventType && match(e));
   await env.startFromEvent(event);
   return env.client.workflow.getHandle(linkageWorkflowId(event.eventId));
+}
+
+/** Signs a contract and cancels its run while the OA approval is made but its answer is held. */
+async function cancelWithApprovalInFlight(tenant: string) {
+  await env.api.fault({ method: 'POST', path: '/api/v1/oa/approvals', times: 1, delayResponseMs: 1500 });
+  const { contract, handle } = await signAndStart(tenant);
+  await waitFor('the contract approval', async () => (await count(tenant, contractApprovals(contract.id))).live);
+  await handle.cancel();
+  await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
+  return { contract, handle };
 }
 
 /** A contract linked end to end: its run, its ERP order and the order's own (sales-order approval) run. */
@@ -87,12 +93,8 @@ describe('one live document per business source', () => {
 
   it('cancel with the OA call in flight: the approval made is withdrawn, and a retry leaves one of each', async () => {
     // The approval is made, then its answer is held: the cancel arrives while the call is in flight.
-    await env.api.fault({ method: 'POST', path: '/api/v1/oa/approvals', times: 1, delayResponseMs: 1500 });
     const tenant = uniqueTenant();
-    const { contract, handle } = await signAndStart(tenant);
-    await waitFor('the contract approval', async () => (await count(tenant, contractApprovals(contract.id))).live);
-    await handle.cancel();
-    await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
+    const { contract, handle } = await cancelWithApprovalInFlight(tenant);
     expect((await handle.describe()).status.name).toBe('CANCELLED');
     expect((await handle.query<{ outcome: string }>('state')).outcome).toBe('cancelled');
     expect(await count(tenant, contractApprovals(contract.id))).toMatchObject({ live: 0, cancelled: 1 });
@@ -170,12 +172,8 @@ describe('one live document per business source', () => {
       { method: 'POST', path: '/api/datalake/ingest', times: -1, status: 503 },
       env.platform.datalakeUrl,
     );
-    await env.api.fault({ method: 'POST', path: '/api/v1/oa/approvals', times: 1, delayResponseMs: 1500 });
     const tenant = uniqueTenant();
-    const { contract, handle } = await signAndStart(tenant);
-    await waitFor('the contract approval', async () => (await count(tenant, contractApprovals(contract.id))).live);
-    await handle.cancel();
-    await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
+    const { contract, handle } = await cancelWithApprovalInFlight(tenant);
     await env.api.clearFaults(env.platform.datalakeUrl);
     expect((await handle.describe()).status.name).toBe('CANCELLED');
     expect(await count(tenant, SOURCES.order(contract.id))).toMatchObject({ live: 0, cancelled: 1 });
@@ -193,7 +191,7 @@ describe('one live document per business source', () => {
     await env.api.fault({ method: 'POST', path: '/api/admin/events/dlq', times: -1, status: 503 });
     const tenant = uniqueTenant();
     const contract = await env.api.signContract(tenant, { customerId: 'c-12', contractNo: 'HT-12', amountCents: 12 });
-    const event = await busEvent('the contract event', (e) => e.payload.contractId === contract.id);
+    const event = await env.busEvent('the contract event', (e) => e.payload.contractId === contract.id);
     // A short retry window, so the dead-letter post gives up within the test.
     await env.startFromEvent(event, { LINK_RETRY_WINDOW_SEC: '3' });
     const handle = env.client.workflow.getHandle(linkageWorkflowId(event.eventId));

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { EVENT_TYPES, STATUS } from '../../common/events';
-import { businessKey, linkageWorkflowId } from '../../common/linkage';
+import { businessKey } from '../../common/linkage';
 import { ROOT } from '../../common/paths';
 import { waitFor, type Rec } from '../../common/platform-client';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
@@ -63,13 +63,10 @@ async function failedLinkage(tenant: string, contractNo: string) {
     body: { error: { code: 'validation_error', message: 'customer c-11 is blocked' } },
   });
   const contract = await env.api.signContract(tenant, { customerId: 'c-11', contractNo, amountCents: 1100 });
-  const event = await waitFor('the contract event', async () =>
-    (await env.events()).find(
-      (e) => e.eventType === EVENT_TYPES.contractSigned && e.payload.contractId === contract.id,
-    ),
+  const { event, handle } = await env.runOf(
+    'the contract',
+    (e) => e.eventType === EVENT_TYPES.contractSigned && e.payload.contractId === contract.id,
   );
-  const handle = env.client.workflow.getHandle(linkageWorkflowId(event.eventId));
-  await waitFor('the linkage workflow', () => handle.describe());
   await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
   const [letter] = await waitFor('the dead letter', async () => {
     const letters = await env.api.deadLetters(`?workflowId=${encodeURIComponent(handle.workflowId)}`);

@@ -5,7 +5,7 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { EVENT_TYPES, STATUS } from '../../common/events';
-import { businessKey, linkageWorkflowId } from '../../common/linkage';
+import { businessKey } from '../../common/linkage';
 import { waitFor, type Rec } from '../../common/platform-client';
 import { listDeadLetters } from '../../ops/commands/dlq';
 import { listFailed } from '../../ops/commands/list-failed';
@@ -31,13 +31,10 @@ afterEach(async () => {
 
 async function signAndFail(tenant: string, contractNo: string) {
   const contract = await env.api.signContract(tenant, { customerId: 'c-7', contractNo, amountCents: 700 });
-  const event = await waitFor('the contract event', async () =>
-    (await env.events()).find(
-      (e) => e.eventType === EVENT_TYPES.contractSigned && e.payload.contractId === contract.id,
-    ),
+  const { event, handle } = await env.runOf(
+    'the contract',
+    (e) => e.eventType === EVENT_TYPES.contractSigned && e.payload.contractId === contract.id,
   );
-  const handle = env.client.workflow.getHandle(linkageWorkflowId(event.eventId));
-  await waitFor('the linkage workflow', () => handle.describe());
   await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
   return { contract, event, handle };
 }

@@ -9,7 +9,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../../common/paths';
 import { ConfigError, optionsFromEnv } from '../../platform/shared/config';
-import { startService } from '../../scripts/service-process';
+import { startPlatformProcess } from '../helpers/platform-process';
 import { call, tempDir } from './support';
 
 const SECRET = 'sEcReT-value-that-must-not-be-printed';
@@ -156,22 +156,12 @@ describe('the platform process', () => {
       }),
     );
     let output = '';
-    const ephemeral = {
-      GATEWAY_PORT: '0',
-      CRM_PORT: '0',
-      ERP_PORT: '0',
-      OA_PORT: '0',
-      SRM_PORT: '0',
-      DATALAKE_PORT: '0',
-    };
-    const service = await startService({
-      name: 'platform',
-      entry: 'platform/main.ts',
-      env: { ...ephemeral, PLATFORM_DATA_DIR: dataDir, PLATFORM_TOKENS_FILE: file, LOG_LEVEL: 'info' },
-      readyLine: 'PLATFORM_READY',
+    const platform = await startPlatformProcess({
+      dataDir,
+      env: { PLATFORM_TOKENS_FILE: file, LOG_LEVEL: 'info' },
       onOutput: (chunk) => (output += chunk),
     });
-    const proc = JSON.parse(service.readyPayload) as { gatewayUrl: string; urls: Record<string, string> };
+    const proc = { gatewayUrl: platform.gatewayUrl, urls: { erp: platform.urls.erp } };
     try {
       const order = { customerId: 'c', totalAmountCents: 1 };
       expect((await call(`${proc.urls.erp}/orders`, { token: T.acme, tenant: 'acme', body: order })).status).toBe(201);
@@ -190,7 +180,7 @@ describe('the platform process', () => {
       }
       expect(events).toEqual([expect.objectContaining({ eventType: 'erp.order.created', tenantId: 'acme' })]);
     } finally {
-      await service.stop();
+      await platform.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
     // Refusals are logged with the token's name, never its value.
