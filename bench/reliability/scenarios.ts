@@ -258,9 +258,9 @@ export const PLANS: Record<ScenarioName, Plan> = {
     },
   },
   security: {
-    title: 'Security: tokens, cross-tenant write-back, bad bodies, secrets in logs',
+    title: 'Security: tenant-bound tokens, cross-tenant write-back, bad bodies, secrets in logs',
     fault:
-      'tenant B publishes forged oa.approval.completed events pointing at tenant A documents; wrong / missing tokens, cross-tenant PATCH, oversized and malformed bodies mid-run; every log line scanned for the token',
+      "the platform runs a token map (admin, the worker's service token, one token per tenant); tenant B publishes forged oa.approval.completed events pointing at tenant A documents; mid-run: wrong / missing tokens, a tenant token used for another tenant, a cross-tenant eventId collision, admin routes with tenant and service tokens, cross-tenant PATCH, oversized and malformed bodies; every log line of the platform and the workers scanned for every token, the API key and an mTLS client key",
     workers: 1,
     platformLogLevel: 'debug',
     setup() {
