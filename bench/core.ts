@@ -78,6 +78,8 @@ export interface ScenarioResult {
     effectObserved: number;
     /** Runs (or dispatches) that ended in failure. */
     failed: number;
+    /** Live documents beyond the first of one business source (ERP order per contract, RFQ per requisition). */
+    duplicated: number;
   };
   /** Every linkage run, including the cascades (each ERP order publishes `erp.order.created`). */
   linkagesTotal: number;
@@ -113,6 +115,16 @@ export interface ScenarioResult {
   /** BENCH_EAGER_START=0 runs: workflow starts the poller made, and how many the server started eagerly. */
   eagerStart?: { starts: number; eager: number };
   durationMs: number;
+}
+
+/** Live documents of one source beyond the first (cancelled ones, status 9, do not count). */
+export function beyondFirst(docs: Rec[], sourceField: string, statusField: string): number {
+  const per = new Map<string, number>();
+  for (const d of docs) {
+    if (d[statusField] === 9 || !d[sourceField]) continue;
+    per.set(String(d[sourceField]), (per.get(String(d[sourceField])) ?? 0) + 1);
+  }
+  return [...per.values()].reduce((n, c) => n + c - 1, 0);
 }
 
 /** Downstream calls per run, by workflow type (every toggle on, data lake on). */
@@ -351,6 +363,9 @@ export async function runScenario(env: BenchEnv, spec: ScenarioSpec): Promise<Sc
     const orders = await api.list(tenant, '/erp/orders');
     const rfqs = await api.list(tenant, '/srm/rfqs');
     const contracts = await api.list(tenant, '/crm/contracts');
+    // Counted per source, not keyed by it: a second order for one contract must show, not overwrite the first.
+    const duplicated =
+      beyondFirst(orders, 'sourceContractId', 'orderStatus') + beyondFirst(rfqs, 'requisitionId', 'status');
     const orderAt = new Map(orders.map((o) => [String(o.sourceContractId), Date.parse(String(o.createdAt))]));
     const rfqAt = new Map(rfqs.map((r) => [String(r.requisitionId), Date.parse(String(r.createdAt))]));
     const writeBackAt = new Map(
@@ -417,11 +432,13 @@ export async function runScenario(env: BenchEnv, spec: ScenarioSpec): Promise<Sc
         linked,
         effectObserved,
         failed: runs.filter((r) => !r.ok).length,
+        duplicated,
       },
       linkagesTotal: runs.length,
       linkagesExpected: publisher.expectedRuns,
       allLinked:
         publisher.errors === 0 &&
+        duplicated === 0 &&
         linked === publisher.published.length &&
         effectObserved === expectedEffects &&
         runs.length === publisher.expectedRuns,

@@ -133,8 +133,8 @@ export function renderMarkdown(report: BenchReport): string {
   lines.push('');
   lines.push('## Results', '');
   lines.push(
-    '| scenario | system | load | events | linked | runs | first effect p50 / p95 / p99 ms | completed p50 / p95 / p99 ms | linkages/s | contracts/s | calls/s | drain ms | consumer CPU / RSS | platform CPU | Temporal CPU | CPU ms per linkage (consumer + platform + Temporal) | load avg |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | system | load | events | linked | duplicated | runs | first effect p50 / p95 / p99 ms | completed p50 / p95 / p99 ms | linkages/s | contracts/s | calls/s | drain ms | consumer CPU / RSS | platform CPU | Temporal CPU | CPU ms per linkage (consumer + platform + Temporal) | load avg |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const r of main) lines.push(row(r));
   lines.push('');
@@ -213,7 +213,7 @@ function row(r: ScenarioResult): string {
   const fe = r.latencyMs.firstEffect;
   const c = r.latencyMs.completed;
   const consumer = r.system === 'temporal' ? 'worker' : 'dispatcher';
-  return `| ${r.name} | ${SYSTEM_LABEL[r.system]} | ${loadLabel(r)} | ${r.events.published} | ${r.events.linked}${r.allLinked ? '' : ' ⚠'} | ${r.linkagesTotal} | ${fe.p50} / ${fe.p95} / ${fe.p99} | ${c.p50} / ${c.p95} / ${c.p99} | ${r.throughput.linkagesPerSec} | ${r.throughput.contractLinkagesPerSec} | ${r.throughput.downstreamCallsPerSec} | ${r.drainMs} | ${cpu(r, consumer)} | ${r.resources.platform?.cpuPctMean ?? '–'}% | ${r.resources.temporal?.cpuPctMean ?? '–'}% | ${cpuMs(r)} | ${r.loadAvgBefore[0]} → ${r.loadAvgAfter[0]} |`;
+  return `| ${r.name} | ${SYSTEM_LABEL[r.system]} | ${loadLabel(r)} | ${r.events.published} | ${r.events.linked}${r.allLinked ? '' : ' ⚠'} | ${r.events.duplicated ?? '–'} | ${r.linkagesTotal} | ${fe.p50} / ${fe.p95} / ${fe.p99} | ${c.p50} / ${c.p95} / ${c.p99} | ${r.throughput.linkagesPerSec} | ${r.throughput.contractLinkagesPerSec} | ${r.throughput.downstreamCallsPerSec} | ${r.drainMs} | ${cpu(r, consumer)} | ${r.resources.platform?.cpuPctMean ?? '–'}% | ${r.resources.temporal?.cpuPctMean ?? '–'}% | ${cpuMs(r)} | ${r.loadAvgBefore[0]} → ${r.loadAvgAfter[0]} |`;
 }
 
 const METHOD = `## Method

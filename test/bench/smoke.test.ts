@@ -3,7 +3,7 @@
  * process, a real worker process, ten events of the mix. Checks the report's structure and that every
  * event was linked; no timing assertions (the machine is shared).
  */
-import { runScenario, type ScenarioResult } from '../../bench/core';
+import { beyondFirst, runScenario, type ScenarioResult } from '../../bench/core';
 import { renderMarkdown, renderSvg, summarize, type BenchReport } from '../../bench/report';
 import { loadAverage, machineInfo } from '../../bench/proc-stats';
 
@@ -31,6 +31,7 @@ describe('benchmark smoke (quick mode core, tiny size)', () => {
     expect(result.events.byKind.generic).toBe(1);
     expect(result.events.linked).toBe(10);
     expect(result.events.failed).toBe(0);
+    expect(result.events.duplicated).toBe(0);
     expect(result.linkagesTotal).toBe(result.linkagesExpected);
     expect(result.allLinked).toBe(true);
   });
@@ -71,5 +72,14 @@ describe('benchmark smoke (quick mode core, tiny size)', () => {
     };
     expect(renderMarkdown(report)).toContain('| smoke |');
     expect(renderSvg(report)).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>\n$/);
+  });
+});
+
+describe('the benchmark counts per source', () => {
+  it('a second live order for one contract is a duplicate; a cancelled one is not', () => {
+    const order = (id: string, contract: string, orderStatus = 1) => ({ id, sourceContractId: contract, orderStatus });
+    expect(beyondFirst([order('o1', 'c1'), order('o2', 'c2')], 'sourceContractId', 'orderStatus')).toBe(0);
+    expect(beyondFirst([order('o1', 'c1'), order('o2', 'c1')], 'sourceContractId', 'orderStatus')).toBe(1);
+    expect(beyondFirst([order('o1', 'c1', 9), order('o2', 'c1')], 'sourceContractId', 'orderStatus')).toBe(0);
   });
 });
