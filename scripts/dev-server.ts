@@ -25,6 +25,8 @@ export interface DevServerOptions {
   readyTimeoutMs?: number;
   /** Where the server's own log lines go; default: a file next to the db, or discarded. */
   logFile?: string;
+  /** More dynamic config, `key=value` (e.g. a lowered limit a test drives into). */
+  dynamicConfig?: string[];
 }
 
 export interface DevServer {
@@ -62,6 +64,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   for (const sa of searchAttributeArgs()) args.push('--search-attribute', sa);
   // Linkage runs are short; the poller continues-as-new long before these limits matter.
   args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
+  for (const kv of opts.dynamicConfig ?? []) args.push('--dynamic-config-value', kv);
 
   const logFile = opts.logFile ?? (dbFile ? `${dbFile}.log` : undefined);
   const out = logFile ? fs.openSync(logFile, 'a') : 'ignore';
