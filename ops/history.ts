@@ -85,13 +85,15 @@ export function completedResult<T>(event: HistoryEvent | null): T | undefined {
   return payloads?.length ? fromPayloadsAtIndex<T>(defaultPayloadConverter, 0, payloads) : undefined;
 }
 
-/** The reset point `FirstWorkflowTask` of the CLI: the first WorkflowTaskCompleted event. */
+/**
+ * The reset point `FirstWorkflowTask` of the CLI: the first WorkflowTaskCompleted event; null when the run
+ * was closed (terminated, timed out) before any workflow task completed.
+ */
 export function firstWorkflowTaskCompletedId(
   history: temporal.api.history.v1.IHistory,
-): NonNullable<HistoryEvent['eventId']> {
+): NonNullable<HistoryEvent['eventId']> | null {
   const e = history.events?.find((x) => x.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
-  if (!e?.eventId) throw new Error('the run has no completed workflow task to reset to');
-  return e.eventId;
+  return e?.eventId ?? null;
 }
 
 export interface ActivityStep {

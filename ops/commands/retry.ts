@@ -45,18 +45,13 @@ export async function retryRun(ctx: OpsContext, workflowId: string, opts: RetryO
       error: `status ${d.status.name}: only closed, unsuccessful runs are retried`,
     };
   }
-  const history = await ctx.client.workflow.getHandle(workflowId, d.runId).fetchHistory();
-  const res = await ctx.client.workflowService.resetWorkflowExecution({
-    namespace: ctx.namespace,
-    workflowExecution: { workflowId, runId: d.runId },
-    reason: opts.reason ?? 'linkage retry by an operator (ops/cli.ts retry)',
-    workflowTaskFinishEventId: firstWorkflowTaskCompletedId(history),
-    requestId: randomUUID(),
-    // Linkage runs take no signals or updates today; should they, those after the reset point are kept.
-    resetReapplyType: temporal.api.enums.v1.ResetReapplyType.RESET_REAPPLY_TYPE_ALL_ELIGIBLE,
-    identity: `linkage-ops@${process.pid}`,
-  });
-  const newRunId = res.runId ?? undefined;
+  let newRunId: string | undefined;
+  try {
+    newRunId = await newRun(ctx, workflowId, d.runId, opts.reason);
+  } catch (err) {
+    // One run that cannot be retried is reported, and `--all` goes on with the others.
+    return { workflowId, oldRunId: d.runId, error: (err as Error).message };
+  }
   const result: RetryResult = { workflowId, oldRunId: d.runId, newRunId, link: uiLink(ctx, workflowId, newRunId) };
   if (opts.wait && newRunId) {
     const handle = ctx.client.workflow.getHandle(workflowId, newRunId);
@@ -72,6 +67,49 @@ export async function retryRun(ctx: OpsContext, workflowId: string, opts: RetryO
     result.outcome ??= d.typedSearchAttributes.get(LinkageOutcome) ?? d.status.name.toLowerCase();
   }
   return result;
+}
+
+/**
+ * The new run: a reset to the first workflow task, or, for a run closed before any workflow task completed
+ * (terminated at once, say), a new start of the same workflow id with the same input, type, task queue and
+ * search attributes: there is nothing to reset to, and no workflow code ran.
+ */
+async function newRun(ctx: OpsContext, workflowId: string, runId: string, reason?: string): Promise<string> {
+  const history = await ctx.client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const identity = `linkage-ops@${process.pid}`;
+  const resetPoint = firstWorkflowTaskCompletedId(history);
+  if (resetPoint) {
+    const res = await ctx.client.workflowService.resetWorkflowExecution({
+      namespace: ctx.namespace,
+      workflowExecution: { workflowId, runId },
+      reason: reason ?? 'linkage retry by an operator (ops/cli.ts retry)',
+      workflowTaskFinishEventId: resetPoint,
+      requestId: randomUUID(),
+      // Linkage runs take no signals or updates today; should they, those after the reset point are kept.
+      resetReapplyType: temporal.api.enums.v1.ResetReapplyType.RESET_REAPPLY_TYPE_ALL_ELIGIBLE,
+      identity,
+    });
+    if (!res.runId) throw new Error('the reset returned no run id');
+    return res.runId;
+  }
+  const first = history.events?.[0];
+  const started = first?.workflowExecutionStartedEventAttributes;
+  if (!started) throw new Error('the run has no start event to start again from');
+  const res = await ctx.client.workflowService.startWorkflowExecution({
+    namespace: ctx.namespace,
+    workflowId,
+    workflowType: started.workflowType,
+    taskQueue: started.taskQueue,
+    input: started.input,
+    searchAttributes: started.searchAttributes,
+    userMetadata: first?.userMetadata,
+    // The poller starts with REJECT_DUPLICATE; an operator's retry of a closed run is the one exception.
+    workflowIdReusePolicy: temporal.api.enums.v1.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+    requestId: randomUUID(),
+    identity,
+  });
+  if (!res.runId) throw new Error('the start returned no run id');
+  return res.runId;
 }
 
 /** Outcomes of a run that did its linkage (SUCCESSFUL_OUTCOMES); anything else makes `retry` exit 1. */

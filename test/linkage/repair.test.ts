@@ -91,6 +91,25 @@ describe('one live document per business source', () => {
     expect(await count(tenant, contractApprovals(contract.id))).toMatchObject({ live: 1, cancelled: 0 });
   });
 
+  it('terminated before any workflow task ran: retry starts the same input again, and it links once', async () => {
+    // A task queue no worker polls yet: the run is terminated before its first workflow task.
+    const queue = `${env.taskQueue}-idle`;
+    const tenant = uniqueTenant();
+    const contract = await env.api.signContract(tenant, { customerId: 'c-13', contractNo: 'HT-13', amountCents: 13 });
+    const event = await env.busEvent('the contract event', (e) => e.payload.contractId === contract.id);
+    await env.startFromEvent(event, { TEMPORAL_TASK_QUEUE: queue });
+    const handle = env.client.workflow.getHandle(linkageWorkflowId(event.eventId));
+    await handle.terminate('terminated before it ran');
+
+    const retried = await retryRun(ops, handle.workflowId);
+    expect(retried.error).toBeUndefined();
+    expect(retried.newRunId).not.toBe(retried.oldRunId);
+    await env.startWorker({ TEMPORAL_TASK_QUEUE: queue, POLLER_ENABLED: '0' });
+    const result = await env.client.workflow.getHandle(handle.workflowId, retried.newRunId).result();
+    expect(result.outcome).toBe('completed');
+    expect(await count(tenant, SOURCES.order(contract.id))).toMatchObject({ live: 1, cancelled: 0 });
+  });
+
   it('cancel with the OA call in flight: the approval made is withdrawn, and a retry leaves one of each', async () => {
     // The approval is made, then its answer is held: the cancel arrives while the call is in flight.
     const tenant = uniqueTenant();
