@@ -142,6 +142,16 @@ export class PlatformClient {
   fault(f: Fault, base?: string) {
     return this.ok('POST', `${base ?? this.gatewayUrl}/api/admin/faults`, { body: f });
   }
+  /** Test-only: ERP refuses every new order with 422 and `message` until the faults are cleared. */
+  refuseOrders(message: string) {
+    return this.fault({
+      method: 'POST',
+      path: '/api/v1/erp/orders',
+      times: -1,
+      status: 422,
+      body: { error: { code: 'validation_error', message } },
+    });
+  }
   clearFaults(base?: string) {
     return this.ok('DELETE', `${base ?? this.gatewayUrl}/api/admin/faults`);
   }

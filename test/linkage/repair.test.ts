@@ -200,13 +200,7 @@ describe('one live document per business source', () => {
   });
 
   it('a dead letter that cannot be posted: the run still closes failed, naming it, never running', async () => {
-    await env.api.fault({
-      method: 'POST',
-      path: '/api/v1/erp/orders',
-      times: -1,
-      status: 422,
-      body: { error: { code: 'validation_error', message: 'customer c-12 is blocked' } },
-    });
+    await env.api.refuseOrders('customer c-12 is blocked');
     await env.api.fault({ method: 'POST', path: '/api/admin/events/dlq', times: -1, status: 503 });
     const tenant = uniqueTenant();
     const contract = await env.api.signContract(tenant, { customerId: 'c-12', contractNo: 'HT-12', amountCents: 12 });

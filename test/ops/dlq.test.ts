@@ -55,13 +55,7 @@ const json = <T = Rec>(run: CliRun): T => {
 
 /** A signed contract whose linkage fails for good on ERP 422: its run, event and dead letter. */
 async function failedLinkage(tenant: string, contractNo: string) {
-  await env.api.fault({
-    method: 'POST',
-    path: '/api/v1/erp/orders',
-    times: -1,
-    status: 422,
-    body: { error: { code: 'validation_error', message: 'customer c-11 is blocked' } },
-  });
+  await env.api.refuseOrders('customer c-11 is blocked');
   const contract = await env.api.signContract(tenant, { customerId: 'c-11', contractNo, amountCents: 1100 });
   const { event, handle } = await env.runOf(
     'the contract',

@@ -46,13 +46,7 @@ const liveOrders = async (tenant: string, contractId: string): Promise<Rec[]> =>
 
 describe('operator retry of a failed linkage', () => {
   it('ERP 422 until fixed: list-failed shows it with the reason, retry completes it with one live order', async () => {
-    await env.api.fault({
-      method: 'POST',
-      path: '/api/v1/erp/orders',
-      times: -1,
-      status: 422,
-      body: { error: { code: 'validation_error', message: 'customer c-7 is blocked' } },
-    });
+    await env.api.refuseOrders('customer c-7 is blocked');
     const tenant = uniqueTenant();
     const { contract, event, handle } = await signAndFail(tenant, 'HT-7');
 
