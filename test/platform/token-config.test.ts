@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ROOT } from '../../common/paths';
 import { ConfigError, optionsFromEnv } from '../../platform/shared/config';
 import { startPlatformProcess } from '../helpers/platform-process';
-import { call, tempDir } from './support';
+import { call, eventually, tempDir } from './support';
 
 const SECRET = 'sEcReT-value-that-must-not-be-printed';
 
@@ -172,12 +172,10 @@ describe('the platform process', () => {
       // The old default token is not valid once a map is configured.
       expect((await call(`${proc.gatewayUrl}/api/events`, { token: 'smoke-test' })).status).toBe(401);
       // Cells publish with the service token: the order's event reaches the bus.
-      const deadline = Date.now() + 10_000;
-      let events: unknown[] = [];
-      while (!events.length && Date.now() < deadline) {
-        events = (await call(`${proc.gatewayUrl}/api/events?tenantId=acme`, { token: T.acme })).body.events;
-        if (!events.length) await new Promise((r) => setTimeout(r, 50));
-      }
+      const events = await eventually(async () => {
+        const page = await call(`${proc.gatewayUrl}/api/events?tenantId=acme`, { token: T.acme });
+        return page.body.events.length > 0 && page.body.events;
+      });
       expect(events).toEqual([expect.objectContaining({ eventType: 'erp.order.created', tenantId: 'acme' })]);
     } finally {
       await platform.stop();

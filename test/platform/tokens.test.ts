@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TokenConfig } from '../../platform';
-import { call, startTestPlatform, TOKEN, type Json, type TestPlatform } from './support';
+import { call, eventually, startTestPlatform, TOKEN, type Json, type TestPlatform } from './support';
 
 const ACME = 'acme-tok';
 const GLOBEX = 'globex-tok';
@@ -141,13 +141,11 @@ describe('cells', () => {
       body: { customerId: 'c', contractNo: 'HT-tok', amountCents: 5, signedAt: new Date().toISOString() },
     });
     expect(contract.status).toBe(201);
-    const deadline = Date.now() + 10_000;
-    let found: Json | undefined;
-    while (!found && Date.now() < deadline) {
-      const events = (await read(T.acme, `&tenantId=${ACME}`)).body.events;
-      found = events.find((e) => (e.payload as { contractId?: string }).contractId === contract.body.id);
-      if (!found) await new Promise((r) => setTimeout(r, 50));
-    }
+    const found = await eventually(async () =>
+      (await read(T.acme, `&tenantId=${ACME}`)).body.events.find(
+        (e) => (e.payload as { contractId?: string }).contractId === contract.body.id,
+      ),
+    );
     expect(found).toMatchObject({ eventType: 'crm.contract.signed', tenantId: ACME });
   });
 });
