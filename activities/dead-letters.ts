@@ -18,25 +18,38 @@ export interface DeadLetter {
 const MAX_REASON = 20_000;
 const MAX_ID = 1000;
 
+const boundedId = (v: string | undefined) => (v === undefined ? undefined : bounded(v, MAX_ID));
+
+/**
+ * Posts a letter, bounded to what the queue takes (a letter refused for its size would be lost; the whole
+ * story stays in the run). `requestId` makes a repeated post (a retried activity, a re-read page) one letter.
+ * Letters of events that never got a workflow (the poller's) have no workflow or run id.
+ */
+export function postDeadLetter(
+  gateway: HttpClient,
+  dl: Partial<DeadLetter> & Pick<DeadLetter, 'reason' | 'step'>,
+  requestId: string,
+): Promise<{ id: string }> {
+  return gateway.call<{ id: string }>({
+    method: 'POST',
+    path: '/api/admin/events/dlq',
+    tenantId: dl.tenantId,
+    requestId,
+    body: {
+      ...dl,
+      reason: bounded(dl.reason, MAX_REASON),
+      eventId: boundedId(dl.eventId),
+      eventType: boundedId(dl.eventType),
+      tenantId: boundedId(dl.tenantId),
+      businessKeys: dl.businessKeys?.map((k) => bounded(k, MAX_ID)),
+    },
+  });
+}
+
 export function createDeadLetterActivities(gateway: HttpClient) {
   return {
     async postDeadLetter(dl: DeadLetter): Promise<{ id: string }> {
-      // A letter too large for the queue would be lost: bounded here, the whole story stays in the run.
-      const body: DeadLetter = {
-        ...dl,
-        reason: bounded(dl.reason, MAX_REASON),
-        eventId: bounded(dl.eventId, MAX_ID),
-        eventType: bounded(dl.eventType, MAX_ID),
-        tenantId: bounded(dl.tenantId, MAX_ID),
-        businessKeys: dl.businessKeys.map((k) => bounded(k, MAX_ID)),
-      };
-      return gateway.call<{ id: string }>({
-        method: 'POST',
-        path: '/api/admin/events/dlq',
-        tenantId: dl.tenantId,
-        requestId: `${dl.workflowId}:${dl.runId}:dead-letter:${dl.step}`,
-        body,
-      });
+      return postDeadLetter(gateway, dl, `${dl.workflowId}:${dl.runId}:dead-letter:${dl.step}`);
     },
   };
 }

@@ -10,6 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
 import { ApplicationFailure } from '@temporalio/common';
+import { bounded } from '../common/bounded';
 import { HTTP_ERROR_TYPES } from '../common/http-errors';
 
 export interface CallOptions {
@@ -26,8 +27,6 @@ export interface CallOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
 }
-
-export { HTTP_ERROR_TYPES };
 
 // Keep-alive: a linkage makes several calls to the same gateway within milliseconds.
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -60,7 +59,7 @@ export class HttpClient {
     if (opts.tenantId) headers['X-Tenant-ID'] = opts.tenantId;
     if (opts.requestId) headers['X-Request-ID'] = boundedRequestId(opts.requestId);
     // Paths carry ids from events: bounded in messages, so a huge id cannot flood a dead letter or a log.
-    const what = `${opts.method.toUpperCase()} ${opts.path.length > 300 ? `${opts.path.slice(0, 300)}…` : opts.path}`;
+    const what = `${opts.method.toUpperCase()} ${bounded(opts.path, 300)}`;
     let res;
     try {
       res = await this.axios.request({

@@ -240,13 +240,3 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsPort: e.METRICS_PORT,
   };
 }
-
-/** The configuration as a log line may show it: secrets replaced by whether they are set. */
-export function loggableConfig(config: Config): Record<string, unknown> {
-  const { token: _token, temporal, ...rest } = config;
-  return {
-    ...rest,
-    token: '(set)',
-    temporal: { ...temporal, apiKey: temporal.apiKey ? '(set)' : null },
-  };
-}

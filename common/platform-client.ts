@@ -109,13 +109,19 @@ export class PlatformClient {
   async deadLetters(query = ''): Promise<Rec[]> {
     const params = new URLSearchParams(query.replace(/^\?/, ''));
     if (params.has('limit') || params.has('cursor')) return (await this.deadLetterPage(query)).items;
-    params.set('limit', '1000');
-    const all: Rec[] = [];
+    return (await this.deadLettersUpTo(params)).letters;
+  }
+  /** Letters matching `params`, newest first, following the cursor until `limit` letters or the end. */
+  async deadLettersUpTo(params: URLSearchParams, limit?: number): Promise<{ letters: Rec[]; more: boolean }> {
+    const q = new URLSearchParams(params);
+    const letters: Rec[] = [];
     for (;;) {
-      const page = await this.deadLetterPage(`?${params}`);
-      all.push(...page.items);
-      if (!page.nextCursor) return all;
-      params.set('cursor', page.nextCursor);
+      q.set('limit', String(limit === undefined ? 1000 : Math.min(1000, limit - letters.length)));
+      const page = await this.deadLetterPage(`?${q}`);
+      letters.push(...page.items);
+      if (!page.nextCursor) return { letters, more: false };
+      if (limit !== undefined && letters.length >= limit) return { letters, more: true };
+      q.set('cursor', page.nextCursor);
     }
   }
   /** One page of `GET /api/admin/events/dlq` (limit, cursor, status, tenantId, eventType, eventId, workflowId). */

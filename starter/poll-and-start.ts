@@ -1,7 +1,8 @@
 /**
  * The poller's activity: one long-poll read of the bus (`GET /api/events?after&limit&waitMs`), then one
  * workflow started per event. It returns the new cursor only once every event of the page has its
- * workflow, so a crash re-reads the page and the workflow-id rule turns the re-read into no-ops.
+ * workflow or, when it can have none (malformed, refused by Temporal), its dead letter; a crash re-reads
+ * the page and the workflow-id rule and the letters' request ids turn the re-read into no-ops.
  */
 import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
@@ -9,7 +10,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, type Config } from '../common/config';
 import { BusEventSchema, BusPageSchema, describeIssues, type BusEvent } from '../common/events';
+import { postDeadLetter } from '../activities/dead-letters';
 import type { HttpClient } from '../activities/http-client';
+import { causeChain } from '../common/cause-chain';
 import type { PollResult } from '../workflows/types';
 import { startLinkage } from './start-linkage';
 
@@ -47,11 +50,13 @@ export function createPollerActivities(
       try {
         const t0 = Date.now();
         const { page, unstartable } = await readPage(gateway, config, after, ctx.cancellationSignal);
-        if (!page.events.length && !unstartable.length) {
+        const malformed = unstartable.length;
+        if (!page.events.length && !malformed) {
           // A bus that honours waitMs already waited; one that answers at once gets the manual's pause.
           if (Date.now() - t0 < config.poller.waitMs / 2) await ctx.sleep(config.pollIntervalMs);
-          observer.onPage?.(page, { nextAfter: after, read: 0, started: 0, duplicates: 0 });
-          return { nextAfter: after, read: 0, started: 0, duplicates: 0 };
+          const empty = { nextAfter: after, read: 0, started: 0, duplicates: 0 };
+          observer.onPage?.(page, empty);
+          return empty;
         }
         let started = 0;
         let refused = 0;
@@ -114,35 +119,19 @@ function isRefusedForTheEvent(err: unknown): boolean {
   return false;
 }
 
-/** "message: cause: cause", every level of an error once. */
-export function causeChain(err: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = err; e !== undefined && e !== null && parts.length < 6;) {
-    const msg = e instanceof Error ? e.message : String(e);
-    if (msg && !parts.some((p) => p.includes(msg))) parts.push(msg);
-    e = e instanceof Error ? (e as Error & { cause?: unknown }).cause : undefined;
-  }
-  return parts.join(': ') || 'unknown error';
-}
-
 /** The dead letter of an event without a workflow; idempotent per seq, so a re-read page posts it once. */
 async function deadLetter(gateway: HttpClient, u: Unstartable, observer: PollerObserver): Promise<void> {
-  const str = (v: unknown) => (typeof v === 'string' && v ? v.slice(0, 200) : undefined);
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
   const reason = `bus event at seq ${u.seq ?? '?'} not linked: ${u.reason}`;
-  await gateway.call({
-    method: 'POST',
-    path: '/api/admin/events/dlq',
+  const letter = {
+    reason,
+    eventId: str(u.event.eventId),
+    eventType: str(u.event.eventType),
     tenantId: str(u.event.tenantId),
-    requestId: `poller:seq-${u.seq ?? 'none'}:${str(u.event.eventId) ?? 'no-event-id'}`,
-    body: {
-      reason: reason.slice(0, 4000),
-      eventId: str(u.event.eventId),
-      eventType: str(u.event.eventType),
-      tenantId: str(u.event.tenantId),
-      step: 'start',
-      details: { seq: u.seq },
-    },
-  });
+    step: 'start',
+    details: { seq: u.seq },
+  };
+  await postDeadLetter(gateway, letter, `poller:seq-${u.seq ?? 'none'}:${letter.eventId ?? 'no-event-id'}`);
   observer.onDeadLetter?.(reason);
 }
 
@@ -156,18 +145,17 @@ async function readPage(
   after: number,
   signal: AbortSignal,
 ): Promise<{ page: EventPage; unstartable: Unstartable[] }> {
-  const raw = await gateway.call<unknown>({
-    method: 'GET',
-    path: '/api/events',
-    query: { after, limit: config.poller.pageSize, waitMs: config.poller.waitMs },
-    timeoutMs: config.poller.waitMs + config.retry.httpTimeoutMs,
-    signal,
-  });
-  const parsed = BusPageSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`the bus answered a malformed page: ${describeIssues(parsed.error).join('; ')}`);
+  const raw = await readBus(
+    gateway,
+    { after, limit: config.poller.pageSize, waitMs: config.poller.waitMs },
+    {
+      timeoutMs: config.poller.waitMs + config.retry.httpTimeoutMs,
+      signal,
+    },
+  );
   const events: BusEvent[] = [];
   const unstartable: Unstartable[] = [];
-  for (const item of parsed.data.events) {
+  for (const item of raw.events) {
     const e = BusEventSchema.safeParse(item);
     if (e.success) events.push(e.data);
     else {
@@ -176,15 +164,27 @@ async function readPage(
       unstartable.push({ seq, event: partial, reason: `malformed: ${describeIssues(e.error).join('; ')}` });
     }
   }
-  return { page: { events, nextAfter: parsed.data.nextAfter }, unstartable };
+  return { page: { events, nextAfter: raw.nextAfter }, unstartable };
+}
+
+/**
+ * The one read of the bus (`GET /api/events`), its answer validated: a malformed page is an error; its
+ * events are left for the caller to check one by one.
+ */
+export async function readBus(
+  gateway: HttpClient,
+  query: { after: number; limit: number; waitMs: number },
+  opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<{ events: unknown[]; nextAfter: number }> {
+  const raw = await gateway.call<unknown>({ method: 'GET', path: '/api/events', query, ...opts });
+  const parsed = BusPageSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`the bus answered a malformed page: ${describeIssues(parsed.error).join('; ')}`);
+  return parsed.data;
 }
 
 /** One read of at most one event after `seq`, without waiting (the poller's start position). */
 export async function hasEventAfter(gateway: HttpClient, seq: number): Promise<boolean> {
-  const page = BusPageSchema.parse(
-    await gateway.call<unknown>({ method: 'GET', path: '/api/events', query: { after: seq, limit: 1, waitMs: 0 } }),
-  );
-  return page.events.length > 0;
+  return (await readBus(gateway, { after: seq, limit: 1, waitMs: 0 })).events.length > 0;
 }
 
 async function forEachConcurrently<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -13,9 +13,6 @@ import type { PollerInput, PollResult } from '../workflows/types';
 
 const EventType = temporal.api.enums.v1.EventType;
 
-/** Where a new poller starts when there is no run to resume: a seq, or the bus's newest event. */
-export type StartPosition = number | 'head';
-
 /**
  * null when a poller runs now (nothing to resume); else the cursor to start from: the last run's, or
  * `start` when the namespace has none.

@@ -4,7 +4,7 @@
  * SIGTERM drain it gracefully.
  */
 import { Runtime } from '@temporalio/worker';
-import { ConfigError, loadConfig, loggableConfig } from '../common/config';
+import { ConfigError, loadConfig } from '../common/config';
 import { createLogger } from '../common/logger';
 import { HttpClient } from '../activities/http-client';
 import { checkBusAccess } from '../starter/poll-and-start';
@@ -34,8 +34,8 @@ async function main(): Promise<void> {
     shutdownSignals: ['SIGINT', 'SIGTERM'],
     ...(sdkMetrics ? { telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetrics } } } } : {}),
   });
-  // Secrets (gateway token, API key) never reach a log: only whether they are set.
-  log.info(loggableConfig(config), 'starting linkage worker');
+  // The logger redacts the secrets (the gateway token, the API key): the line shows "[redacted]".
+  log.info(config, 'starting linkage worker');
   const { run } = await createLinkageWorker(
     config,
     {},

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type { InjectedSinks } from '@temporalio/worker';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { HttpClient } from '../activities/http-client';
-import type { EventPage, PollerObserver } from '../starter/poll-and-start';
+import { readBus, type EventPage, type PollerObserver } from '../starter/poll-and-start';
 import type { LinkageMetricsSinks } from '../workflows/linkage-run';
 import type { PollResult } from '../workflows/types';
 
@@ -154,12 +154,7 @@ export function createLinkageMetrics(opts: MetricsOptions = {}): LinkageMetrics 
             lag.set(0);
             return;
           }
-          gateway
-            .call<EventPage>({
-              method: 'GET',
-              path: '/api/events',
-              query: { after: result.nextAfter, limit: LAG_PROBE_LIMIT, waitMs: 0 },
-            })
+          readBus(gateway, { after: result.nextAfter, limit: LAG_PROBE_LIMIT, waitMs: 0 })
             .then((behind) => lag.set(behind.events.length))
             .catch(() => undefined); // a failed probe keeps the last value
         },

@@ -25,6 +25,7 @@ import {
 import type { z } from 'zod';
 import type { Activities } from '../activities';
 import type { CallContext } from '../activities/cells';
+import { causeChain } from '../common/cause-chain';
 import { HTTP_ERROR_TYPES } from '../common/http-errors';
 import { cellOf, datalakeTableOf, describeIssues, type KnownEventType, PayloadSchemas } from '../common/events';
 import { businessKeysOf } from '../common/linkage';
@@ -188,14 +189,11 @@ export class LinkageRun {
    * error message instead of thrown: the run still closes with its real outcome.
    */
   async deadLetter(step: string, reason: string, details?: Record<string, unknown>): Promise<string | null> {
-    if (!this.oneLiveDocument) {
-      await this.postDeadLetter(step, reason, details);
-      return null;
-    }
     try {
       await this.postDeadLetter(step, reason, details);
       return null;
     } catch (err) {
+      if (!this.oneLiveDocument) throw err;
       const error = describeError(err);
       log.error('dead letter could not be posted', { step, reason, error });
       return error;
@@ -253,13 +251,7 @@ function isRejection(err: unknown): boolean {
 
 /** The chain of failure messages, innermost cause last: "activity failed: POST ... answered 422: ...". */
 export function describeError(err: unknown): string {
-  const parts: string[] = [];
-  let e: unknown = err;
-  while (e instanceof Error && parts.length < 5) {
-    if (!(e instanceof ActivityFailure)) parts.push(e.message);
-    e = (e as Error & { cause?: unknown }).cause;
-  }
-  return parts.filter(Boolean).join(': ') || String(err);
+  return causeChain(err, (e) => e instanceof ActivityFailure);
 }
 
 export type LinkageBody<P> = (payload: P, run: LinkageRun) => Promise<void>;

@@ -6,7 +6,7 @@
 import os from 'node:os';
 import type { Rec } from '../../common/platform-client';
 import type { OpsContext } from '../context';
-import { retryRun, SUCCESSFUL_OUTCOMES, type RetryResult } from './retry';
+import { formatRetry, retryRun, SUCCESSFUL_OUTCOMES, type RetryResult } from './retry';
 
 export type DlqStatus = 'open' | 'resolved' | 'all';
 
@@ -37,16 +37,7 @@ export async function listDeadLetterPage(
   if (opts.tenant) q.set('tenantId', opts.tenant);
   if (opts.type) q.set('eventType', opts.type);
   q.set('status', opts.status ?? 'all');
-  const letters: Rec[] = [];
-  for (;;) {
-    const want = opts.limit === undefined ? 1000 : Math.min(1000, opts.limit - letters.length);
-    q.set('limit', String(want));
-    const page = await ctx.api.deadLetterPage(`?${q}`);
-    letters.push(...page.items);
-    if (!page.nextCursor) return { letters, more: false };
-    if (opts.limit !== undefined && letters.length >= opts.limit) return { letters, more: true };
-    q.set('cursor', page.nextCursor);
-  }
+  return ctx.api.deadLettersUpTo(q, opts.limit);
 }
 
 /** Who acts: `--by`, else the login name. */
@@ -175,15 +166,7 @@ export function formatLetter(l: Rec): string {
 
 export function formatRedrive(r: RedriveOutcome): string {
   const lines: string[] = [];
-  if (r.retry?.newRunId) {
-    lines.push(`${r.retry.workflowId}  reset ${r.retry.oldRunId} → new run ${r.retry.newRunId}`);
-    if (r.retry.outcome) {
-      lines.push(
-        `  ended     ${r.retry.outcome} (${r.retry.status ?? '-'})${r.retry.failure ? `: ${r.retry.failure}` : ''}`,
-      );
-    }
-    if (r.retry.link) lines.push(`  web ui    ${r.retry.link}`);
-  }
+  if (r.retry?.newRunId) lines.push(formatRetry(r.retry));
   if (r.error) lines.push(`dead letter ${r.letterId} NOT redriven: ${r.error}`);
   if (r.letter && !r.error) lines.push(formatLetter(r.letter));
   return lines.join('\n');

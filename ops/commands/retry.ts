@@ -123,18 +123,19 @@ export async function retryAll(ctx: OpsContext, filters: RunFilters, opts: Retry
   return results;
 }
 
+/** One retry: the new run, and with `--wait` how it ended. */
+export function formatRetry(r: RetryResult): string {
+  if (r.error) return `${r.workflowId}  NOT retried: ${r.error}`;
+  const lines = [`${r.workflowId}  reset ${r.oldRunId} → new run ${r.newRunId}`];
+  if (r.outcome) lines.push(`  ended     ${r.outcome} (${r.status ?? '-'})${r.failure ? `: ${r.failure}` : ''}`);
+  if (r.link) lines.push(`  web ui    ${r.link}`);
+  return lines.join('\n');
+}
+
 export function formatRetries(results: RetryResult[]): string {
   if (!results.length) return 'nothing to retry';
   return results
-    .map((r) => {
-      if (r.error) return `${r.workflowId}  NOT retried: ${r.error}`;
-      const lines = [`${r.workflowId}  reset ${r.oldRunId} → new run ${r.newRunId}`];
-      if (r.outcome) {
-        lines.push(`  ended     ${r.outcome} (${r.status ?? '-'})${r.failure ? `: ${r.failure}` : ''}`);
-      }
-      if (r.link) lines.push(`  web ui    ${r.link}`);
-      return lines.join('\n');
-    })
+    .map(formatRetry)
     .concat(results.length > 1 ? [summary(results)] : [])
     .join('\n');
 }

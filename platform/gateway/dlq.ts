@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../shared/db';
-import { HttpError, notFound, validationError } from '../shared/errors';
+import { HttpError, notFound, parse } from '../shared/errors';
 import { createIdempotencyStore, REPLAY_HEADER, requestIdOf } from '../shared/idempotency';
 import { createDlqStore, type DeadLetter, type PostedLetter } from './dlq-store';
 
@@ -51,12 +51,6 @@ const who = z.string().min(1).max(200);
 const ResolveInput = z.object({ by: who, note: z.string().min(1).max(5000) }).strict();
 const RedrivenInput = z.object({ by: who, newRunId: id.optional() }).strict();
 const Params = z.object({ id: z.string().min(1).max(100) });
-
-function parse<S extends z.ZodTypeAny>(schema: S, value: unknown): z.infer<S> {
-  const parsed = schema.safeParse(value ?? {});
-  if (!parsed.success) throw validationError(parsed.error);
-  return parsed.data;
-}
 
 function posted(input: z.infer<typeof DeadLetterInput>): PostedLetter {
   const letter: PostedLetter = { reason: input.reason };

@@ -9,7 +9,7 @@ import type { Logger } from '../../common/logger';
 import type { TokenMap } from './auth';
 import type { Cell } from './config';
 import { openDb, type Db } from './db';
-import { HttpError, notFound, validationError } from './errors';
+import { HttpError, notFound } from './errors';
 import { checkTransition, liveBySource } from './lifecycle';
 import { createIdempotencyStore, REPLAY_HEADER, requestIdOf, type IdempotencyStore } from './idempotency';
 import { createOutbox, type Outbox } from './outbox';
@@ -60,11 +60,7 @@ export interface CellApp {
   close(): Promise<void>;
 }
 
-export function parse<S extends z.ZodTypeAny>(schema: S, value: unknown, prefix?: string): z.infer<S> {
-  const parsed = schema.safeParse(value ?? {});
-  if (!parsed.success) throw validationError(parsed.error, prefix);
-  return parsed.data;
-}
+export { parse } from './errors';
 
 function tenantOf(request: FastifyRequest): string {
   const raw = request.headers['x-tenant-id'];

@@ -3,7 +3,7 @@
  * body too large, unknown route) are mapped onto it so clients never see two formats.
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import type { ZodError } from 'zod';
+import type { z, ZodError, ZodTypeAny } from 'zod';
 
 export interface FieldIssue {
   field: string;
@@ -39,6 +39,13 @@ export function fieldsOf(error: ZodError, prefix?: string): FieldIssue[] {
 export function validationError(error: ZodError, prefix?: string): HttpError {
   const fields = fieldsOf(error, prefix);
   return new HttpError(400, 'validation_error', `invalid ${fields.map((f) => f.field).join(', ')}`, fields);
+}
+
+/** The value checked against `schema`, or a 400 naming every failing field (below `prefix`). */
+export function parse<S extends ZodTypeAny>(schema: S, value: unknown, prefix?: string): z.infer<S> {
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success) throw validationError(parsed.error, prefix);
+  return parsed.data;
 }
 
 export function sendError(reply: FastifyReply, err: HttpError): FastifyReply {
