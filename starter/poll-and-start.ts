@@ -80,7 +80,7 @@ export function createPollerActivities(
         for (const u of unstartable) await deadLetter(gateway, u, observer);
         const result = {
           nextAfter: page.nextAfter,
-          read: page.events.length + unstartable.length,
+          read: page.events.length + malformed,
           started,
           duplicates: page.events.length - started - refused,
           deadLettered: unstartable.length,
