@@ -38,8 +38,8 @@ export function createOa(opts: CellOptions) {
         const fd = input.formData;
         const str = (v: unknown) => (typeof v === 'string' ? v : null);
         const live = ctx.liveBySource('approvals', tenantId, {
-          'formData.sourceCell': str(fd.sourceCell),
           'formData.sourceId': str(fd.sourceId),
+          'formData.sourceCell': str(fd.sourceCell),
           'formData.sourceType': str(fd.sourceType),
           typeCode: input.typeCode,
         });

@@ -31,8 +31,9 @@ export function checkTransition(what: string, id: string, from: number, to: numb
 }
 
 /**
- * The live record of a business source, or undefined. `source` maps JSON paths to values; a source with
- * an empty value (a document made by hand, without a source) has no live-document rule.
+ * The live record of a business source, or undefined. `source` maps JSON paths to values, the identifying
+ * one (an id) first; a source with an empty value (a document made by hand, without a source) has no
+ * live-document rule.
  */
 export function liveBySource<T extends BaseRecord>(
   store: RecordStore,
@@ -42,6 +43,9 @@ export function liveBySource<T extends BaseRecord>(
   statusField: string,
 ): T | undefined {
   if (Object.values(source).some((v) => !v)) return undefined;
+  // Looked up on every create: by an index on the source's first path (its id), not by a scan of the
+  // tenant's documents.
+  store.indexPath(Object.keys(source)[0]);
   return store
     .list<T>(collection, tenantId, source as Record<string, string>)
     .find((r) => r[statusField] !== STATUS.cancelled);

@@ -22,6 +22,8 @@ export interface RecordStore {
   list<T extends BaseRecord>(collection: string, tenantId: string, filters?: Record<string, string>): T[];
   /** Next value of a per-tenant counter (document numbers). */
   nextNumber(tenantId: string, name: string): number;
+  /** An index for lookups by a JSON path (a business source, looked up on every create); made once. */
+  indexPath(path: string): void;
 }
 
 export function newId(prefix: string): string {
@@ -47,6 +49,7 @@ export function createRecordStore(db: Db): RecordStore {
      ON CONFLICT (tenant_id, name) DO UPDATE SET value = value + 1 RETURNING value`,
   );
   const listStatements = new Map<string, Statement<unknown[], { data: string }>>();
+  const indexed = new Set<string>();
 
   function listStatement(paths: string[]): Statement<unknown[], { data: string }> {
     const sql =
@@ -77,6 +80,15 @@ export function createRecordStore(db: Db): RecordStore {
       for (const [p] of entries) if (!SAFE_PATH.test(p)) throw new Error(`unsafe filter path ${p}`);
       const rows = listStatement(entries.map(([p]) => p)).all(collection, tenantId, ...entries.map(([, v]) => v));
       return rows.map((r) => JSON.parse(r.data) as T);
+    },
+    indexPath(path) {
+      if (indexed.has(path)) return;
+      if (!SAFE_PATH.test(path)) throw new Error(`unsafe index path ${path}`);
+      const name = `records_by_${path.replace(/\./g, '_')}`;
+      db.exec(
+        `CREATE INDEX IF NOT EXISTS ${name} ON records (collection, tenant_id, json_extract(data, '$.${path}'), created_at)`,
+      );
+      indexed.add(path);
     },
     nextNumber(tenantId, name) {
       return (bump.get(tenantId, name) as { value: number }).value;
