@@ -33,8 +33,19 @@ export interface ScenarioSpec {
   workerOptions?: BenchWorkerOptions;
   /** Worker processes (default 1). */
   workers?: number;
+  /** A dev server of its own with these settings over the product's (the before/after runs of a change). */
+  server?: ServerSettings;
+  /** The change this variant takes back, for the report's before/after table. */
+  reverts?: string;
   /** How long to wait after the load for every linkage to finish (default 120 s). */
   drainTimeoutMs?: number;
+}
+
+export interface ServerSettings {
+  /** `key=value` over DEV_SERVER_DYNAMIC_CONFIG. */
+  dynamicConfig?: string[];
+  /** Over DEV_SERVER_SQLITE_PRAGMAS. */
+  sqlitePragmas?: Record<string, string>;
 }
 
 export interface BenchEnv {
@@ -65,6 +76,8 @@ export interface ScenarioResult {
   workers: number;
   workerEnv: Record<string, string>;
   workerOptions: BenchWorkerOptions;
+  server?: ServerSettings;
+  reverts?: string;
   tenant: string;
   loadAvgBefore: number[];
   loadAvgAfter: number[];
@@ -422,6 +435,8 @@ export async function runScenario(env: BenchEnv, spec: ScenarioSpec): Promise<Sc
       workers: spec.workers ?? 1,
       workerEnv: spec.workerEnv ?? {},
       workerOptions: spec.workerOptions ?? {},
+      ...(spec.server ? { server: spec.server } : {}),
+      ...(spec.reverts ? { reverts: spec.reverts } : {}),
       tenant,
       loadAvgBefore,
       loadAvgAfter: loadAverage(),
@@ -586,6 +601,11 @@ async function startConsumer(env: BenchEnv, spec: ScenarioSpec, c: ConsumerConte
         await startService({
           name: `worker ${k + 1}`,
           entry: 'bench/worker-main.ts',
+          // BENCH_CPU_PROFILE_DIR: V8 CPU profiles of each worker thread (the workflows run in worker threads),
+          // written when the worker stops; open them in Chrome DevTools.
+          nodeArgs: process.env.BENCH_CPU_PROFILE_DIR
+            ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`]
+            : [],
           env: {
             TEMPORAL_ADDRESS: env.temporalAddress,
             TEMPORAL_NAMESPACE: env.namespace,

@@ -167,12 +167,15 @@ export function renderMarkdown(report: BenchReport): string {
         ...Object.entries(r.workerEnv).map(([k, v]) => `${k}=${v}`),
         ...Object.entries(r.workerOptions).map(([k, v]) => `${k}: ${String(v)}`),
         ...(r.workers > 1 ? [`${r.workers} worker processes`] : []),
+        ...(r.server?.dynamicConfig ?? []).map((kv) => `server ${kv}`),
+        ...Object.entries(r.server?.sqlitePragmas ?? {}).map(([k, v]) => `PRAGMA ${k}=${v}`),
       ].join(', ');
       lines.push(
         `| ${r.name} | ${setting || 'defaults'} | ${r.throughput.linkagesPerSec} | ${r.name === 'tune-baseline' ? '–' : delta} | ${r.latencyMs.completed.p50} / ${r.latencyMs.completed.p99} | ${r.latencyMs.firstEffect.p50} / ${r.latencyMs.firstEffect.p99} | ${cpu(r, 'worker')} | ${r.resources.temporal?.cpuPctMean ?? '–'}% | ${cpuMs(r)} | ${r.eagerStart ? `${r.eagerStart.eager} of ${r.eagerStart.starts} starts eager` : ''} |`,
       );
     }
     lines.push('');
+    if (base) lines.push(...changesTable(base, tuning));
   }
   const ours = find(rs, 'closed-max');
   const direct = find(rs, 'direct-longpoll-closed-max');
@@ -201,6 +204,35 @@ export function renderMarkdown(report: BenchReport): string {
   }
   lines.push(METHOD);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Before and after, for each change the cost work made: the variant that takes it back is "before", the
+ * baseline of the same session "after". CPU ms per linkage decides; throughput differences of one short
+ * run are mostly noise.
+ */
+function changesTable(base: ScenarioResult, tuning: ScenarioResult[]): string[] {
+  const reverted = tuning.filter((r) => r.reverts);
+  if (!reverted.length) return [];
+  const after = base.cpuMsPerLinkage.total;
+  const out = [
+    '## Each change, before and after (same session)',
+    '',
+    '"Before" is the variant that takes the one change back, "after" the baseline with every change.',
+    '',
+    '| change | variant | CPU ms per linkage before → after | effect on CPU | linkages/s before → after |',
+    '|---|---|---|---|---|',
+  ];
+  for (const r of reverted) {
+    const before = r.cpuMsPerLinkage.total;
+    const effect =
+      before && after ? `${after <= before ? '−' : '+'}${round((Math.abs(before - after) / before) * 100, 0)} %` : '–';
+    out.push(
+      `| ${r.reverts} | ${r.name} | ${before ?? '–'} → ${after ?? '–'} | ${effect} | ${r.throughput.linkagesPerSec} → ${base.throughput.linkagesPerSec} |`,
+    );
+  }
+  out.push('');
+  return out;
 }
 
 function cpuMs(r: ScenarioResult): string {

@@ -9,15 +9,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import * as prettier from 'prettier';
 import { ROOT } from '../common/paths';
 import { startDevServer } from '../scripts/dev-server';
-import { runScenario, type BenchEnv, type ScenarioResult, type ScenarioSpec } from './core';
+import { runScenario, type BenchEnv, type ScenarioResult, type ScenarioSpec, type ServerSettings } from './core';
 import { loadAverage, machineInfo } from './proc-stats';
 import { renderMarkdown, renderSvg, summarize, type BenchReport } from './report';
 import { freePort } from '../common/ports';
-import { errorsOnlyLogger } from '../worker/logging';
+import { bundleLinkageWorkflows } from '../worker/workflow-bundle';
 
 const s = (sec: number) => sec * 1000;
 
@@ -29,6 +28,7 @@ export function fullPlan(): { main: ScenarioSpec[]; tuning: ScenarioSpec[] } {
     system: 'temporal',
     load: { kind: 'closed', window: 30, durationMs: s(10) },
     drainTimeoutMs: s(30),
+    server: {},
     ...extra,
   });
   return {
@@ -76,17 +76,36 @@ export function fullPlan(): { main: ScenarioSpec[]; tuning: ScenarioSpec[] } {
         drainTimeoutMs: s(30),
       },
     ],
+    // Each change of the cost work taken back one at a time, against the same defaults, each on a fresh
+    // dev server of its own (the main scenarios' server has grown by then): the before/after of each change.
     tuning: [
       closed('tune-baseline'),
-      closed('tune-eager-start-off', { workerEnv: { BENCH_EAGER_START: '0' } }),
-      closed('tune-reuseV8Context-off', { workerOptions: { reuseV8Context: false } }),
-      closed('tune-concurrency-x2', {
-        workerEnv: { WORKER_MAX_CONCURRENT_ACTIVITIES: '200', WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '80' },
+      closed('tune-regular-activities', {
+        workerEnv: { LINK_STEP_ACTIVITIES: 'regular' },
+        reverts: 'cell and data-lake calls as local activities',
       }),
-      closed('tune-start-concurrency-64', { workerEnv: { POLLER_START_CONCURRENCY: '64' } }),
-      closed('tune-page-size-20', { workerEnv: { POLLER_PAGE_SIZE: '20' } }),
+      closed('tune-sa-cache-refresh-on-read', {
+        server: { dynamicConfig: ['system.forceSearchAttributesCacheRefreshOnRead=true'] },
+        reverts: 'no search-attribute cache refresh on every read',
+      }),
+      closed('tune-eager-activities-server-off', {
+        server: { dynamicConfig: ['system.enableActivityEagerExecution=false'] },
+        reverts: 'eager activity execution on the server',
+      }),
+      closed('tune-sqlite-defaults', {
+        server: { sqlitePragmas: { journal_mode: 'delete', synchronous: 'full' } },
+        reverts: 'SQLite in WAL mode with synchronous=normal',
+      }),
+      closed('tune-sqlite-cache-mmap', {
+        server: { sqlitePragmas: { cache_size: '-65536', mmap_size: '268435456', temp_store: 'memory' } },
+      }),
+      closed('tune-taskqueue-partitions-1', {
+        server: { dynamicConfig: ['matching.numTaskqueueReadPartitions=1', 'matching.numTaskqueueWritePartitions=1'] },
+      }),
+      closed('tune-eager-start-off', { workerEnv: { BENCH_EAGER_START: '0' }, reverts: 'eager workflow start' }),
+      closed('tune-reuseV8Context-off', { workerOptions: { reuseV8Context: false } }),
       closed('tune-cache-50', { workerEnv: { WORKER_MAX_CACHED_WORKFLOWS: '50' } }),
-      closed('tune-eager-activities-off', { workerOptions: { maxEagerActivityReservationsPerWorkflowTask: 0 } }),
+      closed('tune-page-size-20', { workerEnv: { POLLER_PAGE_SIZE: '20' } }),
       closed('tune-2-workers', { workers: 2 }),
     ],
   };
@@ -153,10 +172,7 @@ async function main(): Promise<void> {
   const budgetMs = Number(process.env.BENCH_BUDGET_SEC ?? (quick ? 100 : 540)) * 1000;
   try {
     log(`Temporal dev server ${server.address} (SQLite ${path.join(tmp, 'temporal.db')})`);
-    const bundle = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../workflows'),
-      logger: errorsOnlyLogger,
-    });
+    const bundle = await bundleLinkageWorkflows();
     const bundlePath = path.join(tmp, 'workflow-bundle.js');
     fs.writeFileSync(bundlePath, bundle.code);
     const env: BenchEnv = {
@@ -188,7 +204,9 @@ async function main(): Promise<void> {
         spec.drainTimeoutMs ?? 90_000,
         Math.max(10_000, remaining - spec.load.durationMs - 10_000),
       );
-      const r = await runScenario(env, { ...spec, drainTimeoutMs });
+      const r = spec.server
+        ? await withOwnServer(tmp, spec.server, env, (own) => runScenario(own, { ...spec, drainTimeoutMs }))
+        : await runScenario(env, { ...spec, drainTimeoutMs });
       results.push(r);
       log(
         `  ${r.events.published} events, linked ${r.events.linked}, runs ${r.linkagesTotal}/${r.linkagesExpected}; ` +
@@ -227,6 +245,28 @@ async function main(): Promise<void> {
     log('report: docs/benchmark.md, docs/benchmark.json, docs/benchmark.svg');
   }
   log(`headline: ${report.summary.headline}`);
+}
+
+/** A scenario on a dev server of its own, with settings over the product's (the before/after of a change). */
+async function withOwnServer<T>(
+  tmp: string,
+  settings: ServerSettings,
+  env: BenchEnv,
+  fn: (own: BenchEnv) => Promise<T>,
+): Promise<T> {
+  const dir = fs.mkdtempSync(path.join(tmp, 'own-server-'));
+  const server = await startDevServer({
+    dbFile: path.join(dir, 'temporal.db'),
+    port: await freePort(),
+    ui: false,
+    logFile: path.join(dir, 'temporal.log'),
+    ...settings,
+  });
+  try {
+    return await fn({ ...env, temporalAddress: server.address, temporalPid: server.process.pid });
+  } finally {
+    await server.stop();
+  }
 }
 
 function describeLoad(spec: ScenarioSpec): string {

@@ -92,6 +92,17 @@ export const EnvSchema = z.object({
   LINK_RETRY_MAX_INTERVAL_SEC: positiveNumber('LINK_RETRY_MAX_INTERVAL_SEC', '300'),
   /** Per-attempt HTTP timeout. */
   LINK_HTTP_TIMEOUT_MS: positiveInt('LINK_HTTP_TIMEOUT_MS', '10000'),
+  /**
+   * How a run makes its cell and data-lake calls: `local` activities (one history event per call, about
+   * 3x cheaper) or `regular` ones (scheduled, started and completed events each, with the input in the
+   * history and every attempt dispatched by the server).
+   */
+  LINK_STEP_ACTIVITIES: z
+    .string()
+    .trim()
+    .default('local')
+    .refine((v) => v === 'local' || v === 'regular', { message: 'LINK_STEP_ACTIVITIES must be local or regular' })
+    .transform((v) => v as 'local' | 'regular'),
   /** Bus long-poll: how long one read waits for new events, and the page size. */
   POLLER_WAIT_MS: intIn('POLLER_WAIT_MS', '10000', 0, 30_000),
   POLLER_PAGE_SIZE: intIn('POLLER_PAGE_SIZE', '200', 1, 1000),
@@ -148,6 +159,8 @@ export interface Config {
     apiKey: string | null;
   };
   retry: { windowMs: number; maxIntervalMs: number; httpTimeoutMs: number };
+  /** LINK_STEP_ACTIVITIES: recorded in every run's input, like the toggles. */
+  stepActivities: 'local' | 'regular';
   poller: { enabled: boolean; waitMs: number; pageSize: number; startConcurrency: number; startAfter: number | 'head' };
   worker: {
     maxConcurrentActivities: number;
@@ -224,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxIntervalMs: e.LINK_RETRY_MAX_INTERVAL_SEC * 1000,
       httpTimeoutMs: e.LINK_HTTP_TIMEOUT_MS,
     },
+    stepActivities: e.LINK_STEP_ACTIVITIES,
     poller: {
       enabled: e.POLLER_ENABLED,
       waitMs: e.POLLER_WAIT_MS,

@@ -1,24 +1,15 @@
 /**
  * The one place for the event contract (SPEC §2, manual §5): the bus envelope and the payload of every
- * event type the cells publish. The platform publishes with these schemas and the linkage workflows
- * validate with them, so both sides cannot drift apart.
+ * event type the cells publish. The platform publishes with these schemas and the starter checks each
+ * event's payload with them before its run starts, so both sides cannot drift apart.
  *
- * Pure zod, no Node APIs: imported by workflow code too.
+ * Pure zod, no Node APIs. The workflows import only `event-types` (no zod): zod schemas are costly to build
+ * and a linkage workflow would build them again for each run.
  */
 import { z } from 'zod';
+import { isKnownEventType, STATUS, type KnownEventType } from './event-types';
 
-export const EVENT_TYPES = {
-  contractSigned: 'crm.contract.signed',
-  orderCreated: 'erp.order.created',
-  requisitionCreated: 'erp.purchase_requisition.created',
-  purchaseOrderCreated: 'erp.purchase_order.created',
-  quoteAwarded: 'srm.quote.awarded',
-  approvalCompleted: 'oa.approval.completed',
-} as const;
-export type KnownEventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
-
-/** Status codes shared by the cells (SPEC §2). */
-export const STATUS = { pending: 1, approved: 2, rejected: 3, cancelled: 9 } as const;
+export * from './event-types';
 
 const id = z.string().min(1).max(200);
 const cents = z.number().int().nonnegative();
@@ -83,10 +74,8 @@ export const PayloadSchemas = {
 } as const;
 
 export type PayloadOf<T extends KnownEventType> = z.infer<(typeof PayloadSchemas)[T]>;
-
-export function isKnownEventType(t: string): t is KnownEventType {
-  return Object.prototype.hasOwnProperty.call(PayloadSchemas, t);
-}
+/** A payload as published (defaults not applied): what a run gets once its payload checked out. */
+export type RawPayloadOf<T extends KnownEventType> = z.input<(typeof PayloadSchemas)[T]>;
 
 /** What a publisher sends to `POST /api/events`. */
 export const PublishEventSchema = z.object({
@@ -116,27 +105,21 @@ export const BusPageSchema = z.object({
   nextAfter: z.number().int().nonnegative(),
 });
 
-/** The cell an event type belongs to: `crm.contract.signed` → `crm`. */
-export function cellOf(eventType: string): string {
-  return eventType.split('.')[0];
-}
-
-/** Data-lake table per event type (SPEC §2); anything else lands in `<cell>/events`. */
-export const DATALAKE_TABLES: Record<string, string> = {
-  'crm.contract.signed': 'contracts',
-  'crm.opportunity.created': 'opportunities',
-  'erp.order.created': 'orders',
-  'erp.purchase_requisition.created': 'purchase_requisitions',
-  'erp.purchase_order.created': 'purchase_orders',
-  'srm.quote.awarded': 'quotes',
-  'oa.approval.completed': 'approvals',
-};
-
-export function datalakeTableOf(eventType: string): string {
-  return DATALAKE_TABLES[eventType] ?? 'events';
-}
-
 /** Zod issues as `field: message` strings, so every 400 and every invalid-payload failure names its fields. */
 export function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+}
+
+/**
+ * What is wrong with an event's payload against its contract (`payload.<field>: message`), empty when
+ * nothing is or the type has no contract. A payload for another tenant than its event's is refused too.
+ */
+export function payloadProblems(event: Pick<BusEvent, 'eventType' | 'tenantId' | 'payload'>): string[] {
+  if (!isKnownEventType(event.eventType)) return [];
+  const parsed = PayloadSchemas[event.eventType].safeParse(event.payload);
+  if (!parsed.success) return describeIssues(parsed.error).map((p) => `payload.${p}`);
+  const tenant = event.payload.tenantId;
+  return tenant === event.tenantId
+    ? []
+    : [`payload.tenantId: ${String(tenant)} does not match the event's tenant ${event.tenantId}`];
 }

@@ -3,7 +3,7 @@
  * type, the workflow id of an event, and the business keys that find a document's runs in the Web UI.
  */
 import { bounded } from './bounded';
-import { EVENT_TYPES } from './events';
+import { EVENT_TYPES } from './event-types';
 
 export const POLLER_WORKFLOW_ID = 'linkage-event-poller';
 

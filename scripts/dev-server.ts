@@ -25,8 +25,45 @@ export interface DevServerOptions {
   readyTimeoutMs?: number;
   /** Where the server's own log lines go; default: a file next to the db, or discarded. */
   logFile?: string;
-  /** More dynamic config, `key=value` (e.g. a lowered limit a test drives into). */
+  /** Dynamic config over DEV_SERVER_DYNAMIC_CONFIG, `key=value` (a lowered limit a test drives into). */
   dynamicConfig?: string[];
+  /** SQLite pragmas over DEV_SERVER_SQLITE_PRAGMAS (the benchmark's before/after runs). */
+  sqlitePragmas?: Record<string, string>;
+}
+
+/**
+ * The embedded server's dynamic config, each value chosen by measurement (`npm run bench`, docs/benchmark.md;
+ * the README's benchmark section gives the effect of each):
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, string> = {
+  // The operator CLI's `workflow update` and the tests' updates.
+  'frontend.enableUpdateWorkflowExecution': 'true',
+  // The CLI turns it on so that new search attributes show at once; it re-reads cluster metadata under a lock
+  // on every start and every visibility write. Ours are registered before the server serves (and SQL
+  // visibility keeps a namespace's attributes in the namespace record, which this cache does not hold).
+  'system.forceSearchAttributesCacheRefreshOnRead': 'false',
+  // Off on the server by default, which makes the SDK's eager activity dispatch a no-op: the poller's next
+  // read then goes straight back to the worker that completed the workflow task.
+  'system.enableActivityEagerExecution': 'true',
+};
+
+/**
+ * SQLite pragmas: WAL with NORMAL sync (one fsync per checkpoint instead of per commit; a machine crash may
+ * lose the last commits of a dev server, never corrupt it).
+ */
+export const DEV_SERVER_SQLITE_PRAGMAS: Record<string, string> = {
+  journal_mode: 'wal',
+  synchronous: 'normal',
+};
+
+/** `key=value` pairs over a base, later keys winning. */
+function merged(base: Record<string, string>, over: string[] | Record<string, string> = {}): [string, string][] {
+  const out = { ...base };
+  const pairs = Array.isArray(over)
+    ? over.map((kv) => kv.split(/=(.*)/s, 2) as [string, string])
+    : Object.entries(over);
+  for (const [k, v] of pairs) out[k] = v;
+  return Object.entries(out);
 }
 
 export interface DevServer {
@@ -55,16 +92,15 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   if (dbFile) {
     fs.mkdirSync(path.dirname(dbFile), { recursive: true });
     args.push('--db-filename', dbFile);
-    // WAL and NORMAL sync: one fsync per checkpoint instead of per commit; a crash of the machine may lose
-    // the last commits of a dev server, never corrupt it.
-    args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+    for (const [k, v] of merged(DEV_SERVER_SQLITE_PRAGMAS, opts.sqlitePragmas))
+      args.push('--sqlite-pragma', `${k}=${v}`);
   }
   if (ui) args.push('--ui-ip', ip, '--ui-port', String(uiPort));
   else args.push('--headless');
   for (const sa of searchAttributeArgs()) args.push('--search-attribute', sa);
-  // Linkage runs are short; the poller continues-as-new long before these limits matter.
-  args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
-  for (const kv of opts.dynamicConfig ?? []) args.push('--dynamic-config-value', kv);
+  for (const [k, v] of merged(DEV_SERVER_DYNAMIC_CONFIG, opts.dynamicConfig)) {
+    args.push('--dynamic-config-value', `${k}=${v}`);
+  }
 
   const logFile = opts.logFile ?? (dbFile ? `${dbFile}.log` : undefined);
   const out = logFile ? fs.openSync(logFile, 'a') : 'ignore';

@@ -12,6 +12,8 @@ export interface ServiceOptions {
   /** A TypeScript entry point relative to the project root, run with tsx. */
   entry: string;
   args?: string[];
+  /** Node's own flags (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
   env?: NodeJS.ProcessEnv;
   /** Ready when a line of its stdout starts with this; otherwise when `readyUrl` answers 2xx. */
   readyLine?: string;
@@ -53,13 +55,17 @@ export async function stopChild(child: ChildProcess, exited: Promise<unknown>, g
 
 export async function startService(opts: ServiceOptions): Promise<ServiceProcess> {
   // One process (node with tsx's loader), not the tsx wrapper: a SIGKILL must hit the service itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, opts.entry), ...(opts.args ?? [])], {
-    cwd: ROOT,
-    env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group: a terminal's Ctrl-C reaches only the parent, which stops services in order.
-    detached: true,
-  });
+  const child = spawn(
+    process.execPath,
+    [...(opts.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, opts.entry), ...(opts.args ?? [])],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: a terminal's Ctrl-C reaches only the parent, which stops services in order.
+      detached: true,
+    },
+  );
   killWithParent(child);
   const lines: string[] = [];
   let readyPayload = '';

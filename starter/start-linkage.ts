@@ -5,7 +5,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import { bounded } from '../common/bounded';
-import type { BusEvent } from '../common/events';
+import { payloadProblems, type BusEvent } from '../common/events';
 import type { Config } from '../common/config';
 import { businessKeysOf, linkageWorkflowId, workflowTypeFor } from '../common/linkage';
 import {
@@ -18,7 +18,13 @@ import {
 import type { LinkageInput } from '../workflows/types';
 
 export function linkageInput(config: Config, event: BusEvent): LinkageInput {
-  return { event, toggles: { ...config.toggles }, retry: { ...config.retry } };
+  return {
+    event,
+    toggles: { ...config.toggles },
+    retry: { ...config.retry },
+    stepActivities: config.stepActivities,
+    payloadProblems: payloadProblems(event),
+  };
 }
 
 /**

@@ -13,6 +13,7 @@ import { POLLER_WORKFLOW_ID } from '../common/linkage';
 import { hasEventAfter } from '../starter/poll-and-start';
 import { busHead, resumeCursor } from '../starter/poller-cursor';
 import { createLinkageMetrics, serveMetrics, type MetricsServer } from './metrics';
+import { bundlerOptions, WORKFLOWS_PATH } from './workflow-bundle';
 
 export interface LinkageWorker {
   worker: Worker;
@@ -52,7 +53,7 @@ export async function createLinkageWorker(
       ? { workflowBundle: { codePath: config.worker.workflowBundlePath } }
       : overrides.workflowBundle
         ? {}
-        : { workflowsPath: require.resolve('../workflows') }),
+        : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: bundlerOptions() }),
     activities: createActivities(config, client, {
       gateway,
       pollerObserver: observer,

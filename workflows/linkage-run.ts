@@ -14,6 +14,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   proxySinks,
   setHandler,
   upsertSearchAttributes,
@@ -22,15 +23,15 @@ import {
   type ActivityOptions,
   type Sinks,
 } from '@temporalio/workflow';
-import type { z } from 'zod';
 import type { Activities } from '../activities';
 import type { CallContext } from '../activities/cells';
 import { causeChain } from '../common/cause-chain';
 import { HTTP_ERROR_TYPES } from '../common/http-errors';
-import { cellOf, datalakeTableOf, describeIssues, type KnownEventType, PayloadSchemas } from '../common/events';
+import { cellOf, datalakeTableOf, type KnownEventType } from '../common/event-types';
+import type { RawPayloadOf } from '../common/events';
 import { businessKeysOf } from '../common/linkage';
 import { LinkageBusinessKeys, LinkageOutcome } from '../common/search-attributes';
-import { ONE_LIVE_DOCUMENT_PATCH } from './patches';
+import { LOCAL_ACTIVITIES_PATCH, ONE_LIVE_DOCUMENT_PATCH } from './patches';
 import { Saga } from './saga';
 import type { LinkageInput, LinkageResult, Outcome, StepStatus } from './types';
 
@@ -53,6 +54,13 @@ export const FAILURE_TYPES = {
   invalidPayload: 'InvalidEventPayload',
   linkageFailed: 'LinkageFailed',
 } as const;
+
+/**
+ * A local activity whose next backoff is longer than this waits on a server timer instead of in the worker:
+ * the retry window (scheduleToClose, 24 h) and the backoff cap hold as for a regular activity, and a long
+ * outage costs a timer per attempt, not a workflow task held open.
+ */
+const LOCAL_RETRY_THRESHOLD = '5 seconds';
 
 type StepFn<T> = (acts: Activities, ctx: CallContext) => Promise<T>;
 
@@ -78,11 +86,17 @@ export class LinkageRun {
   outcome: Outcome = 'running';
   /** The run follows the one-live-document path (false only when replaying a run started before it). */
   readonly oneLiveDocument: boolean;
+  /** Calls are local activities (false when replaying a run started before, or LINK_STEP_ACTIVITIES=regular). */
+  readonly localCalls: boolean;
 
   constructor(readonly input: LinkageInput) {
     this.keys = businessKeysOf(input.event.eventType, input.event.payload);
     this.keysAtStart = this.keys.length;
-    this.oneLiveDocument = patched(ONE_LIVE_DOCUMENT_PATCH);
+    // Each patch is a marker and a TemporalChangeVersion upsert (a visibility write): a run started by this
+    // code records only the newest, which implies the older ones.
+    const local = patched(LOCAL_ACTIVITIES_PATCH);
+    this.oneLiveDocument = local || patched(ONE_LIVE_DOCUMENT_PATCH);
+    this.localCalls = local && input.stepActivities !== 'regular';
   }
 
   get tenantId(): string {
@@ -95,16 +109,20 @@ export class LinkageRun {
     return { tenantId: this.tenantId, requestId: `${workflowId}:${runId}:${step}` };
   }
 
-  activities(summary: string, overrides: Partial<ActivityOptions> = {}): Activities {
+  /** The calls of one step, named by `summary` in the Web UI. */
+  activities(summary: string, overrides: { cancellationType?: ActivityCancellationType } = {}): Activities {
     const r = this.input.retry;
-    return proxyActivities<Activities>({
+    const options: ActivityOptions = {
       summary,
       startToCloseTimeout: r.httpTimeoutMs + 5_000,
       // The retry window of SPEC §4: transient failures retry with backoff until it closes.
       scheduleToCloseTimeout: r.windowMs,
       retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: r.maxIntervalMs },
       ...overrides,
-    });
+    };
+    return this.localCalls
+      ? proxyLocalActivities<Activities>({ ...options, localRetryThreshold: LOCAL_RETRY_THRESHOLD })
+      : proxyActivities<Activities>(options);
   }
 
   skip(name: string, title: string, reason: string): void {
@@ -256,10 +274,12 @@ export function describeError(err: unknown): string {
 
 export type LinkageBody<P> = (payload: P, run: LinkageRun) => Promise<void>;
 
+type PayloadFor<T extends KnownEventType | null> = T extends KnownEventType ? RawPayloadOf<T> : Record<string, unknown>;
+
 export async function runLinkage<T extends KnownEventType | null>(
   input: LinkageInput,
   eventType: T,
-  body: LinkageBody<T extends KnownEventType ? z.infer<(typeof PayloadSchemas)[T]> : Record<string, unknown>>,
+  body: LinkageBody<PayloadFor<T>>,
 ): Promise<LinkageResult> {
   const run = new LinkageRun(input);
   setHandler(stateQuery, () => run.snapshot());
@@ -277,13 +297,12 @@ export async function runLinkage<T extends KnownEventType | null>(
 async function linkageSteps<T extends KnownEventType | null>(
   run: LinkageRun,
   eventType: T,
-  body: LinkageBody<T extends KnownEventType ? z.infer<(typeof PayloadSchemas)[T]> : Record<string, unknown>>,
+  body: LinkageBody<PayloadFor<T>>,
 ): Promise<LinkageResult> {
   const { input } = run;
   // 1. The payload, checked against the event contract: a bad one fails this run only, naming the field.
-  let payload: Record<string, unknown> = input.event.payload;
   if (eventType) {
-    const problems = validate(input, eventType);
+    const problems = input.payloadProblems ?? checkPayloadInWorkflow(input);
     if (problems.length) {
       const reason = `invalid ${eventType} payload: ${problems.join('; ')}`;
       run.setStep({ name: 'validate', title: 'Validate payload', state: 'failed', detail: reason });
@@ -293,7 +312,6 @@ async function linkageSteps<T extends KnownEventType | null>(
         fields: problems,
       });
     }
-    payload = PayloadSchemas[eventType].parse(input.event.payload) as Record<string, unknown>;
   }
 
   // 2. Data-lake ingest runs beside the linkage: its trouble never blocks or fails the other steps.
@@ -306,7 +324,7 @@ async function linkageSteps<T extends KnownEventType | null>(
   //    too: an operator's cancel while only the ingest is left compensates like any other cancel.
   let ingested = true;
   try {
-    await body(payload as Parameters<typeof body>[0], run);
+    await body(input.event.payload as PayloadFor<T>, run);
     if (run.oneLiveDocument) ingested = await ingest;
   } catch (err) {
     const cancelled = isCancellation(err);
@@ -357,14 +375,15 @@ function closedOutcome(
 const withDlqError = (message: string, dlqError: string | null): string =>
   dlqError ? `${message} (the dead letter could not be posted: ${dlqError})` : message;
 
-function validate(input: LinkageInput, eventType: KnownEventType): string[] {
-  const parsed = PayloadSchemas[eventType].safeParse(input.event.payload);
-  const problems = parsed.success ? [] : describeIssues(parsed.error).map((p) => `payload.${p}`);
-  const tenant = input.event.payload.tenantId;
-  if (parsed.success && tenant !== input.event.tenantId) {
-    problems.push(`payload.tenantId: ${String(tenant)} does not match the event's tenant ${input.event.tenantId}`);
-  }
-  return problems;
+/**
+ * A run started before the starter checked payloads (its input has no `payloadProblems`) checks here, with
+ * the same schemas. Required only then: zod and the schemas are built again for every workflow that loads
+ * them, which made up a tenth of the worker's workflow CPU (docs/benchmark.md).
+ */
+function checkPayloadInWorkflow(input: LinkageInput): string[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on this path only (see above)
+  const { payloadProblems } = require('../common/events') as typeof import('../common/events');
+  return payloadProblems(input.event);
 }
 
 /** Resolves true when ingested (or not asked for), false when it gave up and left a dead letter. */

@@ -2,7 +2,7 @@
  * One workflow per linkage rule of SPEC §2. Each states only what its rule does; validation, the saga,
  * data-lake ingest, dead letters and search attributes come from `runLinkage`.
  */
-import { EVENT_TYPES, STATUS } from '../common/events';
+import { EVENT_TYPES, STATUS } from '../common/event-types';
 import { businessKey, writeBackKindOf } from '../common/linkage';
 import type { ApprovalBody, ApprovalSource, DocumentKind } from '../activities/cells';
 import { runLinkage, type LinkageRun } from './linkage-run';
@@ -216,7 +216,7 @@ export async function ApprovalCompletedWorkflow(input: LinkageInput): Promise<Li
   return runLinkage(input, EVENT_TYPES.approvalCompleted, async (p, run) => {
     const title = 'Write approval result back';
     if (!input.toggles.allToOa) return run.skip('write-back', title, toggleOff('LINK_ALL_TO_OA'));
-    const { sourceCell, sourceId, sourceType } = p.formData;
+    const { sourceCell, sourceId, sourceType } = p.formData ?? {};
     if (!sourceCell || !sourceId || !sourceType) return run.skip('write-back', title, 'no source in formData');
     const kind = writeBackKindOf(sourceCell, sourceType);
     if (!kind) return run.skip('write-back', title, `no write-back for ${sourceCell}/${sourceType}`);

@@ -1,6 +1,7 @@
 /**
  * The `patched()` ids of the linkage workflows, one per versioned change, oldest first. A run started
- * before a change replays on the old path; see docs/operations.md for how a patch is retired.
+ * before a change replays on the old path; see docs/operations.md for how a patch is retired. A new run
+ * records only the newest id, which implies every older change (workflows/linkage-run.ts).
  */
 
 /**
@@ -9,3 +10,9 @@
  * that cannot leave a run "running".
  */
 export const ONE_LIVE_DOCUMENT_PATCH = 'one-live-document';
+
+/**
+ * Issue 12, a cheaper linkage: cell and data-lake calls as local activities (LINK_STEP_ACTIVITIES=local),
+ * one marker event each instead of three events and a server dispatch per attempt.
+ */
+export const LOCAL_ACTIVITIES_PATCH = 'local-activities';

@@ -19,6 +19,13 @@ export interface LinkageInput {
   /** The toggles in force when the poller read the event: the history shows why a step ran or not. */
   toggles: Toggles;
   retry: RetrySettings;
+  /**
+   * What is wrong with the payload, checked by the starter against the event contract (empty: nothing).
+   * Absent in runs started before: the workflow checks them itself.
+   */
+  payloadProblems?: string[];
+  /** LINK_STEP_ACTIVITIES; absent in runs started before it (they replay with regular activities). */
+  stepActivities?: 'local' | 'regular';
 }
 
 export type StepState =

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { HistoryAndWorkflowId } from '@temporalio/client';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleLinkageWorkflows } from '../../worker/workflow-bundle';
 import type { OpsContext } from '../context';
 
 export const DEFAULT_WORKFLOWS_PATH = path.resolve(__dirname, '../../workflows');
@@ -52,7 +53,7 @@ export async function fetchHistories(
 let cached: { path: string; bundle: Promise<WorkflowBundleWithSourceMap> } | undefined;
 function bundleOf(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
   if (cached?.path !== workflowsPath)
-    cached = { path: workflowsPath, bundle: bundleWorkflowCode({ workflowsPath, logger: quiet }) };
+    cached = { path: workflowsPath, bundle: bundleLinkageWorkflows(workflowsPath, quiet) };
   return cached.bundle;
 }
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };

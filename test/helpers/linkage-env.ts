@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleLinkageWorkflows } from '../../worker/workflow-bundle';
 import { loadConfig, type Config } from '../../common/config';
 import type { BusEvent } from '../../common/events';
 import { linkageWorkflowId } from '../../common/linkage';
@@ -16,12 +17,11 @@ import { startService, type ServiceProcess } from '../../scripts/service-process
 import { startLinkage } from '../../starter/start-linkage';
 import { createLinkageWorker } from '../../worker/create-worker';
 import { startPlatformProcess, type PlatformProcess } from './platform-process';
-import { errorsOnlyLogger } from '../../worker/logging';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundling the workflows takes seconds: once per jest process. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: errorsOnlyLogger });
+  bundle ??= bundleLinkageWorkflows();
   return bundle;
 }
 let bundleFile: Promise<string> | undefined;

@@ -5,21 +5,36 @@
  *
  * Issue 10, item 3: the histories recorded before the one-live-document change (its own folder) still
  * replay, on the old path: that change is behind `patched()`, whose marker the new histories carry.
+ *
+ * Issue 12, item 2: likewise the histories recorded before the calls became local activities: regular
+ * activity events, replayed on the regular-activity path; the new histories record local-activity markers.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { WORKFLOW_FOR_EVENT, GENERIC_WORKFLOW } from '../../common/linkage';
 import { loadHistoryFiles, replayHistories } from '../../ops/commands/replay';
-import { ONE_LIVE_DOCUMENT_PATCH } from '../../workflows/patches';
+import { LOCAL_ACTIVITIES_PATCH, ONE_LIVE_DOCUMENT_PATCH } from '../../workflows/patches';
 import type { temporal } from '@temporalio/proto';
 
 const DIR = path.resolve(__dirname, '../histories');
 const BEFORE_ONE_LIVE_DOCUMENT = path.join(DIR, 'before-one-live-document');
+const BEFORE_LOCAL_ACTIVITIES = path.join(DIR, 'before-local-activities');
+
+type History = ReturnType<typeof loadHistoryFiles>[number];
+const eventsOf = (h: History) => (h.history as temporal.api.history.v1.IHistory).events ?? [];
+const isLinkage = (h: History) => !h.workflowId.startsWith('EventPoller');
+/** Activity tasks scheduled on the server, and local-activity markers. */
+function callsOf(h: History): { regular: number; local: number } {
+  const events = eventsOf(h);
+  return {
+    regular: events.filter((e) => e.activityTaskScheduledEventAttributes).length,
+    local: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+  };
+}
 
 /** The `patched()` ids a history's markers record. */
-function patchIds(h: ReturnType<typeof loadHistoryFiles>[number]): string[] {
-  const events = (h.history as temporal.api.history.v1.IHistory).events ?? [];
-  return events.flatMap((e) => {
+function patchIds(h: History): string[] {
+  return eventsOf(h).flatMap((e) => {
     const a = e.markerRecordedEventAttributes;
     if (a?.markerName !== 'core_patch') return [];
     return Object.values(a.details ?? {}).flatMap((p) =>
@@ -51,13 +66,25 @@ describe('replay of the committed histories', () => {
     expect(outcomes.filter((o) => !o.ok)).toEqual([]);
   });
 
-  it('the linkage histories of the current code carry the one-live-document patch marker', () => {
-    const linkage = loadHistoryFiles(DIR).filter((h) => !h.workflowId.startsWith('EventPoller'));
-    for (const h of linkage)
-      expect([h.workflowId, patchIds(h).join()]).toEqual([
-        h.workflowId,
-        expect.stringContaining(ONE_LIVE_DOCUMENT_PATCH),
-      ]);
+  it('replays the histories recorded before the local-activities change (regular activities, old path)', async () => {
+    const before = loadHistoryFiles(BEFORE_LOCAL_ACTIVITIES);
+    expect(before.length).toBeGreaterThanOrEqual(10);
+    expect(before.flatMap(patchIds)).not.toContain(LOCAL_ACTIVITIES_PATCH);
+    const contract = before.find((h) => h.workflowId === 'ContractSignedWorkflow')!;
+    expect(callsOf(contract)).toEqual({ regular: 3, local: 0 });
+    const outcomes = await replayHistories(before);
+    expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+  });
+
+  it('the linkage histories of the current code carry the newest patch marker only and make their calls locally', () => {
+    const linkage = loadHistoryFiles(DIR).filter(isLinkage);
+    for (const h of linkage) {
+      // The local-activities marker implies the one-live-document path: one marker and one upsert less per run.
+      expect([h.workflowId, patchIds(h)]).toEqual([h.workflowId, [LOCAL_ACTIVITIES_PATCH]]);
+      expect([h.workflowId, callsOf(h).regular]).toEqual([h.workflowId, 0]);
+    }
+    // ERP order, OA approval and data-lake ingest: one marker each.
+    expect(callsOf(linkage.find((h) => h.workflowId === 'ContractSignedWorkflow')!).local).toBe(3);
   });
 
   it('catches a non-deterministic change: ContractSigned with its steps reordered', async () => {
