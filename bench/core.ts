@@ -35,10 +35,20 @@ export interface ScenarioSpec {
   workers?: number;
   /** A dev server of its own with these settings over the product's (the before/after runs of a change). */
   server?: ServerSettings;
-  /** The change this variant takes back, for the report's before/after table. */
-  reverts?: string;
+  /**
+   * The change this variant measures, for the report's before/after table: a change that was kept is taken
+   * back by the variant (before = the variant, after = the baseline); one not kept is applied by it.
+   */
+  change?: Change;
+  /** The workflow bundle built without preloading the workflow modules (the before of that change). */
+  bundleWithoutPreload?: boolean;
   /** How long to wait after the load for every linkage to finish (default 120 s). */
   drainTimeoutMs?: number;
+}
+
+export interface Change {
+  what: string;
+  kept: boolean;
 }
 
 export interface ServerSettings {
@@ -55,6 +65,8 @@ export interface BenchEnv {
   temporalPid?: number;
   /** A prebuilt workflow bundle (file), so each worker start skips bundling. */
   workflowBundlePath?: string;
+  /** The same bundle without preloaded modules (`bundleWithoutPreload` variants). */
+  workflowBundleWithoutPreloadPath?: string;
   log(message: string): void;
 }
 
@@ -77,7 +89,7 @@ export interface ScenarioResult {
   workerEnv: Record<string, string>;
   workerOptions: BenchWorkerOptions;
   server?: ServerSettings;
-  reverts?: string;
+  change?: Change;
   tenant: string;
   loadAvgBefore: number[];
   loadAvgAfter: number[];
@@ -436,7 +448,7 @@ export async function runScenario(env: BenchEnv, spec: ScenarioSpec): Promise<Sc
       workerEnv: spec.workerEnv ?? {},
       workerOptions: spec.workerOptions ?? {},
       ...(spec.server ? { server: spec.server } : {}),
-      ...(spec.reverts ? { reverts: spec.reverts } : {}),
+      ...(spec.change ? { change: spec.change } : {}),
       tenant,
       loadAvgBefore,
       loadAvgAfter: loadAverage(),
@@ -620,7 +632,8 @@ async function startConsumer(env: BenchEnv, spec: ScenarioSpec, c: ConsumerConte
             LOG_LEVEL: 'warn',
             METRICS_PORT: '0',
             BENCH_WORKER_OPTIONS: JSON.stringify(spec.workerOptions ?? {}),
-            WORKFLOW_BUNDLE_PATH: env.workflowBundlePath ?? '',
+            WORKFLOW_BUNDLE_PATH:
+              (spec.bundleWithoutPreload ? env.workflowBundleWithoutPreloadPath : env.workflowBundlePath) ?? '',
             ...spec.workerEnv,
           },
           readyLine: 'WORKER_READY',

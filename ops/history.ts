@@ -86,14 +86,17 @@ export function completedResult<T>(event: HistoryEvent | null): T | undefined {
 }
 
 /**
- * The reset point `FirstWorkflowTask` of the CLI: the first WorkflowTaskCompleted event; null when the run
- * was closed (terminated, timed out) before any workflow task completed.
+ * Where an operator's retry resets a run to: its first completed workflow task, unless a cancel request came
+ * before it. A reset keeps the events before its point, so such a reset would be cancelled again: that
+ * happens when the cancel discarded the first task (its local activities' results never reached the
+ * history), and the run is started again instead (null).
  */
-export function firstWorkflowTaskCompletedId(
-  history: temporal.api.history.v1.IHistory,
-): NonNullable<HistoryEvent['eventId']> | null {
-  const e = history.events?.find((x) => x.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
-  return e?.eventId ?? null;
+export function resetPointOf(history: temporal.api.history.v1.IHistory): NonNullable<HistoryEvent['eventId']> | null {
+  for (const e of history.events ?? []) {
+    if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED) return null;
+    if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) return e.eventId ?? null;
+  }
+  return null;
 }
 
 export interface ActivityStep {

@@ -116,6 +116,8 @@ async function main(): Promise<void> {
     );
 
     const own = runs.find((r) => r.type === 'ContractSignedWorkflow') ?? runs[0];
+    // Tall enough for the whole event history below the input and result (the page scrolls inside itself).
+    await page.setViewportSize({ width: 1600, height: 2000 });
     await shoot(
       page,
       `${stack.uiUrl}/namespaces/default/workflows/${encodeURIComponent(own.workflowId)}/${own.runId}/history`,

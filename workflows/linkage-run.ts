@@ -56,13 +56,17 @@ export const FAILURE_TYPES = {
 } as const;
 
 /**
- * A local activity whose next backoff is longer than this waits on a server timer instead of in the worker:
- * the retry window (scheduleToClose, 24 h) and the backoff cap hold as for a regular activity, and a long
- * outage costs a timer per attempt, not a workflow task held open.
+ * A local activity whose next backoff is longer than this waits on a server timer instead of in the worker.
+ * Below the first backoff (1 s), so every retry does: each failed attempt is a marker with its failure in
+ * the history, and each retry is scheduled again with its first schedule time, which is what enforces the
+ * retry window (SDK 1.24 does not end a local activity at its scheduleToClose while it backs off in the
+ * worker: test/linkage/repair.test.ts, the dead letter that cannot be posted). The first attempt stays local: the cost of a call
+ * that succeeds is one marker.
  */
-const LOCAL_RETRY_THRESHOLD = '5 seconds';
+const LOCAL_RETRY_THRESHOLD = '500 milliseconds';
 
 type StepFn<T> = (acts: Activities, ctx: CallContext) => Promise<T>;
+type UndoBySource = (acts: Activities, ctx: CallContext) => Promise<unknown>;
 
 interface StepOptions<T> {
   /** The business key of what the step created, e.g. `erp:order:<id>`. */
@@ -73,7 +77,7 @@ interface StepOptions<T> {
    * How to undo the step when it did not return: cancelled or failed in flight, its call may still have
    * made the document, so whatever is live for its business source is compensated.
    */
-  undoBySource?: (acts: Activities, ctx: CallContext) => Promise<unknown>;
+  undoBySource?: UndoBySource;
   detail?: (result: T) => string;
 }
 
@@ -88,6 +92,8 @@ export class LinkageRun {
   readonly oneLiveDocument: boolean;
   /** Calls are local activities (false when replaying a run started before, or LINK_STEP_ACTIVITIES=regular). */
   readonly localCalls: boolean;
+  /** The documents the run may make, by step: how to undo each by its business source (see `makes`). */
+  private readonly mayMake = new Map<string, { title: string; undo: UndoBySource }>();
 
   constructor(readonly input: LinkageInput) {
     this.keys = businessKeysOf(input.event.eventType, input.event.payload);
@@ -125,6 +131,28 @@ export class LinkageRun {
       : proxyActivities<Activities>(options);
   }
 
+  /**
+   * Declares, before the run's first call, a document a step may make and how to undo it by its business
+   * source; the step uses it as its `undoBySource`. With local activities an operator's cancel can discard
+   * calls already made: the server refuses to close a run while a cancel is pending, so the workflow task
+   * whose calls made the documents never reaches the history, and the task retried takes the cancel path
+   * before those steps. A cancelled run therefore undoes every declared document by source, made or not.
+   */
+  makes(name: string, title: string, undo: UndoBySource): void {
+    this.mayMake.set(name, { title, undo });
+  }
+
+  /** On a cancel: the declared documents of steps the history does not show undone, by source (see `makes`). */
+  undoUnrecordedBySource(): void {
+    for (const [name, { title, undo }] of this.mayMake) {
+      if (this.saga.has(name) || this.steps.some((s) => s.name === name)) continue;
+      this.setStep({ name, title, state: 'skipped', detail: 'cancelled before this step; undone by source' });
+      this.saga.add(name, async () => {
+        await undo(this.activities(`Compensate by source: ${title}`), this.ctx(`${name}:compensate-source`));
+      });
+    }
+  }
+
   skip(name: string, title: string, reason: string): void {
     this.setStep({ name, title, state: 'skipped', detail: reason });
   }
@@ -136,8 +164,9 @@ export class LinkageRun {
     opts: StepOptions<T> = {},
   ): Promise<T> {
     this.setStep({ name, title, state: 'running' });
+    const undoBySource = opts.undoBySource ?? this.mayMake.get(name)?.undo;
     // A create that an operator's cancel reaches in flight is awaited, so what it made is compensated.
-    const awaitOnCancel = this.oneLiveDocument && !!(opts.undo || opts.undoBySource);
+    const awaitOnCancel = this.oneLiveDocument && !!(opts.undo || undoBySource);
     const acts = this.activities(
       title,
       awaitOnCancel ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED } : {},
@@ -149,8 +178,8 @@ export class LinkageRun {
       // An operator's cancel ends the step however its last attempt ended (a 503 after the cancel too).
       const cancelled = isCancellation(err) || (awaitOnCancel && CancellationScope.current().consideredCancelled);
       // Cancelled or failed without a definite "no" from the cell, the call may have made the document.
-      if (this.oneLiveDocument && opts.undoBySource && (cancelled || !isRejection(err))) {
-        const undo = opts.undoBySource;
+      if (this.oneLiveDocument && undoBySource && (cancelled || !isRejection(err))) {
+        const undo = undoBySource;
         this.saga.add(name, async () => {
           await undo(this.activities(`Compensate by source: ${title}`), this.ctx(`${name}:compensate-source`));
         });
@@ -331,6 +360,7 @@ async function linkageSteps<T extends KnownEventType | null>(
     const failedStep = err instanceof StepFailed ? err.step : cancelled && run.oneLiveDocument ? 'cancel' : 'workflow';
     const reason = cancelled ? 'cancelled by an operator' : describeError(err instanceof StepFailed ? err.error : err);
     log.warn('linkage failed, compensating', { step: failedStep, reason, cancelled });
+    if (cancelled && run.localCalls) run.undoUnrecordedBySource();
     const report = await run.saga.compensate((step, ok, error) => {
       const s = run.steps.find((x) => x.name === step);
       if (s) run.setStep({ ...s, state: ok ? 'compensated' : 'compensation_failed', detail: error ?? s.detail });

@@ -23,17 +23,25 @@ async function requestApproval(
   { withdrawOnFailure = false, cascadeFrom }: { withdrawOnFailure?: boolean; cascadeFrom?: DocumentKind } = {},
 ): Promise<void> {
   if (!run.input.toggles.allToOa) return run.skip('oa-approval', title, toggleOff('LINK_ALL_TO_OA'));
-  const { sourceCell, sourceId, sourceType } = body.formData;
-  const source: ApprovalSource = { sourceCell, sourceId, sourceType, typeCode: body.typeCode };
+  const source = mayRequestApproval(run, title, body);
   const v2 = run.oneLiveDocument;
   const approval = await run.step('oa-approval', title, (a, ctx) => a.createApproval(ctx, body), {
     key: (ap) => businessKey('oa', 'approval', ap.id),
     undo: v2 || withdrawOnFailure ? (ap, a, ctx) => a.withdrawApproval(ctx, ap.id) : undefined,
-    undoBySource: (a, ctx) => a.withdrawApprovalsBySource(ctx, source),
   });
   if (v2 && cascadeFrom) {
     await withdrawIfSourceCancelled(run, cascadeFrom, source, approval.id);
   }
+}
+
+/** Declares the OA approval a run may make (LinkageRun.makes): withdrawn by its source if the run is cancelled. */
+function mayRequestApproval(run: LinkageRun, title: string, body: ApprovalBody): ApprovalSource {
+  const { sourceCell, sourceId, sourceType } = body.formData;
+  const source: ApprovalSource = { sourceCell, sourceId, sourceType, typeCode: body.typeCode };
+  if (run.input.toggles.allToOa) {
+    run.makes('oa-approval', title, (a, ctx) => a.withdrawApprovalsBySource(ctx, source));
+  }
+  return source;
 }
 
 /**
@@ -70,8 +78,31 @@ async function withdrawIfSourceCancelled(
 export async function ContractSignedWorkflow(input: LinkageInput): Promise<LinkageResult> {
   const { toggles } = input;
   return runLinkage(input, EVENT_TYPES.contractSigned, async (p, run) => {
-    let erpOrderId: string | null = null;
     const orderTitle = 'Create ERP sales order';
+    const approvalTitle = 'Create OA contract approval';
+    const approval = (erpOrderId: string | null): ApprovalBody => ({
+      typeCode: 'contract',
+      title: `合同审批 ${p.contractNo}`,
+      formData: {
+        sourceCell: 'crm',
+        sourceId: p.contractId,
+        sourceType: 'contract',
+        contractNo: p.contractNo,
+        customerId: p.customerId,
+        amountCents: p.amountCents,
+        currency: p.currency ?? 'CNY',
+        erpOrderId,
+      },
+    });
+    // Both documents are declared before the first call: a cancel undoes them by source, made or not.
+    if (toggles.crmToErp) {
+      run.makes('erp-order', orderTitle, (a, ctx) =>
+        a.cancelBySource(ctx, 'erp:order', { sourceContractId: p.contractId }),
+      );
+    }
+    mayRequestApproval(run, approvalTitle, approval(null));
+
+    let erpOrderId: string | null = null;
     if (toggles.crmToErp) {
       const order = await run.step(
         'erp-order',
@@ -89,31 +120,12 @@ export async function ContractSignedWorkflow(input: LinkageInput): Promise<Linka
             run.oneLiveDocument
               ? a.cancelDocument(ctx, 'erp:order', o.id)
               : a.setDocumentStatus(ctx, 'erp:order', o.id, STATUS.cancelled),
-          undoBySource: (a, ctx) => a.cancelBySource(ctx, 'erp:order', { sourceContractId: p.contractId }),
         },
       );
       erpOrderId = order.id;
     } else run.skip('erp-order', orderTitle, toggleOff('LINK_CRM_TO_ERP'));
 
-    await requestApproval(
-      run,
-      'Create OA contract approval',
-      {
-        typeCode: 'contract',
-        title: `合同审批 ${p.contractNo}`,
-        formData: {
-          sourceCell: 'crm',
-          sourceId: p.contractId,
-          sourceType: 'contract',
-          contractNo: p.contractNo,
-          customerId: p.customerId,
-          amountCents: p.amountCents,
-          currency: p.currency ?? 'CNY',
-          erpOrderId,
-        },
-      },
-      { withdrawOnFailure: true },
-    );
+    await requestApproval(run, approvalTitle, approval(erpOrderId), { withdrawOnFailure: true });
   });
 }
 
@@ -145,6 +157,7 @@ export async function PurchaseRequisitionCreatedWorkflow(input: LinkageInput): P
   return runLinkage(input, EVENT_TYPES.requisitionCreated, async (p, run) => {
     const title = 'Create SRM RFQ';
     if (!input.toggles.erpToSrm) return run.skip('srm-rfq', title, toggleOff('LINK_ERP_TO_SRM'));
+    run.makes('srm-rfq', title, (a, ctx) => a.cancelBySource(ctx, 'srm:rfq', { requisitionId: p.requisitionId }));
     await run.step(
       'srm-rfq',
       title,
@@ -157,7 +170,6 @@ export async function PurchaseRequisitionCreatedWorkflow(input: LinkageInput): P
       {
         key: (rfq) => businessKey('srm', 'rfq', rfq.id),
         undo: run.oneLiveDocument ? (rfq, a, ctx) => a.cancelDocument(ctx, 'srm:rfq', rfq.id) : undefined,
-        undoBySource: (a, ctx) => a.cancelBySource(ctx, 'srm:rfq', { requisitionId: p.requisitionId }),
       },
     );
   });
@@ -168,6 +180,7 @@ export async function QuoteAwardedWorkflow(input: LinkageInput): Promise<Linkage
   return runLinkage(input, EVENT_TYPES.quoteAwarded, async (p, run) => {
     const title = 'Create ERP purchase order';
     if (!input.toggles.erpToSrm) return run.skip('erp-po', title, toggleOff('LINK_ERP_TO_SRM'));
+    run.makes('erp-po', title, (a, ctx) => a.cancelBySource(ctx, 'erp:purchase_order', { quoteId: p.quoteId }));
     await run.step(
       'erp-po',
       title,
@@ -182,7 +195,6 @@ export async function QuoteAwardedWorkflow(input: LinkageInput): Promise<Linkage
       {
         key: (po) => businessKey('erp', 'purchase_order', po.id),
         undo: run.oneLiveDocument ? (po, a, ctx) => a.cancelDocument(ctx, 'erp:purchase_order', po.id) : undefined,
-        undoBySource: (a, ctx) => a.cancelBySource(ctx, 'erp:purchase_order', { quoteId: p.quoteId }),
       },
     );
   });

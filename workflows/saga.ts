@@ -22,6 +22,10 @@ export class Saga {
     this.compensations.push({ step, undo });
   }
 
+  has(step: string): boolean {
+    return this.compensations.some((c) => c.step === step);
+  }
+
   get size(): number {
     return this.compensations.length;
   }

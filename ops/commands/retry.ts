@@ -11,7 +11,7 @@ import { temporal } from '@temporalio/proto';
 import { LinkageOutcome } from '../../common/search-attributes';
 import type { LinkageResult } from '../../workflows/types';
 import { uiLink, type OpsContext } from '../context';
-import { firstWorkflowTaskCompletedId } from '../history';
+import { resetPointOf } from '../history';
 import type { RunFilters } from '../queries';
 import { listFailed } from './list-failed';
 
@@ -70,14 +70,15 @@ export async function retryRun(ctx: OpsContext, workflowId: string, opts: RetryO
 }
 
 /**
- * The new run: a reset to the first workflow task, or, for a run closed before any workflow task completed
- * (terminated at once, say), a new start of the same workflow id with the same input, type, task queue and
- * search attributes: there is nothing to reset to, and no workflow code ran.
+ * The new run: a reset to the first workflow task, or, for a run with no such point (closed before any
+ * workflow task completed, or cancelled before its first one did: `resetPointOf`), a new start of the same
+ * workflow id with the same input, type, task queue and search attributes. Nothing the old run recorded is
+ * lost: a cancelled run has undone what it made.
  */
 async function newRun(ctx: OpsContext, workflowId: string, runId: string, reason?: string): Promise<string> {
   const history = await ctx.client.workflow.getHandle(workflowId, runId).fetchHistory();
   const identity = `linkage-ops@${process.pid}`;
-  const resetPoint = firstWorkflowTaskCompletedId(history);
+  const resetPoint = resetPointOf(history);
   if (resetPoint) {
     const res = await ctx.client.workflowService.resetWorkflowExecution({
       namespace: ctx.namespace,
