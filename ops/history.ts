@@ -107,16 +107,43 @@ export interface ActivityStep {
   failure?: string;
 }
 
-/** What the activities of a run did, from its history: the fallback of `show` when no worker answers queries. */
+/** The data core records in a local activity's marker (one per attempt that ended). */
+interface LocalActivityMarker {
+  attempt?: number;
+  activity_type?: string;
+}
+
+/**
+ * What the activities of a run did, from its history: the fallback of `show` when no worker answers queries.
+ * A local activity is one marker per attempt (its failure, or its result); a regular one is followed from
+ * its scheduled event.
+ */
 export function activitySteps(history: temporal.api.history.v1.IHistory): ActivityStep[] {
   const byScheduled = new Map<string, ActivityStep>();
   for (const e of history.events ?? []) {
     const id = String(e.eventId);
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName === 'core_local_activity') {
+      const data = marker.details?.data?.payloads?.length
+        ? fromPayloadsAtIndex<LocalActivityMarker>(defaultPayloadConverter, 0, marker.details.data.payloads)
+        : undefined;
+      const summary = summaryOf(e);
+      const failure = failureChain(marker.failure)
+        .map((f) => f.message)
+        .filter(Boolean)
+        .join(': ');
+      byScheduled.set(id, {
+        activity: data?.activity_type ?? '?',
+        ...(summary ? { summary } : {}),
+        state: marker.failure ? 'failed' : 'completed',
+        ...(data?.attempt ? { attempt: data.attempt } : {}),
+        ...(failure ? { failure } : {}),
+      });
+      continue;
+    }
     if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
       const a = e.activityTaskScheduledEventAttributes;
-      const summary = e.userMetadata?.summary?.data?.length
-        ? fromPayloadsAtIndex<string>(defaultPayloadConverter, 0, [e.userMetadata.summary])
-        : undefined;
+      const summary = summaryOf(e);
       byScheduled.set(id, {
         activity: a?.activityType?.name ?? '?',
         ...(summary ? { summary } : {}),
@@ -146,4 +173,11 @@ export function activitySteps(history: temporal.api.history.v1.IHistory): Activi
     else step.state = 'canceled';
   }
   return [...byScheduled.values()];
+}
+
+/** The summary an event carries in its user metadata (the step's title, for activities). */
+function summaryOf(e: HistoryEvent): string | undefined {
+  return e.userMetadata?.summary?.data?.length
+    ? fromPayloadsAtIndex<string>(defaultPayloadConverter, 0, [e.userMetadata.summary])
+    : undefined;
 }
