@@ -90,6 +90,7 @@ export interface ScenarioResult {
   workerOptions: BenchWorkerOptions;
   server?: ServerSettings;
   change?: Change;
+  bundleWithoutPreload?: boolean;
   tenant: string;
   loadAvgBefore: number[];
   loadAvgAfter: number[];
@@ -449,6 +450,7 @@ export async function runScenario(env: BenchEnv, spec: ScenarioSpec): Promise<Sc
       workerOptions: spec.workerOptions ?? {},
       ...(spec.server ? { server: spec.server } : {}),
       ...(spec.change ? { change: spec.change } : {}),
+      ...(spec.bundleWithoutPreload ? { bundleWithoutPreload: true } : {}),
       tenant,
       loadAvgBefore,
       loadAvgAfter: loadAverage(),

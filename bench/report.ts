@@ -169,6 +169,7 @@ export function renderMarkdown(report: BenchReport): string {
         ...Object.entries(r.workerEnv).map(([k, v]) => `${k}=${v}`),
         ...Object.entries(r.workerOptions).map(([k, v]) => `${k}: ${String(v)}`),
         ...(r.workers > 1 ? [`${r.workers} worker processes`] : []),
+        ...(r.bundleWithoutPreload ? ['workflow bundle without preloadModules'] : []),
         ...(r.server?.dynamicConfig ?? []).map((kv) => `server ${kv}`),
         ...Object.entries(r.server?.sqlitePragmas ?? {}).map(([k, v]) => `PRAGMA ${k}=${v}`),
       ].join(', ');
