@@ -21,3 +21,27 @@ export async function freePorts(n: number): Promise<number[]> {
   while (ports.size < n) ports.add(await freePort());
   return [...ports];
 }
+
+/** True when `port` can be bound on `host` right now. */
+function canBind(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Free ports below the OS's ephemeral range, for servers that store a port in a 16-bit signed column
+ * (Temporal's cluster membership table: at most 32767).
+ */
+export async function freeLowPorts(n: number, lo = 20000, hi = 32000, host = '127.0.0.1'): Promise<number[]> {
+  const ports = new Set<number>();
+  for (let tries = 0; ports.size < n && tries < 10_000; tries++) {
+    const p = lo + Math.floor(Math.random() * (hi - lo));
+    if (!ports.has(p) && (await canBind(p, host))) ports.add(p);
+  }
+  if (ports.size < n) throw new Error(`no ${n} free ports between ${lo} and ${hi}`);
+  return [...ports];
+}

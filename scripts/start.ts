@@ -1,6 +1,8 @@
 /**
  * `npm start`: the embedded default stack on one machine —
- *   1. the Temporal dev server (SQLite under .data/temporal, Web UI on 8233),
+ *   1. the Temporal dev server (SQLite under .data/temporal, Web UI on 8233), or with
+ *      TEMPORAL_BACKEND=cluster the multi-service cluster on PostgreSQL (scripts/cluster/cluster.ts, data
+ *      under .data/cluster, the same ports),
  *   2. the reference platform (gateway 8000, cells 8001-8004, data lake 8006; data under .data/platform),
  *   3. the linkage worker with every linkage on and DATALAKE_URL pointing at the embedded data lake.
  * Ctrl-C stops all of it cleanly, in reverse order.
@@ -8,7 +10,8 @@
 import path from 'node:path';
 import { DATA_DIR } from '../common/paths';
 import { freePorts } from '../common/ports';
-import { startDevServer, type DevServer } from './dev-server';
+import { startCluster } from './cluster/cluster';
+import { startDevServer } from './dev-server';
 import { startService, type ServiceProcess } from './service-process';
 
 export interface StackOptions {
@@ -22,6 +25,17 @@ export interface StackOptions {
   /** Every port (Temporal, Web UI, gateway, cells, data lake) taken free: tests and scripts beside a running stack. */
   freePorts?: boolean;
   inheritOutput?: boolean;
+  /** The Temporal to run: the dev server (default) or the cluster; default TEMPORAL_BACKEND. */
+  backend?: Backend;
+}
+
+export type Backend = 'dev' | 'cluster';
+
+/** TEMPORAL_BACKEND: `dev` (default) or `cluster`; anything else is refused, naming the variable. */
+export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): Backend {
+  const v = env.TEMPORAL_BACKEND || 'dev';
+  if (v !== 'dev' && v !== 'cluster') throw new Error(`TEMPORAL_BACKEND=${JSON.stringify(v)}: must be dev or cluster`);
+  return v;
 }
 
 export interface Stack {
@@ -59,11 +73,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     for (const s of started.reverse()) await s.stop();
   };
   try {
-    const temporal: DevServer = await startDevServer({
-      port: temporalPort,
-      uiPort,
-      dbFile: path.join(dataDir, 'temporal', 'temporal.db'),
-    });
+    const temporal =
+      (opts.backend ?? backendFromEnv()) === 'cluster'
+        ? await startCluster({
+            dir: path.join(dataDir, 'cluster'),
+            frontendPort: temporalPort,
+            uiPort,
+            postgresUrl: process.env.TEMPORAL_CLUSTER_POSTGRES_URL || undefined,
+          })
+        : await startDevServer({ port: temporalPort, uiPort, dbFile: path.join(dataDir, 'temporal', 'temporal.db') });
     started.push(temporal);
 
     const platform: ServiceProcess = await startService({

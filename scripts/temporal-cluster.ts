@@ -1,0 +1,44 @@
+/**
+ * `npm run temporal:cluster`: the multi-service Temporal cluster on PostgreSQL (scripts/cluster/cluster.ts)
+ * alone, data under .data/cluster, frontend on TEMPORAL_PORT (7233) and the Web UI on TEMPORAL_UI_PORT
+ * (8233), until Ctrl-C. TEMPORAL_CLUSTER_POSTGRES_URL names an existing PostgreSQL instead of its own.
+ */
+import path from 'node:path';
+import { DATA_DIR } from '../common/paths';
+import { startCluster } from './cluster/cluster';
+
+async function main(): Promise<void> {
+  const cluster = await startCluster({
+    dir: path.join(DATA_DIR, 'cluster'),
+    frontendPort: Number(process.env.TEMPORAL_PORT || 7233),
+    uiPort: Number(process.env.TEMPORAL_UI_PORT || 8233),
+    postgresUrl: process.env.TEMPORAL_CLUSTER_POSTGRES_URL || undefined,
+  });
+  const pg = cluster.postgres;
+  console.log(
+    [
+      'Temporal cluster on PostgreSQL is running:',
+      `  frontend     ${cluster.address} (namespace ${cluster.namespace})`,
+      `  Web UI       ${cluster.uiUrl}`,
+      `  PostgreSQL   ${pg.host}:${pg.port}${pg.dataDir ? ` (own instance, ${pg.dataDir})` : ''}`,
+      `  processes    ${Object.entries(cluster.pids())
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+      `  logs         ${path.join(DATA_DIR, 'cluster', 'logs')}`,
+      'Ctrl-C stops it.',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void cluster.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error(`temporal:cluster: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
