@@ -288,7 +288,9 @@ function serverConfig(c: {
     },
     global: {
       membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' },
-      metrics: { prometheus: { framework: 'tally', timerType: 'histogram', listenAddress: `127.0.0.1:${c.metricsPort}` } },
+      metrics: {
+        prometheus: { framework: 'tally', timerType: 'histogram', listenAddress: `127.0.0.1:${c.metricsPort}` },
+      },
     },
     services: c.services,
     clusterMetadata: {
@@ -351,9 +353,8 @@ async function waitReady(
 
 /** Starts (and terminates) a workflow with every linkage search attribute: true once the cluster takes it. */
 async function probeStart(client: Client): Promise<boolean> {
-  const { LinkageBusinessKeys, LinkageEventId, LinkageEventType, LinkageOutcome, LinkageTenant } = await import(
-    '../../common/search-attributes'
-  );
+  const { LinkageBusinessKeys, LinkageEventId, LinkageEventType, LinkageOutcome, LinkageTenant } =
+    await import('../../common/search-attributes');
   const workflowId = `cluster-ready-probe-${Date.now()}`;
   try {
     const handle = await client.workflow.start('ClusterReadyProbe', {

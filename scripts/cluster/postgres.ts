@@ -64,7 +64,14 @@ export async function startOwnPostgres(dir: string): Promise<Postgres> {
   const dataDir = path.join(dir, 'data');
   const sockets = path.join(dir, 'sockets');
   fs.mkdirSync(sockets, { recursive: true });
-  if (process.getuid?.() === 0) execFileSync('chown', ['-R', 'postgres:postgres', dir]);
+  if (process.getuid?.() === 0) {
+    execFileSync('chown', ['-R', 'postgres:postgres', dir]);
+    // The postgres user must reach its folder: a private temp folder above it (mode 700) is opened for traversal.
+    for (let d = path.dirname(dir); d !== path.dirname(d); d = path.dirname(d)) {
+      const mode = fs.statSync(d).mode;
+      if (!(mode & 0o001)) fs.chmodSync(d, mode | 0o001);
+    }
+  }
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
     run(path.join(PG_BIN, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
   }

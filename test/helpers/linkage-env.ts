@@ -61,7 +61,8 @@ export async function createLinkageEnv(name: string, env: Record<string, string>
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `linkage-${name}-`));
   const platform = await startPlatformProcess({ dataDir, env: { PLATFORM_FAULTS: '1' } });
   const api = new PlatformClient(platform.gatewayUrl, platform.token, platform.datalakeUrl);
-  const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
+  // The jest run's dev server, unless the suite names another Temporal (the cluster).
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS ?? process.env.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
   const taskQueue = `${name}-${Date.now().toString(36)}`;
   const baseEnv: Record<string, string> = {
