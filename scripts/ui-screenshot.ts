@@ -7,6 +7,9 @@
  *     (the signing's run, and the run that writes the approved approval back to it);
  *   - docs/webui-linkage-run.png: the contract's own run (ContractSignedWorkflow), its summary and history.
  *
+ * With TEMPORAL_BACKEND=cluster the stack runs on the multi-service cluster and its own UI server, and the
+ * files end in `-cluster` (docs/webui-linkage-run-cluster.png, ...).
+ *
  * CHROMIUM_PATH overrides the browser; SCREENSHOT_DIR the output folder. Everything it started stops.
  */
 import fs from 'node:fs';
@@ -16,10 +19,11 @@ import { Client, Connection } from '@temporalio/client';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from '../common/paths';
 import { PlatformClient, waitFor } from '../common/platform-client';
-import { startStack, type Stack } from './start';
+import { backendFromEnv, startStack, type Stack } from './start';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT_DIR = process.env.SCREENSHOT_DIR ?? path.join(ROOT, 'docs');
+const SUFFIX = backendFromEnv() === 'cluster' ? '-cluster' : '';
 
 interface RunRow {
   workflowId: string;
@@ -111,7 +115,7 @@ async function main(): Promise<void> {
       page,
       `${stack.uiUrl}/namespaces/default/workflows?query=${query}`,
       'a[href*="/workflows/linkage-"]',
-      path.join(OUT_DIR, 'webui-linkage-runs.png'),
+      path.join(OUT_DIR, `webui-linkage-runs${SUFFIX}.png`),
       runs.length,
     );
 
@@ -122,7 +126,7 @@ async function main(): Promise<void> {
       page,
       `${stack.uiUrl}/namespaces/default/workflows/${encodeURIComponent(own.workflowId)}/${own.runId}/history`,
       'main',
-      path.join(OUT_DIR, 'webui-linkage-run.png'),
+      path.join(OUT_DIR, `webui-linkage-run${SUFFIX}.png`),
     );
   } finally {
     await browser?.close().catch(() => undefined);
