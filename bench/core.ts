@@ -15,7 +15,7 @@ import { POLLER_WORKFLOW_ID } from '../common/linkage';
 import { PlatformClient, type Rec } from '../common/platform-client';
 import { startService, type ServiceProcess } from '../scripts/service-process';
 import { DISPATCHED_LINE, type DispatchRecord } from './direct-dispatcher';
-import { ResourceSampler, loadAverage, round, type ResourceStats } from './proc-stats';
+import { ResourceSampler, loadAverage, round, type PidSource, type ResourceStats } from './proc-stats';
 import { EAGER_STATS_LINE, type BenchWorkerOptions } from './worker-main';
 
 export type SystemKind = 'temporal' | 'direct-poll' | 'direct-longpoll';
@@ -33,6 +33,8 @@ export interface ScenarioSpec {
   workerOptions?: BenchWorkerOptions;
   /** Worker processes (default 1). */
   workers?: number;
+  /** The multi-service cluster on PostgreSQL instead of the dev server. */
+  backend?: 'dev' | 'cluster';
   /** A dev server of its own with these settings over the product's (the before/after runs of a change). */
   server?: ServerSettings;
   /**
@@ -61,8 +63,13 @@ export interface ServerSettings {
 export interface BenchEnv {
   temporalAddress: string;
   namespace: string;
-  /** Pid of the Temporal server, to sample its CPU (absent: not sampled, e.g. the jest-wide server). */
-  temporalPid?: number;
+  /**
+   * The Temporal server's processes by name, to sample their CPU: `temporal` for the dev server; the
+   * cluster's `temporal-<service>` processes and `postgres` (absent: not sampled, e.g. the jest-wide server).
+   */
+  serverPids?: Record<string, PidSource>;
+  /** Which Temporal the scenario runs on (the report's rows say so). */
+  backend?: 'dev' | 'cluster';
   /** A prebuilt workflow bundle (file), so each worker start skips bundling. */
   workflowBundlePath?: string;
   /** The same bundle without preloaded modules (`bundleWithoutPreload` variants). */
@@ -91,6 +98,7 @@ export interface ScenarioResult {
   server?: ServerSettings;
   change?: Change;
   bundleWithoutPreload?: boolean;
+  backend?: 'dev' | 'cluster';
   tenant: string;
   loadAvgBefore: number[];
   loadAvgAfter: number[];
@@ -345,8 +353,11 @@ export async function runScenario(env: BenchEnv, spec: ScenarioSpec): Promise<Sc
       dispatched,
     });
     stoppers.push(() => consumer.stop());
-    const pids: Record<string, number[]> = { ...consumer.pids, platform: [platform.proc.child.pid!] };
-    if (env.temporalPid) pids.temporal = [env.temporalPid];
+    const pids: Record<string, PidSource> = {
+      ...consumer.pids,
+      platform: [platform.proc.child.pid!],
+      ...env.serverPids,
+    };
 
     // Load.
     const publisher = new Publisher(api, tenant);
@@ -451,6 +462,7 @@ export async function runScenario(env: BenchEnv, spec: ScenarioSpec): Promise<Sc
       ...(spec.server ? { server: spec.server } : {}),
       ...(spec.change ? { change: spec.change } : {}),
       ...(spec.bundleWithoutPreload ? { bundleWithoutPreload: true } : {}),
+      backend: env.backend ?? 'dev',
       tenant,
       loadAvgBefore,
       loadAvgAfter: loadAverage(),

@@ -35,13 +35,31 @@ export interface ResourceStats {
   samples: number;
 }
 
+/** The processes of one name: fixed pids, or looked up at each sample (a server that forks per connection). */
+export type PidSource = number[] | (() => number[]);
+
+/** A process and its live children (PostgreSQL: the postmaster and one backend per connection). */
+export function withChildren(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return [pid, ...children];
+}
+
 /** Samples a set of named processes every `everyMs` until `stop()`. */
 export class ResourceSampler {
   private readonly timer: NodeJS.Timeout;
   private readonly series = new Map<string, { t: number; s: ProcSample }[]>();
 
   constructor(
-    private readonly pids: Record<string, number[]>,
+    private readonly pids: Record<string, PidSource>,
     everyMs = 1000,
   ) {
     this.tick();
@@ -50,7 +68,8 @@ export class ResourceSampler {
 
   private tick(): void {
     const t = Date.now();
-    for (const [name, pids] of Object.entries(this.pids)) {
+    for (const [name, source] of Object.entries(this.pids)) {
+      const pids = typeof source === 'function' ? source() : source;
       const samples = pids.map(sampleProc).filter((s): s is ProcSample => s !== null);
       if (!samples.length) continue;
       const sum = {

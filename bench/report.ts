@@ -148,6 +148,7 @@ export function renderMarkdown(report: BenchReport): string {
       '',
     );
   }
+  lines.push(...clusterTable(main));
   if (tuning.length) {
     const base = find(tuning, 'tune-baseline');
     lines.push('## Tuning (closed loop, each against `tune-baseline` run in the same session)', '');
@@ -241,17 +242,59 @@ function changesTable(base: ScenarioResult, tuning: ScenarioResult[]): string[] 
   return out;
 }
 
+/** Temporal's CPU ms per linkage: the dev server, or the cluster's server processes together. */
+function temporalMs(c: Record<string, number>): number | undefined {
+  if (c.temporal !== undefined) return c.temporal;
+  const parts = Object.entries(c).filter(([k]) => k.startsWith('temporal-'));
+  return parts.length ? round(parts.reduce((a, [, v]) => a + v, 0)) : undefined;
+}
+
 function cpuMs(r: ScenarioResult): string {
   const c = r.cpuMsPerLinkage ?? {};
   const consumer = c.worker ?? c.dispatcher;
-  return c.total === undefined ? '–' : `${c.total} (${consumer ?? '–'} + ${c.platform ?? '–'} + ${c.temporal ?? '–'})`;
+  const pg = c.postgres !== undefined ? ` + PostgreSQL ${c.postgres}` : '';
+  return c.total === undefined
+    ? '–'
+    : `${c.total} (${consumer ?? '–'} + ${c.platform ?? '–'} + ${temporalMs(c) ?? '–'}${pg})`;
+}
+
+/** The cluster's rows, CPU per linkage split by process. */
+function clusterTable(rs: ScenarioResult[]): string[] {
+  const cluster = rs.filter((r) => r.backend === 'cluster');
+  if (!cluster.length) return [];
+  const out = [
+    '## On the cluster: CPU ms per linkage by process',
+    '',
+    'The multi-service cluster (`scripts/cluster/cluster.ts`: frontend, two history processes, matching and worker, ' +
+      'each a process; PostgreSQL 15 of its own, its backends counted with it), beside the dev server in the same run.',
+    '',
+    '| scenario | linkages/s | worker | platform | frontend | history (2 processes) | matching | Temporal worker | PostgreSQL | total |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of cluster) {
+    const c = r.cpuMsPerLinkage;
+    const v = (k: string) => c[k] ?? '–';
+    out.push(
+      `| ${r.name} | ${r.throughput.linkagesPerSec} | ${v('worker')} | ${v('platform')} | ${v('temporal-frontend')} | ${v('temporal-history')} | ${v('temporal-matching')} | ${v('temporal-worker')} | ${v('postgres')} | ${v('total')} |`,
+    );
+  }
+  out.push('');
+  return out;
 }
 
 function row(r: ScenarioResult): string {
   const fe = r.latencyMs.firstEffect;
   const c = r.latencyMs.completed;
   const consumer = r.system === 'temporal' ? 'worker' : 'dispatcher';
-  return `| ${r.name} | ${SYSTEM_LABEL[r.system]} | ${loadLabel(r)} | ${r.events.published} | ${r.events.linked}${r.allLinked ? '' : ' ⚠'} | ${r.events.duplicated ?? '–'} | ${r.linkagesTotal} | ${fe.p50} / ${fe.p95} / ${fe.p99} | ${c.p50} / ${c.p95} / ${c.p99} | ${r.throughput.linkagesPerSec} | ${r.throughput.contractLinkagesPerSec} | ${r.throughput.downstreamCallsPerSec} | ${r.drainMs} | ${cpu(r, consumer)} | ${r.resources.platform?.cpuPctMean ?? '–'}% | ${r.resources.temporal?.cpuPctMean ?? '–'}% | ${cpuMs(r)} | ${r.loadAvgBefore[0]} → ${r.loadAvgAfter[0]} |`;
+  const system = r.backend === 'cluster' ? 'paas-linkage (Temporal cluster, PostgreSQL)' : SYSTEM_LABEL[r.system];
+  return `| ${r.name} | ${system} | ${loadLabel(r)} | ${r.events.published} | ${r.events.linked}${r.allLinked ? '' : ' ⚠'} | ${r.events.duplicated ?? '–'} | ${r.linkagesTotal} | ${fe.p50} / ${fe.p95} / ${fe.p99} | ${c.p50} / ${c.p95} / ${c.p99} | ${r.throughput.linkagesPerSec} | ${r.throughput.contractLinkagesPerSec} | ${r.throughput.downstreamCallsPerSec} | ${r.drainMs} | ${cpu(r, consumer)} | ${r.resources.platform?.cpuPctMean ?? '–'}% | ${temporalCpuPct(r)} | ${cpuMs(r)} | ${r.loadAvgBefore[0]} → ${r.loadAvgAfter[0]} |`;
+}
+
+/** Temporal's CPU in % of one core: the dev server, or the cluster's server processes together. */
+function temporalCpuPct(r: ScenarioResult): string {
+  if (r.resources.temporal) return `${r.resources.temporal.cpuPctMean}%`;
+  const parts = Object.entries(r.resources).filter(([k]) => k.startsWith('temporal-'));
+  return parts.length ? `${round(parts.reduce((a, [, v]) => a + v.cpuPctMean, 0))}%` : '–';
 }
 
 const METHOD = `## Method

@@ -13,7 +13,8 @@ import * as prettier from 'prettier';
 import { ROOT } from '../common/paths';
 import { startDevServer } from '../scripts/dev-server';
 import { runScenario, type BenchEnv, type ScenarioResult, type ScenarioSpec, type ServerSettings } from './core';
-import { loadAverage, machineInfo } from './proc-stats';
+import { loadAverage, machineInfo, withChildren, type PidSource } from './proc-stats';
+import { startCluster, type Cluster } from '../scripts/cluster/cluster';
 import { renderMarkdown, renderSvg, summarize, type BenchReport } from './report';
 import { freePort } from '../common/ports';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -75,6 +76,21 @@ export function fullPlan(): { main: ScenarioSpec[]; tuning: ScenarioSpec[] } {
         name: 'open-100',
         system: 'temporal',
         load: { kind: 'open', rate: 100, durationMs: s(15) },
+        drainTimeoutMs: s(30),
+      },
+      // The same loads on the multi-service cluster on PostgreSQL (scripts/cluster/cluster.ts), same run.
+      {
+        name: 'cluster-closed-max',
+        system: 'temporal',
+        backend: 'cluster',
+        load: { kind: 'closed', window: 100, durationMs: s(20) },
+        drainTimeoutMs: s(60),
+      },
+      {
+        name: 'cluster-open-20',
+        system: 'temporal',
+        backend: 'cluster',
+        load: { kind: 'open', rate: 20, durationMs: s(20) },
         drainTimeoutMs: s(30),
       },
     ],
@@ -179,6 +195,7 @@ async function main(): Promise<void> {
   });
   const results: ScenarioResult[] = [];
   const skipped: string[] = [];
+  let stopCluster = async () => undefined as void;
   // `npm run bench` must finish within 15 minutes: scenarios that would not fit are skipped (and listed).
   const budgetMs = Number(process.env.BENCH_BUDGET_SEC ?? (quick ? 100 : 840)) * 1000;
   try {
@@ -192,10 +209,20 @@ async function main(): Promise<void> {
     const env: BenchEnv = {
       temporalAddress: server.address,
       namespace: server.namespace,
-      temporalPid: server.process.pid,
+      serverPids: { temporal: [server.process.pid!] },
+      backend: 'dev',
       workflowBundlePath: bundlePath,
       workflowBundleWithoutPreloadPath: plainBundlePath,
       log,
+    };
+    // The cluster scenarios share one cluster (its own PostgreSQL), started when the first one runs.
+    let clusterStarted: Promise<Cluster> | undefined;
+    const clusterEnv = async (): Promise<BenchEnv> => {
+      clusterStarted ??= startCluster({ dir: path.join(tmp, 'cluster'), uiPort: null });
+      const cluster = await clusterStarted;
+      stopCluster = () => cluster.stop();
+      log(`Temporal cluster ${cluster.address} (PostgreSQL ${cluster.postgres.host}:${cluster.postgres.port})`);
+      return { ...env, temporalAddress: cluster.address, backend: 'cluster', serverPids: clusterPids(cluster) };
     };
     const plan = quick ? quickPlan() : fullPlan();
     for (const spec of [...plan.main, ...plan.tuning]) {
@@ -221,7 +248,9 @@ async function main(): Promise<void> {
       );
       const r = spec.server
         ? await withOwnServer(tmp, spec.server, env, (own) => runScenario(own, { ...spec, drainTimeoutMs }))
-        : await runScenario(env, { ...spec, drainTimeoutMs });
+        : spec.backend === 'cluster'
+          ? await runScenario(await clusterEnv(), { ...spec, drainTimeoutMs })
+          : await runScenario(env, { ...spec, drainTimeoutMs });
       results.push(r);
       log(
         `  ${r.events.published} events, linked ${r.events.linked}, runs ${r.linkagesTotal}/${r.linkagesExpected}; ` +
@@ -235,6 +264,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
+    await stopCluster();
     await server.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -262,6 +292,25 @@ async function main(): Promise<void> {
   log(`headline: ${report.summary.headline}`);
 }
 
+/** The cluster's processes by role, PostgreSQL with its backends (one process per connection). */
+function clusterPids(cluster: Cluster): Record<string, PidSource> {
+  const p = cluster.pids();
+  const of =
+    (...names: string[]) =>
+    () =>
+      names.map((n) => p[n]).filter((x): x is number => x !== undefined);
+  return {
+    'temporal-frontend': of('frontend'),
+    'temporal-history': of('history-1', 'history-2'),
+    'temporal-matching': of('matching'),
+    'temporal-worker': of('worker'),
+    postgres: () => {
+      const pid = cluster.postgres.pid();
+      return pid ? withChildren(pid) : [];
+    },
+  };
+}
+
 /** A scenario on a dev server of its own, with settings over the product's (the before/after of a change). */
 async function withOwnServer<T>(
   tmp: string,
@@ -278,7 +327,7 @@ async function withOwnServer<T>(
     ...settings,
   });
   try {
-    return await fn({ ...env, temporalAddress: server.address, temporalPid: server.process.pid });
+    return await fn({ ...env, temporalAddress: server.address, serverPids: { temporal: [server.process.pid!] } });
   } finally {
     await server.stop();
   }

@@ -18,6 +18,8 @@ export interface Postgres {
   adminPassword: string;
   /** The own instance's data folder; null for one named by a URL. */
   dataDir: string | null;
+  /** The own instance's postmaster (its backends are its children); null for one named by a URL. */
+  pid(): number | null;
   /** Restarts the own instance (pg_ctl restart -m fast): connections drop, data stays. */
   restart(): void;
   stop(): void;
@@ -47,6 +49,7 @@ export function postgresFromUrl(url: string): Postgres {
     adminUser: decodeURIComponent(u.username || 'postgres'),
     adminPassword: decodeURIComponent(u.password),
     dataDir: null,
+    pid: () => null,
     restart() {
       throw new Error('the cluster uses a PostgreSQL it does not run (TEMPORAL_CLUSTER_POSTGRES_URL): not restarted');
     },
@@ -88,6 +91,10 @@ export async function startOwnPostgres(dir: string): Promise<Postgres> {
     adminUser: 'postgres',
     adminPassword: '',
     dataDir,
+    pid: () => {
+      const file = path.join(dataDir, 'postmaster.pid');
+      return fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8').split('\n')[0]) : null;
+    },
     restart: () => ctl('-o', options, '-l', log, '-w', '-t', '60', '-m', 'fast', 'restart'),
     stop: () => {
       if (fs.existsSync(path.join(dataDir, 'postmaster.pid'))) ctl('-m', 'fast', '-w', 'stop');
