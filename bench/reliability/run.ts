@@ -3,9 +3,11 @@
  * server (SQLite file in a temp dir, restarted by one scenario), a real platform process and real worker
  * processes per scenario — then `docs/reliability.json` and `docs/reliability.md`.
  *
- * Environment: RELIABILITY_EVENTS (business events per scenario, default 200), RELIABILITY_PUBLISH_SEC
- * (publishing spread, default 40), RELIABILITY_SCENARIOS (comma list, default all: a subset replaces its
- * own rows in the committed report and keeps the others, each row dated).
+ * Environment: RELIABILITY_BACKEND (`dev`, the default, or `cluster`: the multi-service cluster on
+ * PostgreSQL of scripts/cluster/cluster.ts, with its history-process kill and PostgreSQL restart),
+ * RELIABILITY_EVENTS (business events per scenario, default 200), RELIABILITY_PUBLISH_SEC (publishing spread,
+ * default 40), RELIABILITY_SCENARIOS (comma list, default all of the backend's: a subset replaces its own
+ * rows, by backend and scenario, in the committed report and keeps the others, each row dated).
  */
 import fs from 'node:fs';
 import * as prettier from 'prettier';
@@ -13,8 +15,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { startDevServer, type DevServer } from '../../scripts/dev-server';
 import { freePort } from '../../test/helpers/ports';
-import { ALL_SCENARIOS, PLANS, runScenario, type ScenarioName, type ScenarioResult } from './scenarios';
-import { SUITE_WORKER_ENV } from './stack';
+import { startCluster } from '../../scripts/cluster/cluster';
+import {
+  ALL_SCENARIOS,
+  CLUSTER_ONLY,
+  DEFAULT_SCENARIOS,
+  PLANS,
+  runScenario,
+  type ScenarioName,
+  type ScenarioResult,
+} from './scenarios';
+import { SUITE_WORKER_ENV, type TemporalTarget } from './stack';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -32,32 +43,17 @@ function machine() {
 async function main(): Promise<void> {
   const events = Number(process.env.RELIABILITY_EVENTS ?? 200);
   const publishSec = Number(process.env.RELIABILITY_PUBLISH_SEC ?? 40);
+  const backend = process.env.RELIABILITY_BACKEND || 'dev';
+  if (backend !== 'dev' && backend !== 'cluster') throw new Error(`RELIABILITY_BACKEND=${backend}: dev or cluster`);
   const wanted = (process.env.RELIABILITY_SCENARIOS ?? '').split(',').filter(Boolean) as ScenarioName[];
-  const scenarios = wanted.length ? wanted : ALL_SCENARIOS;
+  const scenarios = wanted.length ? wanted : DEFAULT_SCENARIOS[backend];
   for (const s of scenarios) if (!(s in PLANS)) throw new Error(`unknown scenario ${s}; known: ${ALL_SCENARIOS}`);
+  const bad = backend === 'dev' ? scenarios.filter((s) => CLUSTER_ONLY.includes(s)) : [];
+  if (bad.length) throw new Error(`${bad.join(', ')}: cluster faults; run with RELIABILITY_BACKEND=cluster`);
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reliability-temporal-'));
-  const port = await freePort();
-  const devOpts = {
-    dbFile: path.join(dir, 'temporal.db'),
-    port,
-    ui: false,
-    logFile: path.join(dir, 'temporal.log'),
-  };
   const log = (line: string) => console.log(line);
-  log(`Temporal dev server on 127.0.0.1:${port}, SQLite ${devOpts.dbFile}`);
-  let server: DevServer = await startDevServer(devOpts);
-  const temporal = {
-    address: server.address,
-    namespace: server.namespace,
-    async restart() {
-      await server.stop();
-      log('  Temporal dev server stopped');
-      server = await startDevServer(devOpts);
-      log('  Temporal dev server started again on the same SQLite file');
-    },
-  };
-
+  const { temporal, stop } = backend === 'cluster' ? await clusterTarget(dir, log) : await devTarget(dir, log);
   const started = Date.now();
   const results: ScenarioResult[] = [];
   try {
@@ -71,16 +67,18 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await server.stop();
+    await stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 
   const fresh: ReportRow[] = results.map((r) => ({ ...r, measuredAt: new Date().toISOString() }));
-  // A subset run keeps the other scenarios' rows of the committed report, in the suite's order.
-  const kept = wanted.length ? previousRows().filter((r) => !scenarios.includes(r.scenario)) : [];
-  const rows = [...kept, ...fresh].sort(
-    (a, b) => ALL_SCENARIOS.indexOf(a.scenario) - ALL_SCENARIOS.indexOf(b.scenario),
-  );
+  // A run keeps the rows of the committed report it did not measure (the other backend's, or the other
+  // scenarios' of a subset), in the suite's order: the dev server's first.
+  const measured = (r: ReportRow) =>
+    (r.backend ?? 'dev') === backend && (!wanted.length || scenarios.includes(r.scenario));
+  const kept = previousRows().filter((r) => !measured(r));
+  const order = (r: ReportRow) => ((r.backend ?? 'dev') === 'cluster' ? 100 : 0) + ALL_SCENARIOS.indexOf(r.scenario);
+  const rows = [...kept, ...fresh].sort((a, b) => order(a) - order(b));
   const report = {
     generatedAt: new Date().toISOString(),
     durationSec: Math.round((Date.now() - started) / 1000),
@@ -99,6 +97,43 @@ async function main(): Promise<void> {
 }
 
 type ReportRow = ScenarioResult & { measuredAt?: string };
+
+interface Target {
+  temporal: TemporalTarget;
+  stop(): Promise<void>;
+}
+
+/** The suite's own dev server (SQLite file in `dir`), which the temporal-restart scenario restarts. */
+async function devTarget(dir: string, log: (line: string) => void): Promise<Target> {
+  const port = await freePort();
+  const devOpts = { dbFile: path.join(dir, 'temporal.db'), port, ui: false, logFile: path.join(dir, 'temporal.log') };
+  log(`Temporal dev server on 127.0.0.1:${port}, SQLite ${devOpts.dbFile}`);
+  let server: DevServer = await startDevServer(devOpts);
+  return {
+    temporal: {
+      address: server.address,
+      namespace: server.namespace,
+      backend: 'dev',
+      async restart() {
+        await server.stop();
+        log('  Temporal dev server stopped');
+        server = await startDevServer(devOpts);
+        log('  Temporal dev server started again on the same SQLite file');
+      },
+    },
+    stop: () => server.stop(),
+  };
+}
+
+/** The multi-service cluster, with a PostgreSQL of its own in `dir`. */
+async function clusterTarget(dir: string, log: (line: string) => void): Promise<Target> {
+  const cluster = await startCluster({ dir: path.join(dir, 'cluster'), uiPort: null });
+  log(`Temporal cluster ${cluster.address}, PostgreSQL ${cluster.postgres.host}:${cluster.postgres.port}`);
+  return {
+    temporal: { address: cluster.address, namespace: cluster.namespace, backend: 'cluster', cluster },
+    stop: () => cluster.stop(),
+  };
+}
 
 function previousRows(): ReportRow[] {
   try {
@@ -123,7 +158,7 @@ function markdown(r: {
   const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const rows = r.scenarios.map(
     (s, i) =>
-      `| ${i + 1}. ${s.title} | ${s.eventsIn} | ${s.runsStarted} | ${s.effectsExpected} | ${s.effectsFound} | ${s.lost} | ${s.duplicated} | ${s.unexpected} | ${s.deadLetters} | ${s.quiescent ? sec(s.quiescenceMs) : 'not reached'} | ${s.ok ? 'pass' : '**FAIL**'} | ${s.measuredAt?.slice(0, 10) ?? '-'} |`,
+      `| ${i + 1}. ${s.title} | ${s.backend === 'cluster' ? 'cluster (PostgreSQL)' : 'dev server'} | ${s.eventsIn} | ${s.runsStarted} | ${s.effectsExpected} | ${s.effectsFound} | ${s.lost} | ${s.duplicated} | ${s.unexpected} | ${s.deadLetters} | ${s.quiescent ? sec(s.quiescenceMs) : 'not reached'} | ${s.ok ? 'pass' : '**FAIL**'} | ${s.measuredAt?.slice(0, 10) ?? '-'} |`,
   );
   const faults = r.scenarios.map((s, i) => `${i + 1}. **${s.scenario}** — ${s.fault}.`);
   const failedChecks = r.scenarios.flatMap((s) =>
@@ -135,7 +170,9 @@ function markdown(r: {
 Generated by \`npm run reliability\` on ${r.generatedAt} in ${r.durationSec} s. ${r.allOk ? 'Every scenario passed.' : '**Some scenarios failed: see below.**'}
 
 Each scenario runs against the embedded stack: the suite's own Temporal dev server (SQLite file in a temp
-directory), a real platform process (gateway, cells, data lake; fault injection on) and real worker processes
+directory) or, for the rows marked *cluster*, the multi-service cluster on PostgreSQL
+(\`RELIABILITY_BACKEND=cluster\`: frontend, two history processes, matching and worker as processes, a
+PostgreSQL instance of its own), a real platform process (gateway, cells, data lake; fault injection on) and real worker processes
 (\`worker/main.ts\`), all with a fresh tenant. It publishes ~${r.settings.eventsPerScenario} events per tenant
 over ~${r.settings.publishSec} s — contracts signed, requisitions, quotes awarded, approvals completed
 (written back to documents created beforehand), generic events — plus the cascades the cells publish
@@ -151,8 +188,8 @@ expects no approval (one still open for it is unexpected). The operator-path sce
 repair on purpose — \`retry --all\`, terminate, cancel, a fresh namespace, approving a compensated order's
 approval — and check again after the repair.
 
-| scenario | events in | workflows | effects expected | effects found | lost | duplicated | unexpected | dead letters | time to quiescence | result | measured |
-|---|---|---|---|---|---|---|---|---|---|---|---|
+| scenario | Temporal | events in | workflows | effects expected | effects found | lost | duplicated | unexpected | dead letters | time to quiescence | result | measured |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 *events in*: distinct events of the scenario's tenants on the bus (published ones plus the cells' cascades);
@@ -176,7 +213,8 @@ ${failedChecks.length ? `## Failed checks\n\n${failedChecks.join('\n')}\n` : ''}
 ## How to run
 
 \`\`\`bash
-npm run reliability                                   # all ${r.scenarios.length} scenarios
+npm run reliability                                   # every dev-server scenario
+RELIABILITY_BACKEND=cluster npm run reliability       # worker kill, history-process kill, PostgreSQL restart
 RELIABILITY_SCENARIOS=worker-kill,security npm run reliability
 RELIABILITY_EVENTS=400 RELIABILITY_PUBLISH_SEC=60 npm run reliability
 npx jest test/reliability                             # checker unit tests + the CI subset (small sizes)

@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { OPERATOR_PLANS, type OperatorScenarioName } from './operator-plans';
+import type { Cluster } from '../../scripts/cluster/cluster';
 import { createStack, type Stack, type TemporalTarget } from './stack';
 import {
   approvalCompleted,
@@ -43,7 +44,9 @@ export type ScenarioName =
   | 'datalake-down'
   | 'duplicates-poison'
   | 'two-workers'
-  | 'security';
+  | 'security'
+  | 'history-kill'
+  | 'postgres-restart';
 
 export interface ScenarioOptions {
   /** Business events per tenant (before copies and poison). */
@@ -63,6 +66,8 @@ export interface NamedCheck {
 
 export interface ScenarioResult {
   scenario: ScenarioName;
+  /** The Temporal it ran on (absent in rows measured before the cluster existed: the dev server). */
+  backend?: 'dev' | 'cluster';
   title: string;
   fault: string;
   /** Publish calls made (copies and poison included) and distinct events that reached the bus. */
@@ -142,6 +147,13 @@ async function killAndRestartWorker(s: Stack, ctx: RunContext): Promise<void> {
   ctx.note('worker restarted');
 }
 
+/** The suite's cluster, for the faults only a cluster has. */
+function clusterOf(ctx: RunContext): Cluster {
+  const cluster = ctx.opts.temporal.cluster;
+  if (!cluster) throw new Error('this scenario needs the cluster: RELIABILITY_BACKEND=cluster npm run reliability');
+  return cluster;
+}
+
 export const PLANS: Record<ScenarioName, Plan> = {
   'worker-kill': {
     title: 'Worker SIGKILLed three times mid-run',
@@ -162,6 +174,45 @@ export const PLANS: Record<ScenarioName, Plan> = {
           if (!restart) throw new Error('temporal-restart needs a Temporal the suite owns (npm run reliability)');
           await restart();
           ctx.note('Temporal restarted');
+        },
+      },
+    ],
+  },
+  'history-kill': {
+    title: 'One of the two history processes SIGKILLed mid-run (cluster)',
+    fault:
+      'history process 1 of 2 SIGKILLed at 40 % of publishing (its shards move to the other), started again at 70 %',
+    workers: 1,
+    faults: [
+      {
+        at: 0.4,
+        what: 'kill history-1',
+        async run(_s, ctx) {
+          await clusterOf(ctx).kill('history-1');
+          ctx.note('history-1 SIGKILLed');
+        },
+      },
+      {
+        at: 0.7,
+        what: 'start history-1 again',
+        async run(_s, ctx) {
+          await clusterOf(ctx).restart('history-1');
+          ctx.note('history-1 started again');
+        },
+      },
+    ],
+  },
+  'postgres-restart': {
+    title: "The cluster's PostgreSQL restarted mid-run (cluster)",
+    fault: "the cluster's PostgreSQL restarted (pg_ctl restart -m fast) at 40 % of publishing",
+    workers: 1,
+    faults: [
+      {
+        at: 0.4,
+        what: 'restart PostgreSQL',
+        async run(_s, ctx) {
+          clusterOf(ctx).postgres.restart();
+          ctx.note('PostgreSQL restarted');
         },
       },
     ],
@@ -767,6 +818,7 @@ export async function runScenario(name: ScenarioName, opts: ScenarioOptions): Pr
       Object.values(details).reduce((n, d) => n + d[k], 0);
     const result: ScenarioResult = {
       scenario: name,
+      backend: opts.temporal.backend ?? 'dev',
       title: plan.title,
       fault: plan.fault,
       publishCalls: calls.length,
@@ -812,3 +864,10 @@ export async function countWorkflows(client: Client, query: string, latestStatus
 }
 
 export const ALL_SCENARIOS = Object.keys(PLANS) as ScenarioName[];
+/** Faults only the cluster has. */
+export const CLUSTER_ONLY: ScenarioName[] = ['history-kill', 'postgres-restart'];
+/** What `npm run reliability` runs by default on each backend. */
+export const DEFAULT_SCENARIOS: Record<'dev' | 'cluster', ScenarioName[]> = {
+  dev: ALL_SCENARIOS.filter((s) => !CLUSTER_ONLY.includes(s)),
+  cluster: ['worker-kill', 'history-kill', 'postgres-restart'],
+};

@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../../common/config';
 import type { BusEvent } from '../../common/events';
 import { POLLER_WORKFLOW_ID } from '../../common/linkage';
 import { PlatformClient } from '../../common/platform-client';
+import type { Cluster } from '../../scripts/cluster/cluster';
 import { startService, type ServiceProcess } from '../../scripts/service-process';
 import { startPlatformProcess, type PlatformProcess } from '../../test/helpers/platform-process';
 
@@ -20,6 +21,9 @@ export interface TemporalTarget {
   address: string;
   namespace: string;
   restart?: () => Promise<void>;
+  /** `cluster`: the multi-service cluster on PostgreSQL, whose processes the cluster faults reach. */
+  backend?: 'dev' | 'cluster';
+  cluster?: Cluster;
 }
 
 export interface StackOptions {
