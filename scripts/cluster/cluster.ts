@@ -15,7 +15,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { stringify } from 'yaml';
 import { TOOLS_BIN } from '../../common/paths';
-import { freeLowPorts, freePorts } from '../../common/ports';
+import { freeLowPorts } from '../../common/ports';
 import { waitFor } from '../../common/platform-client';
 import { createNamespace } from '../temporal-namespace';
 import { killWithParent, stopChild } from '../service-process';
@@ -74,7 +74,23 @@ interface Proc {
   exited: Promise<void>;
 }
 
+/**
+ * Starts the cluster; when one of its processes dies while starting (a port taken meanwhile by another
+ * program), everything is stopped and started once more on other ports.
+ */
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
+  try {
+    return await startClusterOnce(opts);
+  } catch (err) {
+    if (!(err instanceof ProcessExited)) throw err;
+    console.warn(`${err.message.split('\n')[0]}; starting the cluster again on other ports`);
+    return startClusterOnce(opts);
+  }
+}
+
+class ProcessExited extends Error {}
+
+async function startClusterOnce(opts: ClusterOptions): Promise<Cluster> {
   for (const [name, bin] of Object.entries(clusterBinary)) {
     if (!fs.existsSync(bin())) {
       throw new Error(`the cluster's ${name} binary is missing at ${bin()}: run 'bash scripts/setup.sh --cluster'`);
@@ -92,9 +108,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
   try {
     const db = setupDatabases(postgres, opts.postgresUrl ? null : CLUSTER_SETTINGS.role);
-    const ports = await freePorts(16);
-    // Membership ports are kept in a smallint column: below 32768.
-    const membership = await freeLowPorts(5);
+    // Below the OS's ephemeral range (from 32768): a port picked there can be taken by any outgoing
+    // connection before the server binds it; and membership ports are kept in a smallint column anyway.
+    const all = await freeLowPorts(21);
+    const ports = all.slice(0, 16);
+    const membership = all.slice(16);
     const frontendPort = opts.frontendPort ?? ports[0];
     const uiPort = opts.uiPort === undefined ? ports[1] : opts.uiPort;
     const configDir = path.join(opts.dir, 'config');
@@ -318,18 +336,29 @@ async function waitReady(
   procs: Map<ServiceName, Proc>,
   logs: string,
 ): Promise<void> {
-  const died = () => [...procs].find(([, p]) => p.child.exitCode !== null || p.child.signalCode !== null)?.[0];
-  const check = (what: string): void => {
-    const d = died();
-    if (d) {
-      const tail = fs.readFileSync(path.join(logs, `${d}.log`), 'utf8').slice(-2000);
-      throw new Error(`the cluster's ${d} process exited while waiting for ${what}:\n${tail}`);
-    }
-  };
+  // A process that dies while the cluster starts ends the wait at once, with the tail of its log.
+  let onExit: (() => void) | undefined;
+  const died = new Promise<never>((_, reject) => {
+    onExit = () => {
+      const [name] = [...procs].find(([, p]) => p.child.exitCode !== null || p.child.signalCode !== null) ?? [];
+      if (!name) return;
+      const tail = fs.readFileSync(path.join(logs, `${name}.log`), 'utf8').slice(-2000);
+      reject(new ProcessExited(`the cluster's ${name} process exited while it started:\n${tail}`));
+    };
+    for (const p of procs.values()) p.child.once('exit', onExit);
+  });
+  died.catch(() => undefined);
+  try {
+    await Promise.race([died, ready(address, namespace)]);
+  } finally {
+    for (const p of procs.values()) p.child.off('exit', onExit!);
+  }
+}
+
+async function ready(address: string, namespace: string): Promise<void> {
   const connection = await waitFor(
     'the frontend',
     async () => {
-      check('the frontend');
       const conn = await Connection.connect({ address, connectTimeout: 1000 }).catch(() => null);
       if (!conn) return null;
       const ok = await conn.workflowService
