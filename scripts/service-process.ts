@@ -148,3 +148,16 @@ export async function startService(opts: ServiceOptions): Promise<ServiceProcess
   }
   return service;
 }
+
+/** Ctrl-C or SIGTERM: `stop` once (a second signal while it runs changes nothing), then exit 0. */
+export function stopOnSignals(stop: () => Promise<void>, message?: string): void {
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) return;
+    stopping = true;
+    if (message) console.log(message);
+    void stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}

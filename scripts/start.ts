@@ -12,7 +12,7 @@ import { DATA_DIR } from '../common/paths';
 import { freePorts } from '../common/ports';
 import { startCluster } from './cluster/cluster';
 import { startDevServer } from './dev-server';
-import { startService, type ServiceProcess } from './service-process';
+import { startService, stopOnSignals, type ServiceProcess } from './service-process';
 
 export interface StackOptions {
   temporalPort?: number;
@@ -148,15 +148,7 @@ if (require.main === module) {
           '',
         ].join('\n'),
       );
-      let stopping = false;
-      const stop = () => {
-        if (stopping) return;
-        stopping = true;
-        console.log('stopping worker, platform and Temporal...');
-        void stack.stop().then(() => process.exit(0));
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
+      stopOnSignals(() => stack.stop(), 'stopping worker, platform and Temporal...');
     })
     .catch((err) => {
       console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { DATA_DIR } from '../common/paths';
 import { startCluster } from './cluster/cluster';
+import { stopOnSignals } from './service-process';
 
 async function main(): Promise<void> {
   const cluster = await startCluster({
@@ -28,14 +29,7 @@ async function main(): Promise<void> {
       'Ctrl-C stops it.',
     ].join('\n'),
   );
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    void cluster.stop().then(() => process.exit(0));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  stopOnSignals(() => cluster.stop(), 'stopping the cluster...');
 }
 
 main().catch((err) => {

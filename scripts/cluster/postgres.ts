@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort } from '../../common/ports';
+import { freeLowPorts } from '../../common/ports';
 
 export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 
@@ -78,7 +78,7 @@ export async function startOwnPostgres(dir: string): Promise<Postgres> {
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
     run(path.join(PG_BIN, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
   }
-  const port = await freePort();
+  const [port] = await freeLowPorts(1);
   const log = path.join(dir, 'postgres.log');
   // Settings for a test instance on a shared machine: few connections, fsync kept (a restart test must
   // find its data), the socket in our own folder.
