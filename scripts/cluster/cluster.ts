@@ -15,6 +15,13 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { stringify } from 'yaml';
 import { TOOLS_BIN } from '../../common/paths';
+import {
+  LinkageBusinessKeys,
+  LinkageEventId,
+  LinkageEventType,
+  LinkageOutcome,
+  LinkageTenant,
+} from '../../common/search-attributes';
 import { freeLowPorts } from '../../common/ports';
 import { waitFor } from '../../common/platform-client';
 import { createNamespace } from '../temporal-namespace';
@@ -382,8 +389,6 @@ async function ready(address: string, namespace: string): Promise<void> {
 
 /** Starts (and terminates) a workflow with every linkage search attribute: true once the cluster takes it. */
 async function probeStart(client: Client): Promise<boolean> {
-  const { LinkageBusinessKeys, LinkageEventId, LinkageEventType, LinkageOutcome, LinkageTenant } =
-    await import('../../common/search-attributes');
   const workflowId = `cluster-ready-probe-${Date.now()}`;
   try {
     const handle = await client.workflow.start('ClusterReadyProbe', {

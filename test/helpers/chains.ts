@@ -13,6 +13,10 @@ const one = async (env: LinkageEnv, what: string, tenant: string, path: string):
     return items[0];
   });
 
+/** The one OA approval made for a source document. */
+const approvalOf = (env: LinkageEnv, what: string, tenant: string, cell: string, type: string, id: unknown) =>
+  one(env, what, tenant, `/oa/approvals?sourceCell=${cell}&sourceId=${String(id)}&sourceType=${type}`);
+
 /** Contract signed → ERP order → sales-order and contract approvals → completed → statuses written back. */
 export async function contractChain(env: LinkageEnv): Promise<void> {
   const { api } = env;
@@ -26,19 +30,9 @@ export async function contractChain(env: LinkageEnv): Promise<void> {
   const order = await one(env, 'ERP order', tenant, `/erp/orders?sourceContractId=${contract.id}`);
   expect(order).toMatchObject({ customerId: 'cus-1', totalAmountCents: 120_000, currency: 'CNY', orderStatus: 1 });
 
-  const contractApproval = await one(
-    env,
-    'contract approval',
-    tenant,
-    `/oa/approvals?sourceCell=crm&sourceId=${contract.id}&sourceType=contract`,
-  );
+  const contractApproval = await approvalOf(env, 'contract approval', tenant, 'crm', 'contract', contract.id);
   expect(contractApproval).toMatchObject({ typeCode: 'contract', status: STATUS.pending });
-  const orderApproval = await one(
-    env,
-    'sales-order approval',
-    tenant,
-    `/oa/approvals?sourceCell=erp&sourceId=${order.id}&sourceType=order`,
-  );
+  const orderApproval = await approvalOf(env, 'sales-order approval', tenant, 'erp', 'order', order.id);
   expect(orderApproval).toMatchObject({ typeCode: 'sales_order' });
 
   await api.completeApproval(tenant, contractApproval.id, true);
@@ -71,12 +65,7 @@ export async function procurementChain(env: LinkageEnv): Promise<void> {
   const po = await one(env, 'purchase order', tenant, `/erp/mm/purchase-orders?quoteId=${quote.id}`);
   expect(po).toMatchObject({ supplierId: 'sup-9', totalAmountCents: 4_800_000, rfqId: rfq.id, status: 1 });
 
-  const poApproval = await one(
-    env,
-    'PO approval',
-    tenant,
-    `/oa/approvals?sourceCell=erp&sourceId=${po.id}&sourceType=purchase_order`,
-  );
+  const poApproval = await approvalOf(env, 'PO approval', tenant, 'erp', 'purchase_order', po.id);
   expect(poApproval).toMatchObject({ typeCode: 'purchase_order' });
   await api.completeApproval(tenant, poApproval.id, true);
   await waitFor('PO approved (2)', async () => {
