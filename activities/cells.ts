@@ -5,6 +5,7 @@
  * state: cancelling a cancelled document or withdrawing a withdrawn approval changes nothing.
  */
 import { STATUS } from '../common/events';
+import type { DocumentStatusChange } from '../common/lake';
 import type { HttpClient } from './http-client';
 
 const withdrawPath = (id: string) => `/api/v1/oa/approvals/${encodeURIComponent(id)}/withdraw`;
@@ -55,11 +56,31 @@ export interface ApprovalSource {
   typeCode?: string;
 }
 
-export interface CancelResult {
+/** The status changes a call made (or found made), for the data lake's lifecycle records (common/lake.ts). */
+export interface StatusChanges {
+  changes: DocumentStatusChange[];
+}
+
+export interface CancelResult extends StatusChanges {
   /** Documents set to cancelled (9) now or before. */
   cancelled: string[];
   /** Open approvals of those documents withdrawn (the cascade). */
   withdrawn: string[];
+}
+
+/** A document's status as its cell answered it: `kind` is `<cell>:<type>` (a DocumentKind or `oa:approval`). */
+export function statusChangeOf(kind: DocumentKind | 'oa:approval', record: CreatedRecord): DocumentStatusChange {
+  const [cell, type] = kind.split(':');
+  const statusField = kind === 'oa:approval' ? 'status' : DOCUMENTS[kind].statusField;
+  const typeCode = typeof record.typeCode === 'string' ? record.typeCode : undefined;
+  return {
+    cell,
+    type,
+    id: record.id,
+    status: record[statusField] as number,
+    changedAt: String(record.updatedAt ?? record.createdAt ?? ''),
+    ...(typeCode ? { typeCode } : {}),
+  };
 }
 
 export interface ErpOrderBody {
@@ -100,21 +121,29 @@ export function createCellActivities(gateway: HttpClient) {
     });
 
   /** Withdraws every pending approval of a source; decided ones stand (they are not open). */
-  async function withdrawApprovalsOf(ctx: CallContext, source: ApprovalSource): Promise<string[]> {
+  async function withdrawApprovalsOf(ctx: CallContext, source: ApprovalSource): Promise<CancelResult> {
     const query: Record<string, string> = { ...source };
     const open = (await list(ctx, '/api/v1/oa/approvals', query)).filter((a) => a.status === STATUS.pending);
-    for (const a of open) await post({ ...ctx, requestId: `${ctx.requestId}:${a.id}` }, withdrawPath(a.id), {});
-    return open.map((a) => a.id);
+    const changes: DocumentStatusChange[] = [];
+    for (const a of open) {
+      const withdrawn = await post({ ...ctx, requestId: `${ctx.requestId}:${a.id}` }, withdrawPath(a.id), {});
+      changes.push(statusChangeOf('oa:approval', withdrawn));
+    }
+    return { cancelled: [], withdrawn: open.map((a) => a.id), changes };
   }
 
   /** Cancels a document (9) and withdraws the approvals still open for it: nothing stays pending on it. */
   async function cancel(ctx: CallContext, kind: DocumentKind, id: string): Promise<CancelResult> {
-    await setStatus(ctx, kind, id, STATUS.cancelled);
+    const cancelled = await setStatus(ctx, kind, id, STATUS.cancelled);
     const doc: DocumentApi = DOCUMENTS[kind];
-    const withdrawn = doc.approvals
+    const cascade = doc.approvals
       ? await withdrawApprovalsOf({ ...ctx, requestId: `${ctx.requestId}:cascade` }, { ...doc.approvals, sourceId: id })
-      : [];
-    return { cancelled: [id], withdrawn };
+      : { withdrawn: [], changes: [] };
+    return {
+      cancelled: [id],
+      withdrawn: cascade.withdrawn,
+      changes: [statusChangeOf(kind, cancelled), ...cascade.changes],
+    };
   }
 
   return {
@@ -124,12 +153,13 @@ export function createCellActivities(gateway: HttpClient) {
     async createApproval(ctx: CallContext, body: ApprovalBody): Promise<CreatedRecord> {
       return post(ctx, '/api/v1/oa/approvals', body);
     },
-    async withdrawApproval(ctx: CallContext, approvalId: string): Promise<CreatedRecord> {
-      return post(ctx, withdrawPath(approvalId), {});
+    async withdrawApproval(ctx: CallContext, approvalId: string): Promise<CreatedRecord & StatusChanges> {
+      const approval = await post(ctx, withdrawPath(approvalId), {});
+      return { ...approval, changes: [statusChangeOf('oa:approval', approval)] };
     },
     /** Compensation of a step cancelled in flight: whatever it may have made is found by its source. */
     async withdrawApprovalsBySource(ctx: CallContext, source: ApprovalSource): Promise<CancelResult> {
-      return { cancelled: [], withdrawn: await withdrawApprovalsOf(ctx, source) };
+      return withdrawApprovalsOf(ctx, source);
     },
     async createRfq(ctx: CallContext, body: RfqBody): Promise<CreatedRecord> {
       return post(ctx, '/api/v1/srm/rfqs', body);
@@ -138,8 +168,14 @@ export function createCellActivities(gateway: HttpClient) {
       return post(ctx, '/api/v1/erp/mm/purchase-orders', body);
     },
     /** PATCH a document's status: approval write-back (2 / 3) or cancellation (9). */
-    async setDocumentStatus(ctx: CallContext, kind: DocumentKind, id: string, status: number): Promise<CreatedRecord> {
-      return setStatus(ctx, kind, id, status);
+    async setDocumentStatus(
+      ctx: CallContext,
+      kind: DocumentKind,
+      id: string,
+      status: number,
+    ): Promise<CreatedRecord & StatusChanges> {
+      const doc = await setStatus(ctx, kind, id, status);
+      return { ...doc, changes: [statusChangeOf(kind, doc)] };
     },
     /** Compensation of a document the run made: cancelled (9), and its open approvals withdrawn. */
     async cancelDocument(ctx: CallContext, kind: DocumentKind, id: string): Promise<CancelResult> {
@@ -149,11 +185,12 @@ export function createCellActivities(gateway: HttpClient) {
     async cancelBySource(ctx: CallContext, kind: DocumentKind, source: Record<string, string>): Promise<CancelResult> {
       const statusField = DOCUMENTS[kind].statusField;
       const live = (await list(ctx, DOCUMENTS[kind].list, source)).filter((d) => d[statusField] !== STATUS.cancelled);
-      const result: CancelResult = { cancelled: [], withdrawn: [] };
+      const result: CancelResult = { cancelled: [], withdrawn: [], changes: [] };
       for (const d of live) {
         const r = await cancel({ ...ctx, requestId: `${ctx.requestId}:${d.id}` }, kind, d.id);
         result.cancelled.push(...r.cancelled);
         result.withdrawn.push(...r.withdrawn);
+        result.changes.push(...r.changes);
       }
       return result;
     },

@@ -10,3 +10,20 @@ export function bounded(value: string, max: number = MAX_KEYWORD): string {
   const tail = `…(${value.length} chars)`;
   return `${value.slice(0, Math.max(0, max - tail.length))}${tail}`;
 }
+
+/**
+ * Like `bounded`, for a value that must stay unique (an id): a long one keeps its start and ends with a
+ * hash of the whole (FNV-1a, 2 × 32 bits; pure, so workflows can use it).
+ */
+export function boundedId(value: string, max: number): string {
+  if (value.length <= max) return value;
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x811c9dc5) >>> 0;
+  }
+  const tail = `#${h1.toString(16).padStart(8, '0')}${h2.toString(16).padStart(8, '0')}`;
+  return `${value.slice(0, max - tail.length)}${tail}`;
+}

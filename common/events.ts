@@ -70,6 +70,9 @@ export const PayloadSchemas = {
     status: z.union([z.literal(STATUS.approved), z.literal(STATUS.rejected)]),
     formData: FormDataSchema.default({}),
     typeCode: z.string().min(1),
+    /** When the approval was requested and decided: the data lake's time to decision. */
+    createdAt: z.string().min(1).optional(),
+    completedAt: z.string().min(1).optional(),
   }),
 } as const;
 

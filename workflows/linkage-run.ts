@@ -27,11 +27,12 @@ import type { Activities } from '../activities';
 import type { CallContext } from '../activities/cells';
 import { causeChain } from '../common/cause-chain';
 import { HTTP_ERROR_TYPES } from '../common/http-errors';
-import { cellOf, datalakeTableOf, type KnownEventType } from '../common/event-types';
+import type { KnownEventType } from '../common/event-types';
 import type { RawPayloadOf } from '../common/events';
+import { eventIngest, statusChangeIngests, type DocumentStatusChange } from '../common/lake';
 import { businessKeysOf } from '../common/linkage';
 import { LinkageBusinessKeys, LinkageOutcome } from '../common/search-attributes';
-import { LOCAL_ACTIVITIES_PATCH, ONE_LIVE_DOCUMENT_PATCH } from './patches';
+import { LAKE_LIFECYCLE_PATCH, LOCAL_ACTIVITIES_PATCH, ONE_LIVE_DOCUMENT_PATCH } from './patches';
 import { Saga } from './saga';
 import type { LinkageInput, LinkageResult, Outcome, StepStatus } from './types';
 
@@ -94,15 +95,27 @@ export class LinkageRun {
   readonly localCalls: boolean;
   /** The documents the run may make, by step: how to undo each by its business source (see `makes`). */
   private readonly mayMake = new Map<string, { title: string; undo: UndoBySource }>();
+  /** Status changes reach the data lake (false when replaying a run started before). */
+  readonly lakeLifecycle: boolean;
+  /** The status changes the run's steps and compensations made, for the data lake (see `ingestStatusChanges`). */
+  readonly statusChanges: DocumentStatusChange[] = [];
 
   constructor(readonly input: LinkageInput) {
     this.keys = businessKeysOf(input.event.eventType, input.event.payload);
     this.keysAtStart = this.keys.length;
     // Each patch is a marker and a TemporalChangeVersion upsert (a visibility write): a run started by this
     // code records only the newest, which implies the older ones.
-    const local = patched(LOCAL_ACTIVITIES_PATCH);
+    this.lakeLifecycle = patched(LAKE_LIFECYCLE_PATCH);
+    const local = this.lakeLifecycle || patched(LOCAL_ACTIVITIES_PATCH);
     this.oneLiveDocument = local || patched(ONE_LIVE_DOCUMENT_PATCH);
     this.localCalls = local && input.stepActivities !== 'regular';
+  }
+
+  /** Keeps the status changes a call answered (activities/cells.ts `StatusChanges`), and passes its result on. */
+  noteChanges<R>(result: R): R {
+    const changes = (result as { changes?: unknown } | null)?.changes;
+    if (Array.isArray(changes)) this.statusChanges.push(...(changes as DocumentStatusChange[]));
+    return result;
   }
 
   get tenantId(): string {
@@ -147,10 +160,14 @@ export class LinkageRun {
     for (const [name, { title, undo }] of this.mayMake) {
       if (this.saga.has(name) || this.steps.some((s) => s.name === name)) continue;
       this.setStep({ name, title, state: 'skipped', detail: 'cancelled before this step; undone by source' });
-      this.saga.add(name, async () => {
-        await undo(this.activities(`Compensate by source: ${title}`), this.ctx(`${name}:compensate-source`));
-      });
+      this.saga.add(name, () => this.undoBySource(name, title, undo));
     }
+  }
+
+  private async undoBySource(name: string, title: string, undo: UndoBySource): Promise<void> {
+    this.noteChanges(
+      await undo(this.activities(`Compensate by source: ${title}`), this.ctx(`${name}:compensate-source`)),
+    );
   }
 
   skip(name: string, title: string, reason: string): void {
@@ -173,16 +190,14 @@ export class LinkageRun {
     );
     let result: T;
     try {
-      result = await fn(acts, this.ctx(name));
+      result = this.noteChanges(await fn(acts, this.ctx(name)));
     } catch (err) {
       // An operator's cancel ends the step however its last attempt ended (a 503 after the cancel too).
       const cancelled = isCancellation(err) || (awaitOnCancel && CancellationScope.current().consideredCancelled);
       // Cancelled or failed without a definite "no" from the cell, the call may have made the document.
       if (this.oneLiveDocument && undoBySource && (cancelled || !isRejection(err))) {
         const undo = undoBySource;
-        this.saga.add(name, async () => {
-          await undo(this.activities(`Compensate by source: ${title}`), this.ctx(`${name}:compensate-source`));
-        });
+        this.saga.add(name, () => this.undoBySource(name, title, undo));
       }
       if (cancelled) {
         this.setStep({ name, title, state: 'failed', detail: 'cancelled' });
@@ -194,7 +209,7 @@ export class LinkageRun {
     if (opts.undo) {
       const undo = opts.undo;
       this.saga.add(name, async () => {
-        await undo(result, this.activities(`Compensate: ${title}`), this.ctx(`${name}:compensate`));
+        this.noteChanges(await undo(result, this.activities(`Compensate: ${title}`), this.ctx(`${name}:compensate`)));
       });
     }
     if (opts.key) this.addKeys(opts.key(result));
@@ -355,6 +370,7 @@ async function linkageSteps<T extends KnownEventType | null>(
   try {
     await body(input.event.payload as PayloadFor<T>, run);
     if (run.oneLiveDocument) ingested = await ingest;
+    if (run.lakeLifecycle) ingested = (await ingestStatusChanges(run)) && ingested;
   } catch (err) {
     const cancelled = isCancellation(err);
     const failedStep = err instanceof StepFailed ? err.step : cancelled && run.oneLiveDocument ? 'cancel' : 'workflow';
@@ -378,6 +394,7 @@ async function linkageSteps<T extends KnownEventType | null>(
     });
     if (run.oneLiveDocument) await CancellationScope.nonCancellable(() => ingest.catch(() => false));
     else await CancellationScope.nonCancellable(() => ingest);
+    if (run.lakeLifecycle) await CancellationScope.nonCancellable(() => ingestStatusChanges(run));
     if (cancelled) throw err;
     throw ApplicationFailure.nonRetryable(withDlqError(message, dlqError), FAILURE_TYPES.linkageFailed, {
       step: failedStep,
@@ -423,17 +440,11 @@ async function ingestBeside(run: LinkageRun): Promise<boolean> {
     run.skip('datalake', title, 'LINK_ALL_TO_DATALAKE=0 or DATALAKE_URL empty');
     return true;
   }
-  const { event } = run.input;
-  const cellId = cellOf(event.eventType);
-  const table = datalakeTableOf(event.eventType);
+  const request = eventIngest(run.input.event);
+  const { cellId, table } = request;
   run.setStep({ name: 'datalake', title, state: 'running' });
   try {
-    const result = await run.activities(title).ingestRecords({
-      tenantId: event.tenantId,
-      cellId,
-      table,
-      records: [{ ...event.payload, eventId: event.eventId, eventType: event.eventType, occurredAt: event.occurredAt }],
-    });
+    const result = await run.activities(title).ingestRecords(request);
     run.setStep({ name: 'datalake', title, state: 'completed', detail: `${cellId}/${table}, ${result.inserted} new` });
     return true;
   } catch (err) {
@@ -441,6 +452,39 @@ async function ingestBeside(run: LinkageRun): Promise<boolean> {
     const reason = `data-lake ingest into ${cellId}/${table} gave up: ${describeError(err)}`;
     run.setStep({ name: 'datalake', title, state: 'failed', detail: reason });
     await run.deadLetter('datalake', reason);
+    return false;
+  }
+}
+
+/**
+ * Ingests the status changes the run made into `<cell>/status_changes`, one call per cell, keyed per
+ * (document, status) so a retry is a no-op. Like the event's ingest, its trouble never fails the run: it
+ * leaves a dead letter (step `datalake-status`) that `resync` resolves. Resolves false when it gave up.
+ */
+async function ingestStatusChanges(run: LinkageRun): Promise<boolean> {
+  const { event, toggles } = run.input;
+  if (!toggles.allToDatalake) return true;
+  const ingests = statusChangeIngests(event.tenantId, run.statusChanges, {
+    by: 'linkage',
+    workflowId: workflowInfo().workflowId,
+  });
+  const count = ingests.reduce((n, i) => n + i.records.length, 0);
+  if (!count) return true;
+  const name = 'datalake-status';
+  const title = 'Ingest status changes into the data lake';
+  run.setStep({ name, title, state: 'running' });
+  try {
+    const acts = run.activities(title);
+    const results = await Promise.all(ingests.map((i) => acts.ingestRecords(i)));
+    const inserted = results.reduce((n, r) => n + r.inserted, 0);
+    run.setStep({ name, title, state: 'completed', detail: `${count} status changes, ${inserted} new` });
+    return true;
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const tables = ingests.map((i) => `${i.cellId}/${i.table}`).join(', ');
+    const reason = `data-lake ingest of ${count} status changes into ${tables} gave up: ${describeError(err)}`;
+    run.setStep({ name, title, state: 'failed', detail: reason });
+    await run.deadLetter(name, reason, { changes: run.statusChanges });
     return false;
   }
 }

@@ -16,3 +16,9 @@ export const ONE_LIVE_DOCUMENT_PATCH = 'one-live-document';
  * one marker event each instead of three events and a server dispatch per attempt.
  */
 export const LOCAL_ACTIVITIES_PATCH = 'local-activities';
+
+/**
+ * Issue 14, the lifecycle reaches the data lake: the status changes a run makes (write-back, compensation,
+ * approval withdrawn) are ingested into `<cell>/status_changes` once its steps are done.
+ */
+export const LAKE_LIFECYCLE_PATCH = 'lake-lifecycle';

@@ -70,7 +70,15 @@ export function createOa(opts: CellOptions) {
         if (approval.status !== STATUS.pending) throw refused(approval, 'completed');
         const status = approved ? STATUS.approved : STATUS.rejected;
         const done = ctx.store.update('approvals', approval, { status, completedAt: new Date().toISOString() });
-        const payload = { instanceId: done.id, tenantId, status, formData: done.formData, typeCode: done.typeCode };
+        const payload = {
+          instanceId: done.id,
+          tenantId,
+          status,
+          formData: done.formData,
+          typeCode: done.typeCode,
+          createdAt: done.createdAt,
+          completedAt: done.completedAt,
+        };
         return { status: 200, body: done, events: [{ type: EVENT_TYPES.approvalCompleted, payload }] };
       }),
     );

@@ -8,17 +8,20 @@
  *
  * Issue 12, item 2: likewise the histories recorded before the calls became local activities: regular
  * activity events, replayed on the regular-activity path; the new histories record local-activity markers.
+ *
+ * Issue 14: likewise the histories recorded before the status changes reached the data lake.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { WORKFLOW_FOR_EVENT, GENERIC_WORKFLOW } from '../../common/linkage';
 import { loadHistoryFiles, replayHistories } from '../../ops/commands/replay';
-import { LOCAL_ACTIVITIES_PATCH, ONE_LIVE_DOCUMENT_PATCH } from '../../workflows/patches';
+import { LAKE_LIFECYCLE_PATCH, LOCAL_ACTIVITIES_PATCH, ONE_LIVE_DOCUMENT_PATCH } from '../../workflows/patches';
 import type { temporal } from '@temporalio/proto';
 
 const DIR = path.resolve(__dirname, '../histories');
 const BEFORE_ONE_LIVE_DOCUMENT = path.join(DIR, 'before-one-live-document');
 const BEFORE_LOCAL_ACTIVITIES = path.join(DIR, 'before-local-activities');
+const BEFORE_LAKE_LIFECYCLE = path.join(DIR, 'before-lake-lifecycle');
 
 type History = ReturnType<typeof loadHistoryFiles>[number];
 const eventsOf = (h: History) => (h.history as temporal.api.history.v1.IHistory).events ?? [];
@@ -76,15 +79,25 @@ describe('replay of the committed histories', () => {
     expect(outcomes.filter((o) => !o.ok)).toEqual([]);
   });
 
+  it('replays the histories recorded before the lake-lifecycle change (no status-change ingest)', async () => {
+    const before = loadHistoryFiles(BEFORE_LAKE_LIFECYCLE);
+    expect(before.length).toBeGreaterThanOrEqual(10);
+    expect(before.flatMap(patchIds)).not.toContain(LAKE_LIFECYCLE_PATCH);
+    const outcomes = await replayHistories(before);
+    expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+  });
+
   it('the linkage histories of the current code carry the newest patch marker only and make their calls locally', () => {
     const linkage = loadHistoryFiles(DIR).filter(isLinkage);
     for (const h of linkage) {
-      // The local-activities marker implies the one-live-document path: one marker and one upsert less per run.
-      expect([h.workflowId, patchIds(h)]).toEqual([h.workflowId, [LOCAL_ACTIVITIES_PATCH]]);
+      // The newest marker implies every older path: one marker and one upsert per run, whatever the changes.
+      expect([h.workflowId, patchIds(h)]).toEqual([h.workflowId, [LAKE_LIFECYCLE_PATCH]]);
       expect([h.workflowId, callsOf(h).regular]).toEqual([h.workflowId, 0]);
     }
-    // ERP order, OA approval and data-lake ingest: one marker each.
+    // ERP order, OA approval and data-lake ingest: one marker each; no status changed, nothing more.
     expect(callsOf(linkage.find((h) => h.workflowId === 'ContractSignedWorkflow')!).local).toBe(3);
+    // The write-back, the event's ingest and the ingest of the status it wrote.
+    expect(callsOf(linkage.find((h) => h.workflowId === 'ApprovalCompletedWorkflow')!).local).toBe(3);
   });
 
   it('catches a non-deterministic change: ContractSigned with its steps reordered', async () => {

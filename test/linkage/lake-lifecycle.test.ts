@@ -1,0 +1,155 @@
+/**
+ * Issue 14, item 1: the lifecycle reaches the data lake. A compensated contract's order is reported as
+ * cancelled, not sold; a rejected approval is counted with its time to decision; the same status change
+ * ingested twice (its first answer lost in transit) is stored once.
+ */
+import { EVENT_TYPES, STATUS } from '../../common/events';
+import { linkageWorkflowId } from '../../common/linkage';
+import { countBySource, SOURCES, type Rec } from '../../common/platform-client';
+import { activitySteps } from '../../ops/history';
+import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
+import { settled } from '../helpers/settle';
+
+let env: LinkageEnv;
+
+beforeAll(async () => {
+  env = await createLinkageEnv('lake-lifecycle');
+  await env.startWorker();
+});
+afterAll(async () => {
+  await env?.stop();
+});
+afterEach(async () => {
+  await env.api.clearFaults();
+  await env.api.clearFaults(env.platform.datalakeUrl);
+});
+
+type Split = Record<'live' | 'rejected' | 'cancelled', { count: number; amountCents: number }>;
+interface SalesReport {
+  totals: { contracts: Split; orders: Split };
+  rows: Array<{ customerId: string; month: string; contracts: Split; orders: Split }>;
+}
+interface ApprovalRow {
+  typeCode: string;
+  total: number;
+  approved: number;
+  rejected: number;
+  withdrawn: number;
+  approvalRate: number;
+  decisionSeconds: { p50: number | null; p90: number | null };
+}
+
+const report = <T>(name: string, tenant: string): Promise<T> =>
+  env.api.ok<T>('GET', `${env.platform.datalakeUrl}/api/datalake/reports/${name}?tenantId=${tenant}`);
+const approvalRows = async (tenant: string): Promise<ApprovalRow[]> =>
+  (await report<{ byTypeCode: ApprovalRow[] }>('approval-efficiency', tenant)).byTypeCode;
+const split = (count: number, amountCents: number) => ({ count, amountCents });
+
+it('a compensated contract: its order leaves the sales figures and is shown as cancelled', async () => {
+  const tenant = uniqueTenant('lake');
+  // OA refuses every approval: the contract's run made its order, then fails for good and cancels it.
+  await env.api.fault({
+    method: 'POST',
+    path: '/api/v1/oa/approvals',
+    times: -1,
+    status: 422,
+    body: { error: { code: 'validation_error', message: 'approval flow closed' } },
+  });
+  const refused = await env.api.signContract(tenant, { customerId: 'cust-1', contractNo: 'HT-1', amountCents: 900 });
+  await settled(env, tenant);
+  await env.api.clearFaults();
+  const kept = await env.api.signContract(tenant, { customerId: 'cust-1', contractNo: 'HT-2', amountCents: 500 });
+  await settled(env, tenant);
+
+  // One live order per source: none for the compensated contract, one for the other.
+  expect(await countBySource(env.api, tenant, SOURCES.order(refused.id))).toMatchObject({ live: 0, cancelled: 1 });
+  expect(await countBySource(env.api, tenant, SOURCES.order(kept.id))).toMatchObject({ live: 1, cancelled: 0 });
+
+  // The cancellation reached the lake as a status change, written by the contract's run.
+  const [cancelledOrder] = await env.api.list(tenant, SOURCES.order(refused.id).path);
+  const changes = await env.api.table(tenant, 'erp', 'status_changes');
+  expect(changes.map((c) => [c.documentType, c.documentId, c.status, c.by])).toEqual([
+    ['order', cancelledOrder.id, STATUS.cancelled, 'linkage'],
+  ]);
+
+  const sales = await report<SalesReport>('sales-performance', tenant);
+  expect(sales.totals.orders).toEqual({ live: split(1, 500), rejected: split(0, 0), cancelled: split(1, 900) });
+  expect(sales.totals.contracts.live).toEqual(split(2, 1400));
+  expect(sales.rows.map((r) => [r.customerId, r.orders.live.count, r.orders.cancelled.count])).toEqual([
+    ['cust-1', 1, 1],
+  ]);
+});
+
+it('a rejected approval: counted with its time to decision; its status change ingested twice is stored once', async () => {
+  const tenant = uniqueTenant('lake');
+  const contract = await env.api.signContract(tenant, { customerId: 'cust-2', contractNo: 'HT-3', amountCents: 300 });
+  await settled(env, tenant);
+  const approvalSource = SOURCES.approval('crm', 'contract', contract.id, 'contract');
+  const [approval] = await env.api.list(tenant, approvalSource.path);
+
+  // The lake keeps what it is sent but the answers of the next two ingests are lost (held beyond the
+  // worker's 3 s HTTP timeout): the event's ingest and the status change's ingest are each sent again.
+  await env.api.fault(
+    { method: 'POST', path: '/api/datalake/ingest', times: 2, delayResponseMs: 4_000 },
+    env.platform.datalakeUrl,
+  );
+  await env.api.completeApproval(tenant, approval.id, false);
+  const events = await settled(env, tenant);
+  const completed = events.find((e) => e.eventType === EVENT_TYPES.approvalCompleted)!;
+  const handle = env.client.workflow.getHandle(linkageWorkflowId(completed.eventId));
+  expect((await handle.result()).outcome).toBe('completed');
+
+  const statusIngests = activitySteps(await handle.fetchHistory()).filter(
+    (s) => s.activity === 'ingestRecords' && s.summary === 'Ingest status changes into the data lake',
+  );
+  expect(statusIngests.length).toBeGreaterThanOrEqual(2);
+  const state = await handle.query<{ steps: Rec[] }>('state');
+  expect(state.steps.find((s) => s.name === 'datalake-status')).toMatchObject({
+    state: 'completed',
+    detail: '1 status changes, 0 new',
+  });
+  const changes = await env.api.table(tenant, 'crm', 'status_changes');
+  expect(changes.map((c) => [c.documentId, c.status])).toEqual([[contract.id, STATUS.rejected]]);
+  expect(await env.api.table(tenant, 'oa', 'approvals')).toHaveLength(1);
+
+  // One approval per source, decided; the contract written back as rejected and reported so.
+  expect(await countBySource(env.api, tenant, approvalSource)).toMatchObject({ live: 1, cancelled: 0 });
+  const sales = await report<SalesReport>('sales-performance', tenant);
+  expect(sales.totals.contracts).toEqual({ live: split(0, 0), rejected: split(1, 300), cancelled: split(0, 0) });
+
+  const row = (await approvalRows(tenant)).find((r) => r.typeCode === 'contract');
+  expect(row).toMatchObject({ total: 1, approved: 0, rejected: 1, withdrawn: 0, approvalRate: 0 });
+  expect(row!.decisionSeconds.p50).toEqual(expect.any(Number));
+  expect(row!.decisionSeconds.p50!).toBeGreaterThanOrEqual(0);
+  expect(row!.decisionSeconds.p90!).toBeGreaterThanOrEqual(row!.decisionSeconds.p50!);
+});
+
+it('a withdrawn approval is reported as withdrawn, with its type', async () => {
+  const tenant = uniqueTenant('lake');
+  // The contract's approval (the first approval asked for) is refused after 2 s; meanwhile the order's own
+  // run asks for the order's approval. The contract run then cancels its order, and the cascade (or the
+  // order run's check of its source) withdraws the order's approval.
+  await env.api.fault({
+    method: 'POST',
+    path: '/api/v1/oa/approvals',
+    times: 1,
+    delayMs: 2_000,
+    status: 422,
+    body: { error: { code: 'validation_error', message: 'contract approval closed' } },
+  });
+  const contract = await env.api.signContract(tenant, { customerId: 'cust-3', contractNo: 'HT-4', amountCents: 100 });
+  await settled(env, tenant);
+  const [order] = await env.api.list(tenant, SOURCES.order(contract.id).path);
+  expect(order.orderStatus).toBe(STATUS.cancelled);
+  const orderApprovals = SOURCES.approval('erp', 'order', order.id, 'sales_order');
+  expect(await countBySource(env.api, tenant, orderApprovals)).toMatchObject({ live: 0, cancelled: 1 });
+  const [withdrawn] = await env.api.list(tenant, orderApprovals.path);
+
+  const changes = await env.api.table(tenant, 'oa', 'status_changes');
+  expect(changes.map((c) => [c.documentId, c.status, c.typeCode])).toEqual([
+    [withdrawn.id, STATUS.cancelled, 'sales_order'],
+  ]);
+  expect(await approvalRows(tenant)).toEqual([
+    expect.objectContaining({ typeCode: 'sales_order', total: 1, approved: 0, rejected: 0, withdrawn: 1 }),
+  ]);
+});
