@@ -369,8 +369,11 @@ async function linkageSteps<T extends KnownEventType | null>(
   let ingested = true;
   try {
     await body(input.event.payload as PayloadFor<T>, run);
-    if (run.oneLiveDocument) ingested = await ingest;
-    if (run.lakeLifecycle) ingested = (await ingestStatusChanges(run)) && ingested;
+    if (run.lakeLifecycle) {
+      // The status changes go to the lake beside the event's own ingest, not after it.
+      const [event, changes] = await Promise.all([ingest, ingestStatusChanges(run)]);
+      ingested = event && changes;
+    } else if (run.oneLiveDocument) ingested = await ingest;
   } catch (err) {
     const cancelled = isCancellation(err);
     const failedStep = err instanceof StepFailed ? err.step : cancelled && run.oneLiveDocument ? 'cancel' : 'workflow';
@@ -392,9 +395,10 @@ async function linkageSteps<T extends KnownEventType | null>(
       compensated: report.compensated,
       compensationFailed: report.failed,
     });
-    if (run.oneLiveDocument) await CancellationScope.nonCancellable(() => ingest.catch(() => false));
+    if (run.lakeLifecycle) {
+      await CancellationScope.nonCancellable(() => Promise.all([ingest.catch(() => false), ingestStatusChanges(run)]));
+    } else if (run.oneLiveDocument) await CancellationScope.nonCancellable(() => ingest.catch(() => false));
     else await CancellationScope.nonCancellable(() => ingest);
-    if (run.lakeLifecycle) await CancellationScope.nonCancellable(() => ingestStatusChanges(run));
     if (cancelled) throw err;
     throw ApplicationFailure.nonRetryable(withDlqError(message, dlqError), FAILURE_TYPES.linkageFailed, {
       step: failedStep,

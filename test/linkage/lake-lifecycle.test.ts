@@ -5,7 +5,7 @@
  */
 import { EVENT_TYPES, STATUS } from '../../common/events';
 import { linkageWorkflowId } from '../../common/linkage';
-import { countBySource, SOURCES, type Rec } from '../../common/platform-client';
+import { countBySource, SOURCES, waitFor, type Rec } from '../../common/platform-client';
 import { activitySteps } from '../../ops/history';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 import { settled } from '../helpers/settle';
@@ -42,7 +42,7 @@ interface ApprovalRow {
 const report = <T>(name: string, tenant: string): Promise<T> =>
   env.api.ok<T>('GET', `${env.platform.datalakeUrl}/api/datalake/reports/${name}?tenantId=${tenant}`);
 const approvalRows = async (tenant: string): Promise<ApprovalRow[]> =>
-  (await report<{ byTypeCode: ApprovalRow[] }>('approval-efficiency', tenant)).byTypeCode;
+  (await report<{ rows: ApprovalRow[] }>('approval-efficiency', tenant)).rows;
 const split = (count: number, amountCents: number) => ({ count, amountCents });
 
 it('a compensated contract: its order leaves the sales figures and is shown as cancelled', async () => {
@@ -124,32 +124,38 @@ it('a rejected approval: counted with its time to decision; its status change in
   expect(row!.decisionSeconds.p90!).toBeGreaterThanOrEqual(row!.decisionSeconds.p50!);
 });
 
-it('a withdrawn approval is reported as withdrawn, with its type', async () => {
+it('approvals withdrawn by a cancel and its cascade are reported as withdrawn, by type', async () => {
   const tenant = uniqueTenant('lake');
-  // The contract's approval (the first approval asked for) is refused after 2 s; meanwhile the order's own
-  // run asks for the order's approval. The contract run then cancels its order, and the cascade (or the
-  // order run's check of its source) withdraws the order's approval.
-  await env.api.fault({
-    method: 'POST',
-    path: '/api/v1/oa/approvals',
-    times: 1,
-    delayMs: 2_000,
-    status: 422,
-    body: { error: { code: 'validation_error', message: 'contract approval closed' } },
-  });
+  // Approvals are made but their answers held 2.5 s: an operator cancels the contract's run meanwhile.
+  await env.api.fault({ method: 'POST', path: '/api/v1/oa/approvals', times: 2, delayResponseMs: 2_500 });
   const contract = await env.api.signContract(tenant, { customerId: 'cust-3', contractNo: 'HT-4', amountCents: 100 });
+  const { handle } = await env.runOf('the contract run', (e) => e.payload.contractId === contract.id);
+  const contractApprovals = SOURCES.approval('crm', 'contract', contract.id, 'contract');
+  await waitFor('the contract approval', async () => (await countBySource(env.api, tenant, contractApprovals)).live);
+  await handle.cancel();
   await settled(env, tenant);
+
+  // The run undid its order and its approval; the order's approval (made by the order's own run) was
+  // withdrawn by the cascade or by that run's check of its source. Nothing stays live.
   const [order] = await env.api.list(tenant, SOURCES.order(contract.id).path);
   expect(order.orderStatus).toBe(STATUS.cancelled);
   const orderApprovals = SOURCES.approval('erp', 'order', order.id, 'sales_order');
+  expect(await countBySource(env.api, tenant, contractApprovals)).toMatchObject({ live: 0, cancelled: 1 });
   expect(await countBySource(env.api, tenant, orderApprovals)).toMatchObject({ live: 0, cancelled: 1 });
-  const [withdrawn] = await env.api.list(tenant, orderApprovals.path);
 
+  const withdrawn = [
+    ...(await env.api.list(tenant, contractApprovals.path)),
+    ...(await env.api.list(tenant, orderApprovals.path)),
+  ];
   const changes = await env.api.table(tenant, 'oa', 'status_changes');
-  expect(changes.map((c) => [c.documentId, c.status, c.typeCode])).toEqual([
-    [withdrawn.id, STATUS.cancelled, 'sales_order'],
+  expect(changes.map((c) => [c.documentId, c.status, c.typeCode]).sort()).toEqual(
+    withdrawn.map((a) => [a.id, STATUS.cancelled, a.typeCode]).sort(),
+  );
+  const rows = await approvalRows(tenant);
+  expect(rows.map((r) => [r.typeCode, r.total, r.approved, r.rejected, r.withdrawn])).toEqual([
+    ['contract', 1, 0, 0, 1],
+    ['sales_order', 1, 0, 0, 1],
   ]);
-  expect(await approvalRows(tenant)).toEqual([
-    expect.objectContaining({ typeCode: 'sales_order', total: 1, approved: 0, rejected: 0, withdrawn: 1 }),
-  ]);
+  const sales = await report<SalesReport>('sales-performance', tenant);
+  expect(sales.totals.orders.cancelled).toEqual(split(1, 100));
 });
