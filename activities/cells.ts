@@ -7,11 +7,12 @@
 import { STATUS } from '../common/events';
 import type { DocumentStatusChange } from '../common/lake';
 import type { HttpClient } from './http-client';
+import type { RuleGuard, RuleGuardContext } from './rule-guard';
 
 const withdrawPath = (id: string) => `/api/v1/oa/approvals/${encodeURIComponent(id)}/withdraw`;
 
 /** Who a call is for and its idempotency key. */
-export interface CallContext {
+export interface CallContext extends RuleGuardContext {
   tenantId: string;
   requestId: string;
 }
@@ -45,6 +46,9 @@ export const DOCUMENTS = {
   'srm:rfq': { list: '/api/v1/srm/rfqs', statusField: 'status' },
 } as const satisfies Record<string, DocumentApi>;
 export type DocumentKind = keyof typeof DOCUMENTS;
+
+/** What of a call context goes on the wire: the tenant and the request id. */
+const callOf = ({ tenantId, requestId }: CallContext) => ({ tenantId, requestId });
 
 const documentPath = (kind: DocumentKind, id: string) => `${DOCUMENTS[kind].list}/${encodeURIComponent(id)}`;
 
@@ -107,18 +111,23 @@ export interface PurchaseOrderBody {
   quoteId: string;
 }
 
-export function createCellActivities(gateway: HttpClient) {
-  const post = (ctx: CallContext, path: string, body: unknown) =>
-    gateway.call<CreatedRecord>({ method: 'POST', path, body, ...ctx });
+export function createCellActivities(gateway: HttpClient, guard: RuleGuard) {
+  // Every call of a step checks its rule first (a paused rule holds the run); compensations name no rule.
+  const post = async (ctx: CallContext, path: string, body: unknown) => {
+    await guard.check(ctx);
+    return gateway.call<CreatedRecord>({ method: 'POST', path, body, ...callOf(ctx) });
+  };
   const list = async (ctx: CallContext, path: string, query: Record<string, string>) =>
     (await gateway.call<{ items: CreatedRecord[] }>({ method: 'GET', path, query, tenantId: ctx.tenantId })).items;
-  const setStatus = (ctx: CallContext, kind: DocumentKind, id: string, status: number) =>
-    gateway.call<CreatedRecord>({
+  const setStatus = async (ctx: CallContext, kind: DocumentKind, id: string, status: number) => {
+    await guard.check(ctx);
+    return gateway.call<CreatedRecord>({
       method: 'PATCH',
       path: documentPath(kind, id),
       body: { [DOCUMENTS[kind].statusField]: status },
-      ...ctx,
+      ...callOf(ctx),
     });
+  };
 
   /** Withdraws every pending approval of a source; decided ones stand (they are not open). */
   async function withdrawApprovalsOf(ctx: CallContext, source: ApprovalSource): Promise<CancelResult> {

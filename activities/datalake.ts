@@ -1,5 +1,6 @@
 /** Ingest into the data lake (`POST <DATALAKE_URL>/api/datalake/ingest`), idempotent per record eventId. */
 import type { HttpClient } from './http-client';
+import type { RuleGuard, RuleGuardContext } from './rule-guard';
 
 export interface IngestRequest {
   tenantId: string;
@@ -13,10 +14,12 @@ export interface IngestResult {
   duplicates: number;
 }
 
-export function createDatalakeActivities(datalake: HttpClient | null) {
+export function createDatalakeActivities(datalake: HttpClient | null, guard: RuleGuard) {
   return {
-    async ingestRecords(req: IngestRequest): Promise<IngestResult> {
+    /** `rule`: the all-to-datalake rule, named by a linkage's ingest (a resync names none: it is never held). */
+    async ingestRecords(req: IngestRequest, rule: RuleGuardContext = {}): Promise<IngestResult> {
       if (!datalake) throw new Error('DATALAKE_URL is not set on this worker');
+      await guard.check(rule);
       return datalake.call<IngestResult>({
         method: 'POST',
         path: '/api/datalake/ingest',

@@ -130,6 +130,11 @@ export const EnvSchema = z.object({
     .transform(Number),
   /** A prebuilt workflow bundle (bundleWorkflowCode's output); unset = bundle workflows/ at start. */
   WORKFLOW_BUNDLE_PATH: z.string().trim().optional(),
+  /**
+   * How long a worker keeps the rule-control state (which rules are paused) before reading it again: a
+   * pause holds every step starting this long after it. `npm run linkage -- pause` waits as long.
+   */
+  RULE_STATE_MAX_AGE_MS: intIn('RULE_STATE_MAX_AGE_MS', '1000', 0, 60_000),
   /** Base URL of the Web UI, for links printed by the demo and the operator CLI. */
   TEMPORAL_UI_URL: httpUrl('TEMPORAL_UI_URL').default('http://localhost:8233'),
 });
@@ -169,6 +174,7 @@ export interface Config {
     workflowBundlePath: string | null;
   };
   metricsPort: number;
+  ruleStateMaxAgeMs: number;
 }
 
 export class ConfigError extends Error {
@@ -252,5 +258,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH || null,
     },
     metricsPort: e.METRICS_PORT,
+    ruleStateMaxAgeMs: e.RULE_STATE_MAX_AGE_MS,
   };
 }

@@ -6,6 +6,7 @@ import { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createRuleGuard } from '../activities/rule-guard';
 import { HttpClient } from '../activities/http-client';
 import type { Config } from '../common/config';
 import { temporalConnectionOptions } from '../common/temporal-connection';
@@ -43,6 +44,8 @@ export async function createLinkageWorker(
     metrics.authRejected('gateway'),
   );
   const observer = metrics.pollerObserver(gateway, config.poller.pageSize);
+  const ruleGuard = createRuleGuard(client, config.ruleStateMaxAgeMs);
+  metrics.watchRules(ruleGuard);
 
   const worker = await Worker.create({
     connection: nativeConnection,
@@ -58,6 +61,7 @@ export async function createLinkageWorker(
       gateway,
       pollerObserver: observer,
       onAuthRejected: (service) => metrics.authRejected(service),
+      ruleGuard,
     }),
     sinks: metrics.sinks,
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,

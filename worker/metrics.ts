@@ -12,6 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InjectedSinks } from '@temporalio/worker';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RuleGuard } from '../activities/rule-guard';
 import type { HttpClient } from '../activities/http-client';
 import { readBus, type EventPage, type PollerObserver } from '../starter/poll-and-start';
 import type { LinkageMetricsSinks } from '../workflows/linkage-run';
@@ -33,6 +34,8 @@ export interface LinkageMetrics {
   authRejected(service: string): void;
   /** What `/healthz` answers: ok, or why not (the poller's last read failed, and since when). */
   health(): { ok: boolean; status: string };
+  /** Serves the paused rules and their held runs (read from the rule-control workflow at each scrape). */
+  watchRules(rules: RuleGuard): void;
 }
 
 export interface MetricsOptions {
@@ -112,6 +115,29 @@ export function createLinkageMetrics(opts: MetricsOptions = {}): LinkageMetrics 
     help: 'When this worker last handed a bus page over (the freshest worker holds the current lag)',
     registers: [registry],
   });
+  let rules: RuleGuard | null = null;
+  /** The rule-control state of this scrape: one read for both gauges (kept RULE_STATE_MAX_AGE_MS anyway). */
+  const rulesView = async () => (rules ? await rules.view().catch(() => null) : null);
+  new Gauge({
+    name: 'linkage_rule_held_runs',
+    help: 'Runs waiting at a paused rule, or being released after its resume, by rule (the same in every worker)',
+    labelNames: ['rule'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of (await rulesView())?.rules ?? []) this.set({ rule: r.rule }, r.held);
+    },
+  });
+  new Gauge({
+    name: 'linkage_rule_paused',
+    help: '1 while a rule is paused (npm run linkage -- pause <rule>)',
+    labelNames: ['rule'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of (await rulesView())?.rules ?? []) this.set({ rule: r.rule }, r.paused ? 1 : 0);
+    },
+  });
 
   const sinks: InjectedSinks<LinkageMetricsSinks> = {
     linkageMetrics: {
@@ -159,6 +185,9 @@ export function createLinkageMetrics(opts: MetricsOptions = {}): LinkageMetrics 
             .catch(() => undefined); // a failed probe keeps the last value
         },
       };
+    },
+    watchRules(guard) {
+      rules = guard;
     },
     authRejected(service) {
       authFailures.inc({ service });

@@ -9,7 +9,9 @@ import {
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
+  condition,
   defineQuery,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
   patched,
@@ -20,6 +22,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
   setCurrentDetails,
+  sleep,
   type ActivityOptions,
   type Sinks,
 } from '@temporalio/workflow';
@@ -32,7 +35,15 @@ import type { RawPayloadOf } from '../common/events';
 import { eventIngest, statusChangeIngests, type DocumentStatusChange } from '../common/lake';
 import { businessKeysOf } from '../common/linkage';
 import { LinkageBusinessKeys, LinkageOutcome } from '../common/search-attributes';
-import { LAKE_LIFECYCLE_PATCH, LOCAL_ACTIVITIES_PATCH, ONE_LIVE_DOCUMENT_PATCH } from './patches';
+import {
+  RULE_CONTROL_WORKFLOW_ID,
+  RULE_PAUSED_FAILURE,
+  ruleOfStep,
+  type RuleName,
+  type RulePausedDetails,
+} from '../common/rules';
+import { LAKE_LIFECYCLE_PATCH, LOCAL_ACTIVITIES_PATCH, ONE_LIVE_DOCUMENT_PATCH, RULE_PAUSE_PATCH } from './patches';
+import { releaseRuleSignal, runHeldSignal, runProceededSignal } from './rule-control';
 import { Saga } from './saga';
 import type { LinkageInput, LinkageResult, Outcome, StepStatus } from './types';
 
@@ -80,6 +91,8 @@ interface StepOptions<T> {
    */
   undoBySource?: UndoBySource;
   detail?: (result: T) => string;
+  /** Run once if the step is held by its paused rule, before the run waits: what can go on meanwhile. */
+  onHold?: () => Promise<void>;
 }
 
 export class LinkageRun {
@@ -97,6 +110,12 @@ export class LinkageRun {
   private readonly mayMake = new Map<string, { title: string; undo: UndoBySource }>();
   /** Status changes reach the data lake (false when replaying a run started before). */
   readonly lakeLifecycle: boolean;
+  /** A paused rule holds the run at its step (false when replaying a run started before). */
+  readonly rulePause: boolean;
+  /** Per rule, the rule-control state version the run was released under (the `releaseRule` signal). */
+  private readonly released = new Map<RuleName, number>();
+  /** Steps waiting for their rule: the outcome reads `paused` while there is one. */
+  private holding = 0;
   /** The status changes the run's steps and compensations made, for the data lake (see `ingestStatusChanges`). */
   readonly statusChanges: DocumentStatusChange[] = [];
 
@@ -105,7 +124,8 @@ export class LinkageRun {
     this.keysAtStart = this.keys.length;
     // Each patch is a marker and a TemporalChangeVersion upsert (a visibility write): a run started by this
     // code records only the newest, which implies the older ones.
-    this.lakeLifecycle = patched(LAKE_LIFECYCLE_PATCH);
+    this.rulePause = patched(RULE_PAUSE_PATCH);
+    this.lakeLifecycle = this.rulePause || patched(LAKE_LIFECYCLE_PATCH);
     const local = this.lakeLifecycle || patched(LOCAL_ACTIVITIES_PATCH);
     this.oneLiveDocument = local || patched(ONE_LIVE_DOCUMENT_PATCH);
     this.localCalls = local && input.stepActivities !== 'regular';
@@ -125,7 +145,95 @@ export class LinkageRun {
   /** X-Request-ID of a step: stable across retries and worker crashes, new for an operator's reset. */
   ctx(step: string): CallContext {
     const { workflowId, runId } = workflowInfo();
-    return { tenantId: this.tenantId, requestId: `${workflowId}:${runId}:${step}` };
+    return { tenantId: this.tenantId, requestId: `${workflowId}:${runId}:${step}`, ...this.ruleOf(step) };
+  }
+
+  /** The rule a step's calls check (none for compensations, or on runs started before the pause existed). */
+  ruleOf(step: string): { rule?: RuleName; minVersion?: number } {
+    const rule = this.rulePause ? ruleOfStep(step) : undefined;
+    return rule ? { rule, minVersion: this.released.get(rule) ?? 0 } : {};
+  }
+
+  /** Signal handlers of the rule pause; set once at the start of the run. */
+  listenForReleases(): void {
+    setHandler(releaseRuleSignal, ({ rule, version }) => {
+      this.released.set(rule, Math.max(version, this.released.get(rule) ?? 0));
+    });
+  }
+
+  /**
+   * Makes a step's call, holding while its rule is paused: the call answers RulePaused (activities/
+   * rule-guard.ts), the run tells the rule-control workflow it waits, and calls again once released. In
+   * the Web UI the step reads `held` and the outcome `paused`, with who paused the rule and why.
+   */
+  async unlessHeld<T>(step: string, title: string, call: () => Promise<T>, onHold?: () => Promise<void>): Promise<T> {
+    let held = false;
+    let onHoldDone = false;
+    for (;;) {
+      try {
+        const result = await call();
+        if (held) await this.proceeded(step);
+        return result;
+      } catch (err) {
+        const paused = this.rulePause ? pausedBy(err) : null;
+        if (!paused) {
+          if (held) await this.proceeded(step);
+          throw err;
+        }
+        held = true;
+        if (await this.hold(step, title, paused, onHoldDone ? undefined : onHold)) onHoldDone = true;
+      }
+    }
+  }
+
+  /** Waits until released; true once `onHold` ran. */
+  private async hold(
+    step: string,
+    title: string,
+    p: RulePausedDetails,
+    onHold?: () => Promise<void>,
+  ): Promise<boolean> {
+    this.setStep({
+      name: step,
+      title,
+      state: 'held',
+      detail: `rule ${p.rule} paused by ${p.by} at ${p.at}: ${p.reason}`,
+    });
+    if (this.holding++ === 0) this.showOutcome('paused');
+    try {
+      const control = getExternalWorkflowHandle(RULE_CONTROL_WORKFLOW_ID);
+      const { workflowId } = workflowInfo();
+      try {
+        await control.signal(runHeldSignal, { workflowId, seq: this.input.event.seq, rule: p.rule, step });
+      } catch (err) {
+        // The control workflow is gone (terminated by hand): nobody will release the run, so it looks again later.
+        log.warn('rule-control workflow unreachable; checking the rule again in a minute', { error: String(err) });
+        await sleep('1 minute');
+        return false;
+      }
+      if (onHold) await onHold();
+      await condition(() => (this.released.get(p.rule) ?? 0) > p.version);
+    } finally {
+      if (--this.holding === 0) this.showOutcome('running');
+    }
+    this.setStep({ name: step, title, state: 'running' });
+    return true;
+  }
+
+  /** Tells the rule-control workflow a released run made its call: the next held run may go. */
+  private async proceeded(step: string): Promise<void> {
+    const rule = ruleOfStep(step);
+    if (!rule) return;
+    await getExternalWorkflowHandle(RULE_CONTROL_WORKFLOW_ID)
+      .signal(runProceededSignal, { workflowId: workflowInfo().workflowId, rule })
+      .catch((err: unknown) => log.warn('rule-control workflow unreachable', { error: String(err) }));
+  }
+
+  /** The outcome shown while the run is open (`paused` / `running`): search attribute and details only. */
+  private showOutcome(outcome: 'paused' | 'running'): void {
+    this.outcome = outcome;
+    upsertSearchAttributes([{ key: LinkageOutcome, value: outcome }]);
+    this.render();
   }
 
   /** The calls of one step, named by `summary` in the Web UI. */
@@ -190,7 +298,7 @@ export class LinkageRun {
     );
     let result: T;
     try {
-      result = this.noteChanges(await fn(acts, this.ctx(name)));
+      result = this.noteChanges(await this.unlessHeld(name, title, () => fn(acts, this.ctx(name)), opts.onHold));
     } catch (err) {
       // An operator's cancel ends the step however its last attempt ended (a 503 after the cancel too).
       const cancelled = isCancellation(err) || (awaitOnCancel && CancellationScope.current().consideredCancelled);
@@ -327,6 +435,7 @@ export async function runLinkage<T extends KnownEventType | null>(
 ): Promise<LinkageResult> {
   const run = new LinkageRun(input);
   setHandler(stateQuery, () => run.snapshot());
+  run.listenForReleases();
   if (live()) linkageMetrics.started(input.event.eventType);
   if (!run.oneLiveDocument) return linkageSteps(run, eventType, body);
   try {
@@ -448,7 +557,8 @@ async function ingestBeside(run: LinkageRun): Promise<boolean> {
   const { cellId, table } = request;
   run.setStep({ name: 'datalake', title, state: 'running' });
   try {
-    const result = await run.activities(title).ingestRecords(request);
+    const acts = run.activities(title);
+    const result = await run.unlessHeld('datalake', title, () => acts.ingestRecords(request, run.ruleOf('datalake')));
     run.setStep({ name: 'datalake', title, state: 'completed', detail: `${cellId}/${table}, ${result.inserted} new` });
     return true;
   } catch (err) {
@@ -479,7 +589,9 @@ async function ingestStatusChanges(run: LinkageRun): Promise<boolean> {
   run.setStep({ name, title, state: 'running' });
   try {
     const acts = run.activities(title);
-    const results = await Promise.all(ingests.map((i) => acts.ingestRecords(i)));
+    const results = await run.unlessHeld(name, title, () =>
+      Promise.all(ingests.map((i) => acts.ingestRecords(i, run.ruleOf(name)))),
+    );
     const inserted = results.reduce((n, r) => n + r.inserted, 0);
     run.setStep({ name, title, state: 'completed', detail: `${count} status changes, ${inserted} new` });
     return true;
@@ -491,4 +603,11 @@ async function ingestStatusChanges(run: LinkageRun): Promise<boolean> {
     await run.deadLetter(name, reason, { changes: run.statusChanges });
     return false;
   }
+}
+
+/** The pause a step's call ran into (a RulePaused failure from activities/rule-guard.ts), or null. */
+function pausedBy(err: unknown): RulePausedDetails | null {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (!(cause instanceof ApplicationFailure) || cause.type !== RULE_PAUSED_FAILURE) return null;
+  return (cause.details?.[0] as RulePausedDetails | undefined) ?? null;
 }

@@ -102,6 +102,14 @@ export async function ContractSignedWorkflow(input: LinkageInput): Promise<Linka
     }
     mayRequestApproval(run, approvalTitle, approval(null));
 
+    // A paused crm-to-erp rule holds the order: the approval, which needs no order, is asked for meanwhile
+    // (without the order's id).
+    let approvalAsked = false;
+    const askApproval = async (erpOrderId: string | null) => {
+      approvalAsked = true;
+      await requestApproval(run, approvalTitle, approval(erpOrderId), { withdrawOnFailure: true });
+    };
+
     let erpOrderId: string | null = null;
     if (toggles.crmToErp) {
       const order = await run.step(
@@ -120,12 +128,13 @@ export async function ContractSignedWorkflow(input: LinkageInput): Promise<Linka
             run.oneLiveDocument
               ? a.cancelDocument(ctx, 'erp:order', o.id)
               : a.setDocumentStatus(ctx, 'erp:order', o.id, STATUS.cancelled),
+          onHold: () => askApproval(null),
         },
       );
       erpOrderId = order.id;
     } else run.skip('erp-order', orderTitle, toggleOff('LINK_CRM_TO_ERP'));
 
-    await requestApproval(run, approvalTitle, approval(erpOrderId), { withdrawOnFailure: true });
+    if (!approvalAsked) await askApproval(erpOrderId);
   });
 }
 

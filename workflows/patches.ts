@@ -22,3 +22,9 @@ export const LOCAL_ACTIVITIES_PATCH = 'local-activities';
  * approval withdrawn) are ingested into `<cell>/status_changes` once its steps are done.
  */
 export const LAKE_LIFECYCLE_PATCH = 'lake-lifecycle';
+
+/**
+ * Issue 15, rule pause: a step whose rule is paused holds the run (outcome `paused`) until the rule-control
+ * workflow releases it; a held ERP order lets the contract's approval go first.
+ */
+export const RULE_PAUSE_PATCH = 'rule-pause';

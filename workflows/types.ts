@@ -29,7 +29,15 @@ export interface LinkageInput {
 }
 
 export type StepState =
-  'pending' | 'running' | 'completed' | 'skipped' | 'failed' | 'compensating' | 'compensated' | 'compensation_failed';
+  | 'pending'
+  | 'running'
+  | 'held'
+  | 'completed'
+  | 'skipped'
+  | 'failed'
+  | 'compensating'
+  | 'compensated'
+  | 'compensation_failed';
 
 export interface StepStatus {
   name: string;
@@ -40,7 +48,16 @@ export interface StepStatus {
 }
 
 export type Outcome =
-  'running' | 'completed' | 'partial' | 'skipped' | 'invalid' | 'failed' | 'compensated' | 'cancelled';
+  | 'running'
+  /** Waiting at a paused rule's step (`npm run linkage -- pause`): the run goes on once the rule is resumed. */
+  | 'paused'
+  | 'completed'
+  | 'partial'
+  | 'skipped'
+  | 'invalid'
+  | 'failed'
+  | 'compensated'
+  | 'cancelled';
 
 export interface LinkageResult {
   outcome: Outcome;

@@ -1,0 +1,119 @@
+/**
+ * `pause <rule>`, `resume <rule>` and `rules`: the operator's side of the rule-control workflow
+ * (workflows/rule-control.ts). A pause holds every run at the paused rule's step, durably, until a resume
+ * releases them in bus order at the given rate; nothing is skipped.
+ */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import {
+  isRuleName,
+  RULE_CONTROL_WORKFLOW_ID,
+  RULES,
+  RULE_TOGGLES,
+  type RuleName,
+  type RulesView,
+} from '../../common/rules';
+import { waitFor } from '../../common/platform-client';
+import { pauseRuleSignal, resumeRuleSignal, RuleControlWorkflow, rulesQuery } from '../../workflows/rule-control';
+import type { OpsContext } from '../context';
+
+export interface RuleCommandOptions {
+  /** The workers' task queue: the control workflow runs there. */
+  taskQueue: string;
+  /** RULE_STATE_MAX_AGE_MS: how long workers may act on the state before the change (a pause waits it out). */
+  settleMs: number;
+}
+
+/** A rule name or rate the operator mistyped: the CLI shows its usage (exit 2). */
+export class RuleUsageError extends Error {}
+
+export function ruleNameOf(v: string | undefined): RuleName {
+  if (!v || !isRuleName(v)) throw new RuleUsageError(`give a rule: one of ${RULES.join(', ')}`);
+  return v;
+}
+
+/** `--rate 10/s` or `--rate 10`: releases per second, > 0. */
+export function rateOf(v: string | undefined, dflt = 10): number {
+  if (v === undefined) return dflt;
+  const m = /^(\d+(?:\.\d+)?)(?:\/s)?$/.exec(v.trim());
+  const rate = m ? Number(m[1]) : NaN;
+  if (!(rate > 0) || rate > 1000)
+    throw new RuleUsageError(`--rate ${v}: give releases per second, e.g. 10/s (0 < rate ≤ 1000)`);
+  return rate;
+}
+
+const EMPTY: RulesView = {
+  version: 0,
+  rules: RULES.map((rule) => ({ rule, paused: null, resumed: null, held: 0, releasing: 0 })),
+};
+
+/** The rules as the control workflow holds them; all running when no rule was ever paused here. */
+export async function listRules(ctx: OpsContext): Promise<RulesView> {
+  try {
+    return await ctx.client.workflow.getHandle(RULE_CONTROL_WORKFLOW_ID).query(rulesQuery);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return EMPTY;
+    throw err;
+  }
+}
+
+/**
+ * Pauses a rule (starting the control workflow on first use) and returns once every worker acts on it:
+ * the control workflow holds the pause and the workers' cached state has expired.
+ */
+export async function pauseRule(
+  ctx: OpsContext,
+  rule: RuleName,
+  who: { by: string; reason: string },
+  opts: RuleCommandOptions,
+): Promise<RulesView> {
+  const before = (await listRules(ctx)).version;
+  await ctx.client.workflow.signalWithStart(RuleControlWorkflow, {
+    workflowId: RULE_CONTROL_WORKFLOW_ID,
+    taskQueue: opts.taskQueue,
+    args: [],
+    signal: pauseRuleSignal,
+    signalArgs: [{ rule, ...who }],
+    staticSummary: 'Linkage rules: which are paused, and the runs they hold',
+  });
+  const view = await inForce(ctx, before, (v) => !!v.rules.find((r) => r.rule === rule)?.paused);
+  await new Promise((r) => setTimeout(r, opts.settleMs));
+  return view;
+}
+
+/** Resumes a rule: its held runs are released in bus order at `ratePerSec`. */
+export async function resumeRule(
+  ctx: OpsContext,
+  rule: RuleName,
+  who: { by: string; ratePerSec: number },
+): Promise<RulesView> {
+  const current = await listRules(ctx);
+  if (!current.rules.find((r) => r.rule === rule)?.paused) throw new Error(`rule ${rule} is not paused`);
+  await ctx.client.workflow.getHandle(RULE_CONTROL_WORKFLOW_ID).signal(resumeRuleSignal, { rule, ...who });
+  return inForce(ctx, current.version, (v) => !v.rules.find((r) => r.rule === rule)?.paused);
+}
+
+/** Waits for the control workflow to have taken the signal (a worker must be running). */
+function inForce(ctx: OpsContext, before: number, done: (v: RulesView) => boolean): Promise<RulesView> {
+  return waitFor(
+    'the rule-control workflow to take the change (is a worker running?)',
+    async () => {
+      const v = await listRules(ctx);
+      return v.version > before && done(v) && v;
+    },
+    60_000,
+    200,
+  );
+}
+
+export function formatRules(view: RulesView): string {
+  const lines = view.rules.map((r) => {
+    const toggle = RULE_TOGGLES[r.rule];
+    if (r.paused) {
+      return `${r.rule.padEnd(16)} PAUSED   by ${r.paused.by} at ${r.paused.at}: ${r.paused.reason} · ${r.held} runs held  (${toggle})`;
+    }
+    const resumed = r.resumed ? ` · resumed by ${r.resumed.by} at ${r.resumed.at} at ${r.resumed.ratePerSec}/s` : '';
+    const releasing = r.held ? ` · releasing ${r.held} held runs` : '';
+    return `${r.rule.padEnd(16)} running${resumed}${releasing}  (${toggle})`;
+  });
+  return lines.join('\n');
+}
