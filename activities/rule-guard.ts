@@ -7,7 +7,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
-  RULE_CONTROL_WORKFLOW_ID,
+  ruleControlWorkflowId,
   RULE_PAUSED_FAILURE,
   type RuleName,
   type RulePausedDetails,
@@ -30,7 +30,7 @@ export interface RuleGuard {
 
 const NO_RULES: RulesView = { version: 0, rules: [] };
 
-export function createRuleGuard(client: Client | null, maxAgeMs: number): RuleGuard {
+export function createRuleGuard(client: Client | null, taskQueue: string, maxAgeMs: number): RuleGuard {
   let cached: RulesView = NO_RULES;
   let readAt = -Infinity;
   let reading: Promise<RulesView> | null = null;
@@ -38,7 +38,7 @@ export function createRuleGuard(client: Client | null, maxAgeMs: number): RuleGu
   async function read(): Promise<RulesView> {
     if (!client) return NO_RULES;
     try {
-      return await client.workflow.getHandle(RULE_CONTROL_WORKFLOW_ID).query(rulesQuery);
+      return await client.workflow.getHandle(ruleControlWorkflowId(taskQueue)).query(rulesQuery);
     } catch (err) {
       // No rule was ever paused in this namespace: nothing is.
       if (err instanceof WorkflowNotFoundError) return NO_RULES;

@@ -36,8 +36,13 @@ export function ruleOfStep(step: string): RuleName | undefined {
   return STEP_RULES[step];
 }
 
-/** The one rule-control workflow of a namespace: it holds the pause state and the held runs. */
-export const RULE_CONTROL_WORKFLOW_ID = 'linkage-rule-control';
+/**
+ * The rule-control workflow of a deployment (its task queue, like the poller's id): it holds the pause
+ * state and the held runs.
+ */
+export function ruleControlWorkflowId(taskQueue: string): string {
+  return `linkage-rule-control-${taskQueue}`;
+}
 
 /** Who paused a rule, when and why. */
 export interface RulePause {

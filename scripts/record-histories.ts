@@ -15,6 +15,8 @@ import { EVENT_TYPES, type BusEvent } from '../common/events';
 import { linkageWorkflowId, POLLER_WORKFLOW_ID } from '../common/linkage';
 import { waitFor, type Rec } from '../common/platform-client';
 import { exportHistoryToFile } from '../ops/commands/export';
+import { pauseRule, resumeRule } from '../ops/commands/rules';
+import { ruleControlWorkflowId } from '../common/rules';
 import type { OpsContext } from '../ops/context';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../test/helpers/linkage-env';
 import { startDevServer, type DevServer } from './dev-server';
@@ -131,6 +133,20 @@ async function record(env: LinkageEnv): Promise<void> {
   await env.client.workflow.getHandle(linkageWorkflowId(cancelledEvent.eventId)).cancel();
   await save('ContractSignedWorkflow-cancelled', (e) => e.eventId === cancelledEvent.eventId);
   await api.clearFaults();
+
+  // A contract held by the paused crm-to-erp rule: its approval is asked for meanwhile, its order once resumed.
+  const rules = { taskQueue: env.taskQueue, settleMs: 1_000 };
+  await pauseRule(ctx, 'crm-to-erp', { by: 'recorder', reason: 'recording a held run' }, rules);
+  const held = await api.signContract(tenant, { customerId: 'cus-4', contractNo: 'HT-REC-4', amountCents: 4_400 });
+  const heldEvent = await waitFor('the held contract event', async () =>
+    (await env.events()).find((e) => e.eventType === EVENT_TYPES.contractSigned && e.payload.contractId === held.id),
+  );
+  const heldRun = env.client.workflow.getHandle(linkageWorkflowId(heldEvent.eventId));
+  await waitFor('the held run', async () => (await heldRun.query<{ outcome: string }>('state')).outcome === 'paused');
+  await resumeRule(ctx, 'crm-to-erp', { by: 'recorder', ratePerSec: 10 }, env.taskQueue);
+  await save('ContractSignedWorkflow-paused', (e) => e.eventId === heldEvent.eventId);
+  const control = ruleControlWorkflowId(env.taskQueue);
+  console.log(`recorded ${await exportHistoryToFile(ctx, control, path.join(OUT, 'RuleControlWorkflow.json'))}`);
 
   // A contract event with an invalid payload: fails its own run with a validation error.
   const invalidId = `rec-invalid-${Date.now()}`;

@@ -44,7 +44,7 @@ export async function createLinkageWorker(
     metrics.authRejected('gateway'),
   );
   const observer = metrics.pollerObserver(gateway, config.poller.pageSize);
-  const ruleGuard = createRuleGuard(client, config.ruleStateMaxAgeMs);
+  const ruleGuard = createRuleGuard(client, config.temporal.taskQueue, config.ruleStateMaxAgeMs);
   metrics.watchRules(ruleGuard);
 
   const worker = await Worker.create({

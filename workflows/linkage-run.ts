@@ -36,7 +36,7 @@ import { eventIngest, statusChangeIngests, type DocumentStatusChange } from '../
 import { businessKeysOf } from '../common/linkage';
 import { LinkageBusinessKeys, LinkageOutcome } from '../common/search-attributes';
 import {
-  RULE_CONTROL_WORKFLOW_ID,
+  ruleControlWorkflowId,
   RULE_PAUSED_FAILURE,
   ruleOfStep,
   type RuleName,
@@ -201,8 +201,8 @@ export class LinkageRun {
     });
     if (this.holding++ === 0) this.showOutcome('paused');
     try {
-      const control = getExternalWorkflowHandle(RULE_CONTROL_WORKFLOW_ID);
-      const { workflowId } = workflowInfo();
+      const { workflowId, taskQueue } = workflowInfo();
+      const control = getExternalWorkflowHandle(ruleControlWorkflowId(taskQueue));
       try {
         await control.signal(runHeldSignal, { workflowId, seq: this.input.event.seq, rule: p.rule, step });
       } catch (err) {
@@ -224,8 +224,9 @@ export class LinkageRun {
   private async proceeded(step: string): Promise<void> {
     const rule = ruleOfStep(step);
     if (!rule) return;
-    await getExternalWorkflowHandle(RULE_CONTROL_WORKFLOW_ID)
-      .signal(runProceededSignal, { workflowId: workflowInfo().workflowId, rule })
+    const { workflowId, taskQueue } = workflowInfo();
+    await getExternalWorkflowHandle(ruleControlWorkflowId(taskQueue))
+      .signal(runProceededSignal, { workflowId, rule })
       .catch((err: unknown) => log.warn('rule-control workflow unreachable', { error: String(err) }));
   }
 

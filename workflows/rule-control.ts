@@ -1,5 +1,5 @@
 /**
- * The rule-control workflow: one per namespace (`linkage-rule-control`), it holds which rules are paused
+ * The rule-control workflow: one per deployment (`linkage-rule-control-<taskQueue>`), it holds which rules are paused
  * (who, when, why) and the runs waiting at a paused rule's step, and releases them in bus order at the
  * operator's rate once the rule is resumed. Being a workflow, the state is durable across worker and
  * Temporal restarts and shared by every worker; the linkage runs learn of it only through signals, and

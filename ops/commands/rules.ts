@@ -6,7 +6,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import {
   isRuleName,
-  RULE_CONTROL_WORKFLOW_ID,
+  ruleControlWorkflowId,
   RULES,
   RULE_TOGGLES,
   type RuleName,
@@ -47,9 +47,9 @@ const EMPTY: RulesView = {
 };
 
 /** The rules as the control workflow holds them; all running when no rule was ever paused here. */
-export async function listRules(ctx: OpsContext): Promise<RulesView> {
+export async function listRules(ctx: OpsContext, taskQueue: string): Promise<RulesView> {
   try {
-    return await ctx.client.workflow.getHandle(RULE_CONTROL_WORKFLOW_ID).query(rulesQuery);
+    return await ctx.client.workflow.getHandle(ruleControlWorkflowId(taskQueue)).query(rulesQuery);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return EMPTY;
     throw err;
@@ -66,16 +66,16 @@ export async function pauseRule(
   who: { by: string; reason: string },
   opts: RuleCommandOptions,
 ): Promise<RulesView> {
-  const before = (await listRules(ctx)).version;
+  const before = (await listRules(ctx, opts.taskQueue)).version;
   await ctx.client.workflow.signalWithStart(RuleControlWorkflow, {
-    workflowId: RULE_CONTROL_WORKFLOW_ID,
+    workflowId: ruleControlWorkflowId(opts.taskQueue),
     taskQueue: opts.taskQueue,
     args: [],
     signal: pauseRuleSignal,
     signalArgs: [{ rule, ...who }],
     staticSummary: 'Linkage rules: which are paused, and the runs they hold',
   });
-  const view = await inForce(ctx, before, (v) => !!v.rules.find((r) => r.rule === rule)?.paused);
+  const view = await inForce(ctx, opts.taskQueue, before, (v) => !!v.rules.find((r) => r.rule === rule)?.paused);
   await new Promise((r) => setTimeout(r, opts.settleMs));
   return view;
 }
@@ -85,19 +85,25 @@ export async function resumeRule(
   ctx: OpsContext,
   rule: RuleName,
   who: { by: string; ratePerSec: number },
+  taskQueue: string,
 ): Promise<RulesView> {
-  const current = await listRules(ctx);
+  const current = await listRules(ctx, taskQueue);
   if (!current.rules.find((r) => r.rule === rule)?.paused) throw new Error(`rule ${rule} is not paused`);
-  await ctx.client.workflow.getHandle(RULE_CONTROL_WORKFLOW_ID).signal(resumeRuleSignal, { rule, ...who });
-  return inForce(ctx, current.version, (v) => !v.rules.find((r) => r.rule === rule)?.paused);
+  await ctx.client.workflow.getHandle(ruleControlWorkflowId(taskQueue)).signal(resumeRuleSignal, { rule, ...who });
+  return inForce(ctx, taskQueue, current.version, (v) => !v.rules.find((r) => r.rule === rule)?.paused);
 }
 
 /** Waits for the control workflow to have taken the signal (a worker must be running). */
-function inForce(ctx: OpsContext, before: number, done: (v: RulesView) => boolean): Promise<RulesView> {
+function inForce(
+  ctx: OpsContext,
+  taskQueue: string,
+  before: number,
+  done: (v: RulesView) => boolean,
+): Promise<RulesView> {
   return waitFor(
     'the rule-control workflow to take the change (is a worker running?)',
     async () => {
-      const v = await listRules(ctx);
+      const v = await listRules(ctx, taskQueue);
       return v.version > before && done(v) && v;
     },
     60_000,

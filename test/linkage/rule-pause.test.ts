@@ -109,7 +109,7 @@ it('pause crm-to-erp, sign 50 contracts, restart everything, resume at 10/s: 50 
   await waitFor(
     'the pause after the restart',
     async () => {
-      const rule = (await listRules(ops())).rules.find((r) => r.rule === 'crm-to-erp');
+      const rule = (await listRules(ops(), env.taskQueue)).rules.find((r) => r.rule === 'crm-to-erp');
       return rule?.paused?.by === 'ops-alice' && rule.held === CONTRACTS;
     },
     60_000,
@@ -118,7 +118,7 @@ it('pause crm-to-erp, sign 50 contracts, restart everything, resume at 10/s: 50 
   expect(await count(heldQuery)).toBe(CONTRACTS);
   expect(await env.api.list(tenant, '/erp/orders')).toEqual([]);
 
-  await resumeRule(ops(), 'crm-to-erp', { by: 'ops-alice', ratePerSec: 10 });
+  await resumeRule(ops(), 'crm-to-erp', { by: 'ops-alice', ratePerSec: 10 }, env.taskQueue);
   const events = await settled(env, tenant, 300_000);
   expect(await count(heldQuery)).toBe(0);
 
@@ -133,6 +133,6 @@ it('pause crm-to-erp, sign 50 contracts, restart everything, resume at 10/s: 50 
   for (const c of contracts) {
     expect(await countBySource(env.api, tenant, SOURCES.order(c.id))).toMatchObject({ live: 1, cancelled: 0 });
   }
-  const rule = (await listRules(ops())).rules.find((r) => r.rule === 'crm-to-erp');
+  const rule = (await listRules(ops(), env.taskQueue)).rules.find((r) => r.rule === 'crm-to-erp');
   expect(rule).toMatchObject({ paused: null, held: 0, resumed: { by: 'ops-alice', ratePerSec: 10 } });
 });

@@ -10,12 +10,18 @@
  * activity events, replayed on the regular-activity path; the new histories record local-activity markers.
  *
  * Issue 14: likewise the histories recorded before the status changes reached the data lake.
+ * Issue 15: a contract run held by a paused rule and released, and the rule-control workflow, replay too.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { WORKFLOW_FOR_EVENT, GENERIC_WORKFLOW } from '../../common/linkage';
 import { loadHistoryFiles, replayHistories } from '../../ops/commands/replay';
-import { LAKE_LIFECYCLE_PATCH, LOCAL_ACTIVITIES_PATCH, ONE_LIVE_DOCUMENT_PATCH } from '../../workflows/patches';
+import {
+  LAKE_LIFECYCLE_PATCH,
+  LOCAL_ACTIVITIES_PATCH,
+  ONE_LIVE_DOCUMENT_PATCH,
+  RULE_PAUSE_PATCH,
+} from '../../workflows/patches';
 import type { temporal } from '@temporalio/proto';
 
 const DIR = path.resolve(__dirname, '../histories');
@@ -25,7 +31,7 @@ const BEFORE_LAKE_LIFECYCLE = path.join(DIR, 'before-lake-lifecycle');
 
 type History = ReturnType<typeof loadHistoryFiles>[number];
 const eventsOf = (h: History) => (h.history as temporal.api.history.v1.IHistory).events ?? [];
-const isLinkage = (h: History) => !h.workflowId.startsWith('EventPoller');
+const isLinkage = (h: History) => !/^(EventPoller|RuleControl)Workflow/.test(h.workflowId);
 /** Activity tasks scheduled on the server, and local-activity markers. */
 function callsOf(h: History): { regular: number; local: number } {
   const events = eventsOf(h);
@@ -49,9 +55,19 @@ function patchIds(h: History): string[] {
 describe('replay of the committed histories', () => {
   it('has one history per workflow type, plus a compensated and an invalid-payload ContractSigned', () => {
     const names = fs.readdirSync(DIR).map((f) => path.basename(f, '.json'));
-    const expected = [...Object.values(WORKFLOW_FOR_EVENT), GENERIC_WORKFLOW, 'EventPollerWorkflow'];
+    const expected = [
+      ...Object.values(WORKFLOW_FOR_EVENT),
+      GENERIC_WORKFLOW,
+      'EventPollerWorkflow',
+      'RuleControlWorkflow',
+    ];
     expect(names).toEqual(
-      expect.arrayContaining([...expected, 'ContractSignedWorkflow-compensated', 'ContractSignedWorkflow-invalid']),
+      expect.arrayContaining([
+        ...expected,
+        'ContractSignedWorkflow-compensated',
+        'ContractSignedWorkflow-invalid',
+        'ContractSignedWorkflow-paused',
+      ]),
     );
   });
 
@@ -91,7 +107,7 @@ describe('replay of the committed histories', () => {
     const linkage = loadHistoryFiles(DIR).filter(isLinkage);
     for (const h of linkage) {
       // The newest marker implies every older path: one marker and one upsert per run, whatever the changes.
-      expect([h.workflowId, patchIds(h)]).toEqual([h.workflowId, [LAKE_LIFECYCLE_PATCH]]);
+      expect([h.workflowId, patchIds(h)]).toEqual([h.workflowId, [RULE_PAUSE_PATCH]]);
       expect([h.workflowId, callsOf(h).regular]).toEqual([h.workflowId, 0]);
     }
     // ERP order, OA approval and data-lake ingest: one marker each; no status changed, nothing more.
