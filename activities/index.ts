@@ -6,6 +6,8 @@ import { createCellActivities } from './cells';
 import { createDatalakeActivities } from './datalake';
 import { createDeadLetterActivities } from './dead-letters';
 import { HttpClient } from './http-client';
+import { createLakeResyncActivities } from './lake-resync';
+import { createRuleGuard, type RuleGuard } from './rule-guard';
 
 export interface ActivityDeps {
   /** The gateway client; one is made from the config when absent. */
@@ -14,6 +16,8 @@ export interface ActivityDeps {
   pollerObserver?: PollerObserver;
   /** Metrics hook: a call refused with 401 / 403, by service. */
   onAuthRejected?: (service: 'gateway' | 'datalake') => void;
+  /** Which rules are paused; one is made on `client` when absent. */
+  ruleGuard?: RuleGuard;
 }
 
 export function createActivities(config: Config, client: Client, deps: ActivityDeps = {}) {
@@ -25,10 +29,12 @@ export function createActivities(config: Config, client: Client, deps: ActivityD
         deps.onAuthRejected?.('datalake'),
       )
     : null;
+  const guard = deps.ruleGuard ?? createRuleGuard(client, config.temporal.taskQueue, config.ruleStateMaxAgeMs);
   return {
-    ...createCellActivities(gateway),
-    ...createDatalakeActivities(datalake),
+    ...createCellActivities(gateway, guard),
+    ...createDatalakeActivities(datalake, guard),
     ...createDeadLetterActivities(gateway),
+    ...createLakeResyncActivities(gateway, datalake, config.toggles.allToDatalake),
     ...createPollerActivities(config, client, gateway, deps.pollerObserver),
   };
 }

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../common/config';
 import { openContext, type OpsContext } from './context';
 import {
   formatDeadLetters,
@@ -24,7 +25,22 @@ import {
   loadHistoryFiles,
   replayHistories,
 } from './commands/replay';
+import {
+  cancelResync,
+  followResync,
+  formatProgressLine,
+  formatResync,
+  parsePageSize,
+  parsePosition,
+  resumeResync,
+  resyncStatus,
+  ResyncUsageError,
+  startResync,
+  type ResyncView,
+  type StartedResync,
+} from './commands/resync';
 import { formatRetries, retryAll, retryRun, SUCCESSFUL_OUTCOMES } from './commands/retry';
+import { formatRules, listRules, pauseRule, rateOf, resumeRule, ruleNameOf, RuleUsageError } from './commands/rules';
 import { formatRun, showRun } from './commands/show';
 import type { RunFilters } from './queries';
 
@@ -43,6 +59,23 @@ const USAGE = `usage: npm run linkage -- <command> [options]
   dlq redrive <letterId> [--wait] [--by <name>] [--json]
               retry the run the letter belongs to and record it; with --wait, resolve it once the run
               did its linkage
+  resync --from <seq|ISO time> [--to <seq|ISO time>] [--tenant <t>] [--type <eventType>] [--page-size <n>]
+         [--id <workflowId>] [--no-wait] [--json]
+              fill the data lake's holes: re-ingest the bus range (a time: the first event the bus received
+              at or after it), the documents' status changes, and resolve the lake dead letters; follows
+              the resync until it ends unless --no-wait
+  resync status <workflowId> [--json]
+  resync cancel <workflowId> [--no-wait] [--json]
+  resync resume <workflowId> [--no-wait] [--json]
+              continue a cancelled or failed resync from its last cursor (a new run of the same id)
+  rules [--json]
+              the linkage rules (crm-to-erp, erp-to-srm, all-to-oa, all-to-datalake): paused or not, by
+              whom, when and why, and the runs each one holds
+  pause <rule> --reason <text> [--by <name>] [--json]
+              hold every run at the rule's step (durably, across restarts) until it is resumed; nothing
+              is skipped, and the run's other rules go on
+  resume <rule> [--rate <n>/s] [--by <name>] [--json]
+              release the held runs in bus order, at most n per second (default 10/s)
 `;
 
 const OPTIONS = {
@@ -64,6 +97,14 @@ const OPTIONS = {
   event: { type: 'string' },
   note: { type: 'string' },
   by: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  'page-size': { type: 'string' },
+  'pages-per-run': { type: 'string' },
+  id: { type: 'string' },
+  'no-wait': { type: 'boolean' },
+  reason: { type: 'string' },
+  rate: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -138,6 +179,40 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'dlq':
         return await dlq(ctx, args, v, print);
+      case 'resync':
+        return await resync(ctx, args, v, print);
+      case 'rules': {
+        const view = await listRules(ctx, loadConfig().temporal.taskQueue);
+        print(view, formatRules(view));
+        return 0;
+      }
+      case 'pause': {
+        if (!v.reason) throw new UsageError('pause: say why with --reason <text>');
+        const { taskQueue } = loadConfig().temporal;
+        const rule = ruleNameOf(args[0]);
+        const view = await pauseRule(
+          ctx,
+          rule,
+          { by: operatorName(v.by), reason: v.reason },
+          {
+            taskQueue,
+            settleMs: loadConfig().ruleStateMaxAgeMs,
+          },
+        );
+        print(view, `${rule} paused: its runs hold at its step until \`resume ${rule}\`.\n${formatRules(view)}`);
+        return 0;
+      }
+      case 'resume': {
+        const rule = ruleNameOf(args[0]);
+        const view = await resumeRule(
+          ctx,
+          rule,
+          { by: operatorName(v.by), ratePerSec: rateOf(v.rate) },
+          loadConfig().temporal.taskQueue,
+        );
+        print(view, `${rule} resumed: held runs are released in bus order.\n${formatRules(view)}`);
+        return 0;
+      }
       default:
         throw new UsageError(`unknown command ${command}`);
     }
@@ -187,13 +262,84 @@ async function dlq(
   return 0;
 }
 
+/** `resync --from …`, `resync status|cancel|resume <workflowId>`. */
+async function resync(
+  ctx: OpsContext,
+  args: string[],
+  v: Values,
+  print: (data: unknown, text: string) => void,
+): Promise<number> {
+  const [sub, ...ids] = args;
+  const wait = !v['no-wait'];
+  // While following, progress lines go to stderr with --json, so stdout stays one JSON document.
+  const follow = (workflowId: string): Promise<ResyncView> =>
+    followResync(ctx, workflowId, {
+      onProgress: (view) => (v.json ? console.error : console.log)(formatProgressLine(view)),
+    });
+  const ended = (view: ResyncView, extra: Record<string, unknown> = {}, note?: string): number => {
+    print({ ...extra, ...view }, formatResync(view, note));
+    return view.status === 'COMPLETED' ? 0 : 1;
+  };
+  const started = async (s: StartedResync, verb: string): Promise<number> => {
+    const note = s.attached
+      ? `a resync with this id was already running: ${wait ? 'following it' : 'not started again'}`
+      : undefined;
+    if (!wait) {
+      const view = await resyncStatus(ctx, s.workflowId);
+      print({ ...s, ...view }, view ? formatResync(view, note) : `${verb} ${s.workflowId} run ${s.runId}`);
+      return 0;
+    }
+    if (!v.json)
+      console.log(`${s.attached ? 'following' : verb} ${s.workflowId} (run ${s.runId})${s.link ? `  ${s.link}` : ''}`);
+    return ended(await follow(s.workflowId), { attached: s.attached }, note);
+  };
+
+  if (sub === 'status' || sub === 'cancel' || sub === 'resume') {
+    if (ids.length !== 1) throw new UsageError(`resync ${sub}: give one workflow id`);
+    const [workflowId] = ids;
+    if (sub === 'status') {
+      const view = await resyncStatus(ctx, workflowId);
+      if (!view) throw new Error(`no resync ${workflowId}`);
+      print(view, formatResync(view));
+      return 0;
+    }
+    if (sub === 'cancel') {
+      const view = await cancelResync(ctx, workflowId, { wait });
+      print(view, formatResync(view, wait ? undefined : 'cancel requested: it stops after the page in flight'));
+      return wait && view.status !== 'CANCELLED' ? 1 : 0;
+    }
+    return started(await resumeResync(ctx, loadConfig().temporal.taskQueue, workflowId), 'resumed');
+  }
+  if (sub !== undefined)
+    throw new UsageError(`resync: unknown subcommand ${sub} (status, cancel, resume, or --from …)`);
+  if (!v.from) throw new UsageError('resync: give --from <seq|ISO time>');
+  const pagesPerRun = v['pages-per-run'] === undefined ? undefined : Number(v['pages-per-run']);
+  if (pagesPerRun !== undefined && !(Number.isInteger(pagesPerRun) && pagesPerRun > 0)) {
+    throw new UsageError('resync: --pages-per-run takes a positive integer');
+  }
+  const s = await startResync(ctx, loadConfig().temporal.taskQueue, {
+    from: parsePosition('from', v.from)!,
+    to: parsePosition('to', v.to),
+    tenant: v.tenant,
+    type: v.type,
+    pageSize: parsePageSize(v['page-size']),
+    id: v.id,
+    pagesPerRun,
+  });
+  return started(s, 'started');
+}
+
 if (require.main === module) {
   // The replay worker's lifecycle lines are noise here; warnings and errors still show.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   main(process.argv.slice(2))
     .then((code) => process.exit(code))
     .catch((err: unknown) => {
-      const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+      const usage =
+        err instanceof UsageError ||
+        err instanceof ResyncUsageError ||
+        err instanceof RuleUsageError ||
+        (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
       console.error(`linkage: ${err instanceof Error ? err.message : String(err)}`);
       if (usage) process.stderr.write(USAGE);
       process.exit(usage ? 2 : 1);

@@ -2,3 +2,5 @@
 export * from './linkages';
 export { EventPollerWorkflow, cursorQuery } from './poller';
 export { stateQuery } from './linkage-run';
+export { RuleControlWorkflow } from './rule-control';
+export { LakeResyncWorkflow, resyncProgressQuery } from './lake-resync';

@@ -17,6 +17,13 @@ const ReadQuery = z.object({
   waitMs: z.coerce.number().int().min(0).max(30_000).default(0),
   tenantId: z.string().min(1).max(100).optional(),
 });
+const PositionQuery = z.object({
+  at: z
+    .string()
+    .datetime({ offset: true })
+    .transform((v) => new Date(v).toISOString()),
+  tenantId: z.string().min(1).max(100).optional(),
+});
 
 export interface GatewayOptions {
   dataDir: string;
@@ -62,6 +69,15 @@ export function createGateway(opts: GatewayOptions): GatewayApp {
     // The response's 'close' fires when the client disconnects (the request's fires once its body is read).
     reply.raw.once('close', () => gone.abort());
     return events.read({ ...parsed.data, signal: AbortSignal.any([gone.signal, shutdown.signal]) });
+  });
+  // Where a time falls on the bus: the first seq received at or after `at` (a resync's `--from <time>`).
+  app.get('/api/events/position', async (req) => {
+    const parsed = PositionQuery.safeParse(req.query);
+    if (!parsed.success) throw validationError(parsed.error);
+    if (principalOf(req).tenants !== ALL_TENANTS && !parsed.data.tenantId) {
+      throw forbidden("this token reads only its own tenants' events: add tenantId=<tenant>");
+    }
+    return events.position(parsed.data.at, parsed.data.tenantId);
   });
   registerDlq(app, db);
   const proxy = registerProxy(app, opts.cellUrls);

@@ -49,6 +49,20 @@ export interface ListFilter {
   limit: number;
 }
 
+/** Which letters a bulk resolve touches: those of these events, of one tenant, posted by these steps. */
+export interface BulkMatch {
+  tenantId: string;
+  eventIds: string[];
+  steps: string[];
+}
+
+export interface BulkResolution {
+  /** Letters resolved now (they were open). */
+  resolved: DeadLetter[];
+  /** Matching letters that were resolved already (left as they are). */
+  alreadyResolved: number;
+}
+
 export interface DlqStore {
   add(letter: PostedLetter): DeadLetter;
   get(id: string): DeadLetter | undefined;
@@ -56,6 +70,8 @@ export interface DlqStore {
   list(filter: ListFilter): { items: DeadLetter[]; nextCursor: string | null };
   /** Applies `change` to the stored letter inside one transaction; undefined when there is no such letter. */
   update(id: string, change: (letter: DeadLetter) => Partial<DeadLetter>): DeadLetter | undefined;
+  /** Resolves every open letter matching, in one transaction; the others are not touched. */
+  resolveMatching(match: BulkMatch, resolution: { by: string; note: string }): BulkResolution;
 }
 
 /** Fields a letter has before anything happened to it (also what old rows lack). */
@@ -116,6 +132,10 @@ export function createDlqStore(db: Db): DlqStore {
   );
   const byId = db.prepare<[string], Row>('SELECT rowid AS seq, status, data FROM dlq WHERE id = ?');
   const save = db.prepare('UPDATE dlq SET status = ?, data = ? WHERE id = ?');
+  // By the event_id index; the tenant is a column too, the step only in the letter.
+  const ofEvent = db.prepare<[string, string], Row>(
+    'SELECT rowid AS seq, status, data FROM dlq WHERE event_id = ? AND tenant_id = ? ORDER BY rowid',
+  );
   // One statement per combination of filters, prepared on first use (at most 2^6).
   const statements = new Map<string, ReturnType<Db['prepare']>>();
 
@@ -167,6 +187,31 @@ export function createDlqStore(db: Db): DlqStore {
       const next: DeadLetter = { ...current, ...change(current) };
       save.run(next.status, JSON.stringify(next), id);
       return next;
+    }),
+    resolveMatching: db.transaction((match: BulkMatch, resolution: { by: string; note: string }) => {
+      const steps = new Set(match.steps);
+      const result: BulkResolution = { resolved: [], alreadyResolved: 0 };
+      const resolvedAt = new Date().toISOString();
+      for (const eventId of new Set(match.eventIds)) {
+        for (const row of ofEvent.all(eventId, match.tenantId)) {
+          const letter = toLetter(row);
+          if (letter.step === undefined || !steps.has(letter.step)) continue;
+          if (letter.status === 'resolved') {
+            result.alreadyResolved++;
+            continue;
+          }
+          const next: DeadLetter = {
+            ...letter,
+            status: 'resolved',
+            resolvedBy: resolution.by,
+            resolvedAt,
+            resolutionNote: resolution.note,
+          };
+          save.run(next.status, JSON.stringify(next), next.id);
+          result.resolved.push(next);
+        }
+      }
+      return result;
     }),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Dead letters (SPEC §4): posted by the linkage worker when a step fails for good, worked by operators.
  * Every posted field is kept; they are listed newest first with a cursor, resolved once (who, when, note)
- * and redriven any number of times (the operator CLI retries the run, then records it here).
+ * and redriven any number of times (the operator CLI retries the run, then records it here); the letters of
+ * a data-lake resync's events are resolved in bulk.
  * Admin routes: the auth hook lets a service token post, and nothing else through.
  */
 import type { FastifyInstance } from 'fastify';
@@ -49,6 +50,15 @@ const ListQuery = z.object({
 });
 const who = z.string().min(1).max(200);
 const ResolveInput = z.object({ by: who, note: z.string().min(1).max(5000) }).strict();
+const BulkResolveInput = z
+  .object({
+    tenantId: id,
+    eventIds: z.array(id).min(1).max(1000),
+    steps: z.array(id).min(1).max(20),
+    by: who,
+    note: z.string().min(1).max(5000),
+  })
+  .strict();
 const RedrivenInput = z.object({ by: who, newRunId: id.optional() }).strict();
 const Params = z.object({ id: z.string().min(1).max(100) });
 
@@ -85,6 +95,20 @@ export function registerDlq(app: FastifyInstance, db: Db): void {
     return { letter: created, replayed: false };
   });
 
+  const bulkResolve = db.transaction((key: string | undefined, input: z.infer<typeof BulkResolveInput>) => {
+    const { tenantId, eventIds, steps, by, note } = input;
+    const scope = `dlq-bulk-resolve:${tenantId}`;
+    const prior = key ? idem.get(scope, key) : undefined;
+    if (prior) return { body: prior.body, replayed: true };
+    const { resolved, alreadyResolved } = store.resolveMatching({ tenantId, eventIds, steps }, { by, note });
+    const body = {
+      resolved: resolved.map((l) => ({ id: l.id, eventId: l.eventId, step: l.step, workflowId: l.workflowId })),
+      alreadyResolved,
+    };
+    if (key) idem.put(scope, key, { status: 200, body });
+    return { body, replayed: false };
+  });
+
   app.post(BASE, async (req, reply) => {
     const { letter, replayed } = add(requestIdOf(req), posted(parse(DeadLetterInput, req.body)));
     if (replayed) reply.header(REPLAY_HEADER, 'true');
@@ -103,6 +127,18 @@ export function registerDlq(app: FastifyInstance, db: Db): void {
       return { status: 'resolved', resolvedBy: by, resolvedAt: new Date().toISOString(), resolutionNote: note };
     });
     return updated ?? notFoundLetter();
+  });
+  /**
+   * Resolves, at once, the open letters of some events of one tenant posted by some steps (a data-lake
+   * resync: `datalake` and `datalake-status`). Idempotent: resolved letters and letters of other steps are
+   * left as they are, so a repeat resolves nothing more; an `X-Request-ID` repeat answers the first answer.
+   */
+  app.post(`${BASE}/bulk-resolve`, async (req, reply) => {
+    const input = parse(BulkResolveInput, req.body);
+    const key = requestIdOf(req);
+    const answer = bulkResolve(key, input);
+    if (answer.replayed) reply.header(REPLAY_HEADER, 'true');
+    return answer.body;
   });
   app.post(`${BASE}/:id/redriven`, async (req) => {
     const { id: letterId } = parse(Params, req.params);

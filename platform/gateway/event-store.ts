@@ -20,9 +20,29 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
+/** Where a time falls on the bus (`GET /api/events/position`). */
+export interface BusPosition {
+  /** The time asked for, as an ISO instant (UTC, milliseconds). */
+  at: string;
+  /** The first seq the bus received at or after `at` (of `tenantId`, if given); null when there is none yet. */
+  seq: number | null;
+  /** When the bus received that event. */
+  receivedAt: string | null;
+  /** The read cursor that starts there: `GET /api/events?after=<after>` answers `seq` first. */
+  after: number;
+  /** The newest seq on the bus (0 when it is empty). */
+  head: number;
+}
+
 export interface EventStore {
   append(event: PublishEvent): AppendResult;
   read(opts: ReadOptions): Promise<{ events: BusEvent[]; nextAfter: number }>;
+  /**
+   * The first event received at or after `at` (an ISO instant), by a binary search on seq: the receive time
+   * is stamped by this one process at append, in seq order, so it never decreases along seq. O(log n)
+   * primary-key reads, whatever the bus's size.
+   */
+  position(at: string, tenantId?: string): BusPosition;
   /** Resolves every pending long-poll (used on shutdown). */
   wakeAll(): void;
 }
@@ -53,6 +73,15 @@ export function createEventStore(db: Db): EventStore {
   const page = db.prepare<[number, number], Row>('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
   const pageForTenant = db.prepare<[number, string, number], Row>(
     'SELECT * FROM events WHERE seq > ? AND tenant_id = ? ORDER BY seq LIMIT ?',
+  );
+  const seqAtOrAfter = db.prepare<[number], { seq: number; received_at: string }>(
+    'SELECT seq, received_at FROM events WHERE seq >= ? ORDER BY seq LIMIT 1',
+  );
+  const tenantSeqAtOrAfter = db.prepare<[string, number], { seq: number; received_at: string }>(
+    'SELECT seq, received_at FROM events WHERE tenant_id = ? AND seq >= ? ORDER BY seq LIMIT 1',
+  );
+  const bounds = db.prepare<[], { lo: number | null; hi: number | null }>(
+    'SELECT MIN(seq) AS lo, MAX(seq) AS hi FROM events',
   );
   const appended = new EventEmitter();
   appended.setMaxListeners(0);
@@ -115,6 +144,29 @@ export function createEventStore(db: Db): EventStore {
         events = query(after, limit, tenantId);
       }
       return { events, nextAfter: events.length ? events[events.length - 1].seq : after };
+    },
+    position(at, tenantId) {
+      const { lo, hi } = bounds.get() ?? { lo: null, hi: null };
+      const head = hi ?? 0;
+      // Received times are ISO strings of one form (toISOString), so they compare as strings.
+      let first: { seq: number; received_at: string } | undefined;
+      if (lo !== null && hi !== null) {
+        let low = lo;
+        let high = hi;
+        while (low <= high) {
+          const mid = Math.floor((low + high) / 2);
+          // The first row at or after mid (seqs may have gaps); one exists, since mid <= the newest seq.
+          const row = seqAtOrAfter.get(mid)!;
+          if (row.received_at >= at) {
+            first = row;
+            high = mid - 1;
+          } else low = row.seq + 1;
+        }
+      }
+      if (first && tenantId) first = tenantSeqAtOrAfter.get(tenantId, first.seq);
+      return first
+        ? { at, seq: first.seq, receivedAt: first.received_at, after: first.seq - 1, head }
+        : { at, seq: null, receivedAt: null, after: head, head };
     },
     wakeAll() {
       appended.emit('append');

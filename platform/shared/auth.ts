@@ -120,8 +120,11 @@ export function mayActFor(p: Principal, tenantId: string): boolean {
 
 export const forbidden = (message: string): HttpError => new HttpError(403, 'forbidden', message);
 
-/** Admin routes a service token may call too (the worker posts dead letters). */
-const SERVICE_ADMIN_ROUTES = new Set(['POST /api/admin/events/dlq']);
+/**
+ * Admin routes a service token may call too: the worker posts dead letters, and its data-lake resync
+ * resolves the lake letters of the events it re-ingested (for the tenant its body names, checked below).
+ */
+const SERVICE_ADMIN_ROUTES = new Set(['POST /api/admin/events/dlq', 'POST /api/admin/events/dlq/bulk-resolve']);
 const ADMIN_PREFIX = '/api/admin/';
 
 const principals = new WeakMap<FastifyRequest['raw'], Principal>();

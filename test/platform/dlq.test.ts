@@ -277,3 +277,123 @@ test('letters of the older table (no event_type, no status) still list, filter a
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+describe('bulk resolve (a data-lake resync)', () => {
+  const bulk = (body: unknown, requestId?: string) =>
+    call<{ resolved: Array<{ id: string; eventId: string; step: string }>; alreadyResolved: number }>(
+      `${dlq}/bulk-resolve`,
+      { body, requestId },
+    );
+  const resolution = { by: 'resync lake-resync-1-head-all-all', note: 're-ingested by the resync' };
+
+  test('resolves the open letters of those events, tenant and steps only; a repeat resolves nothing more', async () => {
+    const tenantId = `dlq-bulk-${Date.now()}`;
+    const e1 = `ev-bulk-1-${tenantId}`;
+    const e2 = `ev-bulk-2-${tenantId}`;
+    const lake1 = (await post(workerLetter({ tenantId, eventId: e1, step: 'datalake' }))).body;
+    const status1 = (await post(workerLetter({ tenantId, eventId: e1, step: 'datalake-status' }))).body;
+    const lake2 = (await post(workerLetter({ tenantId, eventId: e2, step: 'datalake' }))).body;
+    // Not touched: another step of the same event, another tenant's letter of the same event id, another event.
+    const order = (await post(workerLetter({ tenantId, eventId: e1, step: 'erp-order' }))).body;
+    const otherTenant = (await post(workerLetter({ tenantId: `${tenantId}-x`, eventId: e1, step: 'datalake' }))).body;
+    const otherEvent = (await post(workerLetter({ tenantId, step: 'datalake' }))).body;
+    // Resolved before by an operator: counted, left as it was.
+    const byHand = (await post(workerLetter({ tenantId, eventId: e2, step: 'datalake-status' }))).body;
+    await resolve(byHand.id, { by: 'alice', note: 'by hand' });
+
+    const res = await bulk({ tenantId, eventIds: [e1, e2, e1], steps: ['datalake', 'datalake-status'], ...resolution });
+    expect(res.status).toBe(200);
+    expect(res.body.alreadyResolved).toBe(1);
+    expect(res.body.resolved.map((l) => l.id).sort()).toEqual([lake1.id, status1.id, lake2.id].sort());
+    for (const l of [lake1, status1, lake2]) {
+      const got = (await call<Letter>(`${dlq}/${l.id}`)).body;
+      expect(got).toEqual({
+        ...l,
+        status: 'resolved',
+        resolvedBy: resolution.by,
+        resolvedAt: expect.any(String),
+        resolutionNote: resolution.note,
+      });
+    }
+    for (const l of [order, otherTenant, otherEvent]) expect((await call<Letter>(`${dlq}/${l.id}`)).body).toEqual(l);
+    expect((await call<Letter>(`${dlq}/${byHand.id}`)).body).toMatchObject({ resolvedBy: 'alice' });
+
+    // Idempotent: again, nothing more is resolved and nothing resolved changes.
+    const again = await bulk({ tenantId, eventIds: [e1, e2], steps: ['datalake', 'datalake-status'], ...resolution });
+    expect(again.body).toEqual({ resolved: [], alreadyResolved: 4 });
+    expect((await list(`?tenantId=${tenantId}&status=open`)).body.items.map((l) => l.id).sort()).toEqual(
+      [order.id, otherEvent.id].sort(),
+    );
+  });
+
+  test('the same X-Request-ID answers the first answer; a letter posted since stays open', async () => {
+    const tenantId = `dlq-bulk-rid-${Date.now()}`;
+    const eventId = `ev-bulk-rid-${tenantId}`;
+    const first = (await post(workerLetter({ tenantId, eventId, step: 'datalake' }))).body;
+    const body = { tenantId, eventIds: [eventId], steps: ['datalake'], ...resolution };
+    const one = await bulk(body, 'resync-page-7');
+    expect(one.body.resolved.map((l) => l.id)).toEqual([first.id]);
+    const later = (await post(workerLetter({ tenantId, eventId, step: 'datalake' }))).body;
+    const two = await bulk(body, 'resync-page-7');
+    expect(two.headers.get('idempotent-replayed')).toBe('true');
+    expect(two.body).toEqual(one.body);
+    expect((await call<Letter>(`${dlq}/${later.id}`)).body.status).toBe('open');
+    // The same request id for another tenant is another request.
+    const other = await bulk({ ...body, tenantId: `${tenantId}-x` }, 'resync-page-7');
+    expect(other.body).toEqual({ resolved: [], alreadyResolved: 0 });
+  });
+
+  test.each([
+    ['no tenantId', { eventIds: ['e'], steps: ['datalake'] }, 'tenantId'],
+    ['no event ids', { tenantId: 't', eventIds: [], steps: ['datalake'] }, 'eventIds'],
+    ['no steps', { tenantId: 't', eventIds: ['e'], steps: [] }, 'steps'],
+    ['an unknown key', { tenantId: 't', eventIds: ['e'], steps: ['datalake'], status: 'open' }, 'status'],
+    [
+      '1001 event ids',
+      { tenantId: 't', eventIds: Array.from({ length: 1001 }, (_, i) => `e${i}`), steps: ['x'] },
+      'eventIds',
+    ],
+  ])('400 on %s', async (_what, body, field) => {
+    const res = await bulk({ ...resolution, ...body });
+    expect(res.status).toBe(400);
+    expect((res.body as unknown as { error: { fields: Array<{ field: string }> } }).error.fields[0].field).toBe(field);
+  });
+});
+
+test('bulk resolve with a token map: a service token may (for its tenants), a tenant token may not', async () => {
+  const tokens = {
+    tokens: [
+      { token: 'tok-svc-acme-0123456789', role: 'service' as const, tenants: ['acme-dlq'] },
+      { token: 'tok-tenant-0123456789', role: 'tenant' as const, tenants: ['acme-dlq'] },
+      { token: TOKEN, role: 'admin' as const },
+    ],
+  };
+  const q = await startTestPlatform({ services: ['gateway'], tokens });
+  try {
+    const url = `${q.gatewayUrl}/api/admin/events/dlq`;
+    const letter = (await call<Letter>(url, { body: workerLetter({ tenantId: 'acme-dlq', step: 'datalake' }) })).body;
+    const body = (tenantId: string) => ({
+      tenantId,
+      eventIds: [letter.eventId],
+      steps: ['datalake'],
+      by: 'resync x',
+      note: 'n',
+    });
+    const asTenant = await call(`${url}/bulk-resolve`, { body: body('acme-dlq'), token: 'tok-tenant-0123456789' });
+    expect(asTenant.status).toBe(403);
+    const otherTenant = await call(`${url}/bulk-resolve`, {
+      body: body('globex-dlq'),
+      token: 'tok-svc-acme-0123456789',
+    });
+    expect(otherTenant.status).toBe(403);
+    const asService = await call<{ resolved: unknown[] }>(`${url}/bulk-resolve`, {
+      body: body('acme-dlq'),
+      token: 'tok-svc-acme-0123456789',
+    });
+    expect([asService.status, asService.body.resolved.length]).toEqual([200, 1]);
+    // The service token still reads no letters: listing stays admin only.
+    expect((await call(url, { token: 'tok-svc-acme-0123456789' })).status).toBe(403);
+  } finally {
+    await q.cleanup();
+  }
+});
