@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { colorsWanted, logFormat } from '../common/logger';
 import { ROOT } from '../common/paths';
 
 export interface ServiceOptions {
@@ -19,7 +20,11 @@ export interface ServiceOptions {
   readyLine?: string;
   readyUrl?: string;
   readyTimeoutMs?: number;
-  /** Forward the child's output to ours (the embedded stack); tests keep the last lines for errors. */
+  /**
+   * Forward the child's output to ours (the embedded stack), whole lines, without the `readyLine`
+   * handshake, in the log format this process's stdout calls for (forwardedOutputEnv); tests keep the last
+   * lines for errors.
+   */
   inheritOutput?: boolean;
   /** Every chunk of the child's stdout and stderr, from its first byte (e.g. to scan all log lines). */
   onOutput?: (chunk: string) => void;
@@ -53,6 +58,17 @@ export async function stopChild(child: ChildProcess, exited: Promise<unknown>, g
   clearTimeout(timer);
 }
 
+/**
+ * What a child whose output we forward to our terminal is told: the log format this process chose from its
+ * own stdout (a child writes into a pipe, so it cannot tell), with colours when that stdout is a colour
+ * terminal. The caller's environment (LOG_FORMAT, NO_COLOR, FORCE_COLOR set explicitly) wins.
+ */
+export function forwardedOutputEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const format = logFormat(env);
+  const color = format === 'pretty' && colorsWanted(env) && env.FORCE_COLOR === undefined;
+  return { LOG_FORMAT: format, ...(color ? { FORCE_COLOR: '1' } : {}) };
+}
+
 export async function startService(opts: ServiceOptions): Promise<ServiceProcess> {
   // One process (node with tsx's loader), not the tsx wrapper: a SIGKILL must hit the service itself.
   const child = spawn(
@@ -60,7 +76,7 @@ export async function startService(opts: ServiceOptions): Promise<ServiceProcess
     [...(opts.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, opts.entry), ...(opts.args ?? [])],
     {
       cwd: ROOT,
-      env: { ...process.env, ...opts.env },
+      env: { ...process.env, ...(opts.inheritOutput ? forwardedOutputEnv() : {}), ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: a terminal's Ctrl-C reaches only the parent, which stops services in order.
       detached: true,
@@ -70,21 +86,35 @@ export async function startService(opts: ServiceOptions): Promise<ServiceProcess
   const lines: string[] = [];
   let readyPayload = '';
   let onReadyLine: (() => void) | null = null;
-  const remember = (chunk: Buffer, stream: NodeJS.WriteStream) => {
-    if (opts.inheritOutput) stream.write(chunk);
-    opts.onOutput?.(chunk.toString());
-    for (const line of chunk.toString().split('\n')) {
-      if (!line) continue;
-      lines.push(line);
-      if (lines.length > 200) lines.shift();
-      if (opts.readyLine && !readyPayload && line.startsWith(opts.readyLine)) {
-        readyPayload = line.slice(opts.readyLine.length).trim() || 'ready';
-        onReadyLine?.();
-      }
+  const onLine = (line: string, stream: NodeJS.WriteStream) => {
+    const handshake = Boolean(opts.readyLine && line.startsWith(opts.readyLine));
+    // The handshake is for this process, not for the person reading the forwarded output.
+    if (opts.inheritOutput && !handshake) stream.write(`${line}\n`);
+    if (!line) return;
+    lines.push(line);
+    if (lines.length > 200) lines.shift();
+    if (handshake && !readyPayload) {
+      readyPayload = line.slice(opts.readyLine!.length).trim() || 'ready';
+      onReadyLine?.();
     }
   };
-  child.stdout!.on('data', (c: Buffer) => remember(c, process.stdout));
-  child.stderr!.on('data', (c: Buffer) => remember(c, process.stderr));
+  // Whole lines only: a chunk may end mid-line (the rest, or the last unterminated line, follows).
+  const follow = (from: NodeJS.ReadableStream, to: NodeJS.WriteStream) => {
+    let partial = '';
+    from.setEncoding('utf8');
+    from.on('data', (chunk: string) => {
+      opts.onOutput?.(chunk);
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop()!;
+      for (const line of parts) onLine(line, to);
+    });
+    from.on('end', () => {
+      if (partial) onLine(partial, to);
+      partial = '';
+    });
+  };
+  follow(child.stdout!, process.stdout);
+  follow(child.stderr!, process.stderr);
 
   let done = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

@@ -8,6 +8,8 @@
  * Ctrl-C stops all of it cleanly, in reverse order.
  */
 import path from 'node:path';
+import { ConfigError } from '../common/config';
+import { createLogger, logFormat, type Logger } from '../common/logger';
 import { DATA_DIR } from '../common/paths';
 import { freePorts } from '../common/ports';
 import { startCluster } from './cluster/cluster';
@@ -25,6 +27,8 @@ export interface StackOptions {
   /** Every port (Temporal, Web UI, gateway, cells, data lake) taken free: tests and scripts beside a running stack. */
   freePorts?: boolean;
   inheritOutput?: boolean;
+  /** Where `npm start` reports its progress (Temporal ready, platform ready, ...); none by default. */
+  log?: Logger;
   /** The Temporal to run: the dev server (default) or the cluster; default TEMPORAL_BACKEND. */
   backend?: Backend;
 }
@@ -72,9 +76,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const stopAll = async () => {
     for (const s of started.reverse()) await s.stop();
   };
+  const log = opts.log;
   try {
+    const backend = opts.backend ?? backendFromEnv();
+    log?.info(`starting Temporal (${backend === 'cluster' ? 'the cluster on PostgreSQL' : 'the dev server'})`);
     const temporal =
-      (opts.backend ?? backendFromEnv()) === 'cluster'
+      backend === 'cluster'
         ? await startCluster({
             dir: path.join(dataDir, 'cluster'),
             frontendPort: temporalPort,
@@ -83,6 +90,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           })
         : await startDevServer({ port: temporalPort, uiPort, dbFile: path.join(dataDir, 'temporal', 'temporal.db') });
     started.push(temporal);
+    log?.info({ address: temporal.address, ui: temporal.uiUrl }, 'Temporal ready');
 
     const platform: ServiceProcess = await startService({
       name: 'platform',
@@ -98,6 +106,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     });
     started.push(platform);
     const urls = JSON.parse(platform.readyPayload) as { gatewayUrl: string; datalakeUrl: string };
+    log?.info('starting the linkage worker');
 
     const worker = await startService({
       name: 'worker',
@@ -134,21 +143,38 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 }
 
 if (require.main === module) {
-  startStack({ inheritOutput: process.env.STACK_QUIET !== '1' })
+  let log: Logger;
+  try {
+    log = createLogger('npm-start');
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`npm start: ${err.message}`);
+    process.exit(2);
+  }
+  startStack({ inheritOutput: process.env.STACK_QUIET !== '1', log })
     .then((stack) => {
-      console.log(
-        [
-          '',
-          'paas-linkage is running:',
-          `  Temporal      ${stack.temporalAddress}`,
-          `  Web UI        ${stack.uiUrl}`,
-          `  Gateway       ${stack.gatewayUrl}`,
-          `  Data lake     ${stack.datalakeUrl}`,
-          '  Try `npm run demo` in another terminal. Ctrl-C stops everything.',
-          '',
-        ].join('\n'),
-      );
-      stopOnSignals(() => stack.stop(), 'stopping worker, platform and Temporal...');
+      // JSON lines stay JSON lines; a person on a terminal gets the summary as text.
+      if (logFormat() === 'json') {
+        const { temporalAddress: temporal, uiUrl: ui, gatewayUrl: gateway, datalakeUrl: datalake } = stack;
+        log.info({ temporal, ui, gateway, datalake }, 'paas-linkage is running');
+      } else {
+        console.log(
+          [
+            '',
+            'paas-linkage is running:',
+            `  Temporal      ${stack.temporalAddress}`,
+            `  Web UI        ${stack.uiUrl}`,
+            `  Gateway       ${stack.gatewayUrl}`,
+            `  Data lake     ${stack.datalakeUrl}`,
+            '  Try `npm run demo` in another terminal. Ctrl-C stops everything.',
+            '',
+          ].join('\n'),
+        );
+      }
+      stopOnSignals(async () => {
+        log.info('stopping worker, platform and Temporal...');
+        await stack.stop();
+      });
     })
     .catch((err) => {
       console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -14,6 +14,7 @@ import { postDeadLetter } from '../activities/dead-letters';
 import type { HttpClient } from '../activities/http-client';
 import { causeChain } from '../common/cause-chain';
 import type { PollResult } from '../workflows/types';
+import { traceBusRead, traceEventStart } from './poller-tracing';
 import { startLinkage } from './start-linkage';
 
 export interface EventPage {
@@ -37,25 +38,33 @@ interface Unstartable {
   reason: string;
 }
 
+/** How often the poller sums its pages up at info (each page is a debug line), when something happened. */
+export const POLLER_SUMMARY_INTERVAL_MS = 30_000;
+
 export function createPollerActivities(
   config: Config,
   client: Client,
   gateway: HttpClient,
   observer: PollerObserver = {},
 ) {
+  const summary = pollerSummary();
   return {
     async pollAndStart(after: number): Promise<PollResult> {
       const ctx = Context.current();
       const heartbeat = setInterval(() => ctx.heartbeat(after), 1000);
       try {
         const t0 = Date.now();
-        const { page, unstartable } = await readPage(gateway, config, after, ctx.cancellationSignal);
+        // Tracing on: a page with events gets a `bus.read` span, each event a trace of its own (poller-tracing.ts).
+        const { page, unstartable, readSpan } = await traceBusRead(after, () =>
+          readPage(gateway, config, after, ctx.cancellationSignal),
+        );
         const malformed = unstartable.length;
         if (!page.events.length && !malformed) {
           // A bus that honours waitMs already waited; one that answers at once gets the manual's pause.
           if (Date.now() - t0 < config.poller.waitMs / 2) await ctx.sleep(config.pollIntervalMs);
           const empty = { nextAfter: after, read: 0, started: 0, duplicates: 0 };
           observer.onPage?.(page, empty);
+          summary.page(empty, null, ctx.log);
           return empty;
         }
         let started = 0;
@@ -64,7 +73,7 @@ export function createPollerActivities(
         const eager = client.connection instanceof NativeConnection;
         await forEachConcurrently(page.events, config.poller.startConcurrency, async (event) => {
           try {
-            if (await startLinkage(client, config, event, { eager })) started++;
+            if (await traceEventStart(event, readSpan, () => startLinkage(client, config, event, { eager }))) started++;
           } catch (err) {
             // A start the server refuses for the event itself (too large, an invalid id) never will succeed:
             // dead-letter it and go on. Anything else (Temporal down) is retried with the whole page.
@@ -85,14 +94,24 @@ export function createPollerActivities(
           duplicates: page.events.length - started - refused,
           deadLettered: unstartable.length,
         };
-        ctx.log.info('bus page handed over', { after, ...result });
+        ctx.log.debug('bus page handed over', { after, ...result });
         observer.onPage?.(page, result);
+        // The age of the page's oldest event (by its occurredAt) when it was read: how far behind the poller is.
+        const oldest = Date.parse(page.events[0]?.occurredAt ?? '');
+        summary.page(result, Number.isNaN(oldest) ? null : Math.max(0, t0 - oldest), ctx.log, {
+          caughtUp: page.events.length + malformed < config.poller.pageSize,
+        });
         return result;
       } catch (err) {
         // The poller never fails for good: the read is retried after SYNC_WORKER_POLL_INTERVAL_SEC (read from
         // this worker's configuration, so a new value takes effect at the next start). Loud meanwhile.
         const error = causeChain(err);
-        ctx.log.error('bus read failed; retrying', { after, error, retryInMs: config.pollIntervalMs });
+        // Cancelled (the worker shutting down, the poller run cancelled): not a bus failure, no alarm.
+        if (ctx.cancellationSignal.aborted) ctx.log.debug('bus read cancelled', { after, error });
+        else {
+          ctx.log.error('bus read failed; retrying', { after, error, retryInMs: config.pollIntervalMs });
+          summary.failed();
+        }
         observer.onReadFailed?.(error);
         throw ApplicationFailure.create({
           message: `poll after seq ${after} failed: ${error}`,
@@ -102,6 +121,48 @@ export function createPollerActivities(
       } finally {
         clearInterval(heartbeat);
       }
+    },
+  };
+}
+
+/**
+ * The poller's info line: every POLLER_SUMMARY_INTERVAL_MS (at the first page after it), when events were
+ * read or reads failed, what happened since the last one — events read, runs started, duplicates,
+ * dead letters, failed reads, the cursor, and the lag: caught up (the last page was not full) or not, and
+ * the age of the oldest event read (its occurredAt) when it was read.
+ */
+function pollerSummary() {
+  let since = Date.now();
+  let sum = { pages: 0, read: 0, started: 0, duplicates: 0, deadLettered: 0, failedReads: 0 };
+  let maxEventAgeMs: number | null = null;
+  return {
+    failed() {
+      sum.failedReads++;
+    },
+    page(
+      result: PollResult,
+      eventAgeMs: number | null,
+      log: { info(message: string, meta?: Record<string, unknown>): void },
+      { caughtUp = true }: { caughtUp?: boolean } = {},
+    ) {
+      sum.pages++;
+      sum.read += result.read;
+      sum.started += result.started;
+      sum.duplicates += result.duplicates;
+      sum.deadLettered += result.deadLettered ?? 0;
+      if (eventAgeMs !== null) maxEventAgeMs = Math.max(maxEventAgeMs ?? 0, eventAgeMs);
+      const now = Date.now();
+      if (now - since < POLLER_SUMMARY_INTERVAL_MS) return;
+      if (sum.read || sum.failedReads) {
+        const lag = caughtUp ? 'caught up' : 'behind (the last page was full)';
+        log.info(
+          `bus poller: ${sum.read} events read, ${sum.started} runs started in the last ${Math.round((now - since) / 1000)} s; ${lag}`,
+          { ...sum, cursor: result.nextAfter, caughtUp, ...(maxEventAgeMs !== null ? { maxEventAgeMs } : {}) },
+        );
+      }
+      since = now;
+      sum = { pages: 0, read: 0, started: 0, duplicates: 0, deadLettered: 0, failedReads: 0 };
+      maxEventAgeMs = null;
     },
   };
 }

@@ -2,19 +2,22 @@
  * Builds the linkage worker (workflows + activities on one task queue) and makes sure the singleton
  * poller workflow runs. Shared by `npm run worker`, the embedded stack and the tests.
  */
+import fs from 'node:fs';
 import { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createRuleGuard } from '../activities/rule-guard';
 import { HttpClient } from '../activities/http-client';
 import type { Config } from '../common/config';
 import { temporalConnectionOptions } from '../common/temporal-connection';
+import { activeTracing } from '../common/tracing';
 import { POLLER_WORKFLOW_ID } from '../common/linkage';
 import { hasEventAfter } from '../starter/poll-and-start';
 import { busHead, resumeCursor } from '../starter/poller-cursor';
 import { createLinkageMetrics, serveMetrics, type MetricsServer } from './metrics';
-import { bundlerOptions, WORKFLOWS_PATH } from './workflow-bundle';
+import type { WorkerTracing } from './tracing';
+import { bundleHasTracing, bundlerOptions, workflowInterceptorModules, WORKFLOWS_PATH } from './workflow-bundle';
 
 export interface LinkageWorker {
   worker: Worker;
@@ -35,7 +38,15 @@ export async function createLinkageWorker(
   const nativeConnection = await NativeConnection.connect(connectionOptions);
   // The poller's client shares the worker's connection: that is what lets the server start a linkage
   // workflow eagerly, handing its first task straight back to this worker (no matching round trip).
-  const client = new Client({ connection: nativeConnection, namespace });
+  // Tracing on (common/tracing.ts): the poller's workflow starts carry its event span to the workflow.
+  const tracing = activeTracing();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- Temporal's interceptors, loaded only when on
+  const traced = tracing ? (require('./tracing') as typeof import('./tracing')).workerTracing(tracing) : null;
+  const client = new Client({
+    connection: nativeConnection,
+    namespace,
+    ...(traced ? { interceptors: traced.clientInterceptors } : {}),
+  });
 
   // Counters always exist (the workflows' sink needs a receiver); they are served when METRICS_PORT > 0.
   const serving = config.metricsPort > 0;
@@ -47,6 +58,7 @@ export async function createLinkageWorker(
   const ruleGuard = createRuleGuard(client, config.temporal.taskQueue, config.ruleStateMaxAgeMs);
   metrics.watchRules(ruleGuard);
 
+  const bundling = !config.worker.workflowBundlePath && !overrides.workflowBundle;
   const worker = await Worker.create({
     connection: nativeConnection,
     namespace,
@@ -63,7 +75,8 @@ export async function createLinkageWorker(
       onAuthRejected: (service) => metrics.authRejected(service),
       ruleGuard,
     }),
-    sinks: metrics.sinks,
+    sinks: { ...metrics.sinks, ...tracingSinks(traced, config.worker.workflowBundlePath) },
+    ...(traced ? { interceptors: traced.interceptors(bundling, workflowInterceptorModules({ tracing: true })) } : {}),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
@@ -95,6 +108,23 @@ export async function createLinkageWorker(
       }
     },
   };
+}
+
+/**
+ * The workflow spans' sink. A prebuilt bundle (WORKFLOW_BUNDLE_PATH) is checked against tracing: made with
+ * tracing on, it exports its spans even on a worker with tracing off, to a no-op sink then (without one,
+ * every run would log an unregistered sink); made with tracing off, its runs make no workflow and step
+ * spans, which a worker with tracing on says at start.
+ */
+function tracingSinks(traced: WorkerTracing | null, bundlePath: string | null): WorkerTracing['sinks'] | object {
+  const bundled = bundlePath ? bundleHasTracing(fs.readFileSync(bundlePath, 'utf8')) : null;
+  if (traced && bundled === false) {
+    Runtime.instance().logger.warn(
+      `WORKFLOW_BUNDLE_PATH=${bundlePath} was bundled with tracing off: its runs make no workflow and step spans`,
+    );
+  }
+  if (traced) return traced.sinks;
+  return bundled ? { exporter: { export: { fn: () => undefined } } } : {};
 }
 
 /**

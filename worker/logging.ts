@@ -1,9 +1,15 @@
 /**
  * Routes the Temporal SDK's logs (worker, workflow and activity loggers, which carry workflowId, runId
- * and activity ids) into the project's pino logger, so every line is one JSON object.
+ * and activity ids) into the project's pino logger, so every line has the project's format (JSON lines, or
+ * the readable one on a terminal: common/logger.ts).
  */
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import type { Logger } from '../common/logger';
+
+/** webpack's closing line, e.g. `webpack 5.105.0 compiled successfully in 5123 ms`. */
+const WEBPACK_REPORT = /^webpack \d+\.\d+\.\d+ compiled.*$/m;
+/** Info the SDK gives that says nothing to a person running the worker: debug. */
+const CHATTER = new Set(['No Nexus services registered, not polling for Nexus tasks']);
 
 export class PinoTemporalLogger implements TemporalLogger {
   constructor(private readonly pino: Logger) {}
@@ -11,6 +17,13 @@ export class PinoTemporalLogger implements TemporalLogger {
   log(level: LogLevel, message: string, meta: LogMetadata = {}): void {
     const { sdkComponent, ...rest } = meta as Record<string, unknown>;
     const fields = { ...rest, ...(sdkComponent ? { component: sdkComponent } : {}) };
+    if (level === 'INFO') {
+      // The bundler logs webpack's whole report (one line per module group) at info when the worker bundles
+      // the workflows at start: debug, its closing line as the message and the report in a field.
+      const webpack = WEBPACK_REPORT.exec(message);
+      if (webpack) return this.pino.debug({ ...fields, report: message }, webpack[0]);
+      if (CHATTER.has(message)) return this.pino.debug(fields, message);
+    }
     const method = level === 'TRACE' ? 'trace' : (level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
     this.pino[method](fields, message);
   }

@@ -3,28 +3,41 @@
  * honouring the contract (GATEWAY_URL). A bad variable stops it at once, naming the variable; SIGINT or
  * SIGTERM drain it gracefully.
  */
+// First: tracing (when OTEL_EXPORTER_OTLP_ENDPOINT is set) instruments http before anything loads it.
+import { tracing } from './start-tracing';
 import { Runtime } from '@temporalio/worker';
-import { ConfigError, loadConfig } from '../common/config';
-import { createLogger } from '../common/logger';
+import { ConfigError, loadConfig, type Config } from '../common/config';
+import { announceReady, createLogger, logFormat, type Logger } from '../common/logger';
 import { HttpClient } from '../activities/http-client';
 import { checkBusAccess } from '../starter/poll-and-start';
 import { createLinkageWorker } from './create-worker';
 import { PinoTemporalLogger } from './logging';
 import { sdkMetricsBindAddress } from './metrics';
 
+/** A configuration error: the message on stderr (and as a fatal JSON line for log collectors), exit 2. */
+function refuse(err: ConfigError, log?: Logger): never {
+  if (log && logFormat() === 'json') log.fatal({ problems: err.problems }, err.message);
+  console.error(`linkage worker: ${err.message}`);
+  process.exit(2);
+}
+
+/** The links in force, for the start line (the full configuration is logged at debug). */
+function links(config: Config): string {
+  const t = config.toggles;
+  const on = [t.crmToErp && 'crm-to-erp', t.erpToSrm && 'erp-to-srm', t.allToOa && 'all-to-oa'];
+  return [...on, t.allToDatalake && 'all-to-datalake'].filter(Boolean).join(',') || 'none';
+}
+
 async function main(): Promise<void> {
-  const log = createLogger('linkage-worker');
+  let log: Logger | undefined;
   let config;
   try {
+    log = createLogger('linkage-worker');
     config = loadConfig();
     const bus = await checkBusAccess(new HttpClient(config.gatewayUrl, config.token, config.retry.httpTimeoutMs));
     if (!bus.reachable) log.warn({ error: bus.error }, 'the bus is not reachable yet; the poller retries it');
   } catch (err) {
-    if (err instanceof ConfigError) {
-      log.fatal({ problems: err.problems }, err.message);
-      console.error(`linkage worker: ${err.message}`);
-      process.exit(2);
-    }
+    if (err instanceof ConfigError) refuse(err, log);
     throw err;
   }
   // METRICS_PORT > 0: the SDK's own Prometheus exporter on the next port (loopback), merged into /metrics.
@@ -34,18 +47,33 @@ async function main(): Promise<void> {
     shutdownSignals: ['SIGINT', 'SIGTERM'],
     ...(sdkMetrics ? { telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetrics } } } } : {}),
   });
+  const { address, namespace, taskQueue } = config.temporal;
+  log.info(
+    {
+      temporal: `${address}/${namespace}`,
+      taskQueue,
+      gateway: config.gatewayUrl,
+      links: links(config),
+      ...(config.metricsPort > 0 ? { metricsPort: config.metricsPort } : {}),
+      ...(tracing ? { tracing: tracing.endpoint } : {}),
+      ...(config.worker.workflowBundlePath ? {} : { bundling: 'workflows/ (takes a few seconds)' }),
+    },
+    'starting linkage worker',
+  );
   // The logger redacts the secrets (the gateway token, the API key): the line shows "[redacted]".
-  log.info(config, 'starting linkage worker');
+  log.debug(config, 'configuration');
   const { run } = await createLinkageWorker(
     config,
     {},
     sdkMetrics ? { sdkMetricsUrl: `http://${sdkMetrics}/metrics` } : {},
   );
   await run(() => {
-    log.info({ taskQueue: config.temporal.taskQueue }, 'linkage worker running');
-    // The line the embedded stack and the tests wait for.
-    console.log(`WORKER_READY ${JSON.stringify({ pid: process.pid, taskQueue: config.temporal.taskQueue })}`);
+    log.info({ taskQueue }, 'linkage worker running');
+    // The line the embedded stack and the tests wait for (not printed on a terminal).
+    announceReady('WORKER_READY', { pid: process.pid, taskQueue });
   });
+  // The spans of the last runs, before the process ends.
+  await tracing?.shutdown();
   log.info('linkage worker stopped');
 }
 

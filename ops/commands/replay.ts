@@ -51,9 +51,10 @@ export async function fetchHistories(
 }
 
 let cached: { path: string; bundle: Promise<WorkflowBundleWithSourceMap> } | undefined;
+/** Replay exports no spans: the bundle without the tracing interceptors replays traced histories too. */
 function bundleOf(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
   if (cached?.path !== workflowsPath)
-    cached = { path: workflowsPath, bundle: bundleLinkageWorkflows(workflowsPath, quiet) };
+    cached = { path: workflowsPath, bundle: bundleLinkageWorkflows(workflowsPath, quiet, { tracing: false }) };
   return cached.bundle;
 }
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };

@@ -7,6 +7,8 @@ import type { Logger } from '../../common/logger';
 import { createTokenMap, installAuth, singleTokenConfig, type TokenMap } from './auth';
 import { HttpError, installErrorHandling } from './errors';
 import { installFaults } from './faults';
+import { activeTracing } from '../../common/tracing';
+import { nameRequestSpans } from './tracing';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -42,6 +44,8 @@ export function createServer(opts: ServerOptions): FastifyInstance {
       );
     }
   });
+  // Tracing on: each request's span named by service and route (the logger's `service`: gateway, erp, ...).
+  if (activeTracing()) nameRequestSpans(app, String(opts.logger.bindings().service ?? 'platform'));
   installErrorHandling(app);
   installAuth(app, opts.tokens ?? createTokenMap(singleTokenConfig(opts.token)));
   if (opts.faultsEnabled) installFaults(app);

@@ -57,9 +57,14 @@ export interface LinkageEnv {
   stop(): Promise<void>;
 }
 
-export async function createLinkageEnv(name: string, env: Record<string, string> = {}): Promise<LinkageEnv> {
+export async function createLinkageEnv(
+  name: string,
+  env: Record<string, string> = {},
+  /** Extra environment of the platform process (e.g. OTEL_* for tracing). */
+  opts: { platformEnv?: Record<string, string> } = {},
+): Promise<LinkageEnv> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `linkage-${name}-`));
-  const platform = await startPlatformProcess({ dataDir, env: { PLATFORM_FAULTS: '1' } });
+  const platform = await startPlatformProcess({ dataDir, env: { PLATFORM_FAULTS: '1', ...opts.platformEnv } });
   const api = new PlatformClient(platform.gatewayUrl, platform.token, platform.datalakeUrl);
   // The jest run's dev server, unless the suite names another Temporal (the cluster).
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS ?? process.env.TEMPORAL_ADDRESS });
