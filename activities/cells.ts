@@ -113,21 +113,19 @@ export interface PurchaseOrderBody {
 
 export function createCellActivities(gateway: HttpClient, guard: RuleGuard) {
   // Every call of a step checks its rule first (a paused rule holds the run); compensations name no rule.
-  const post = async (ctx: CallContext, path: string, body: unknown) => {
-    await guard.check(ctx);
-    return gateway.call<CreatedRecord>({ method: 'POST', path, body, ...callOf(ctx) });
-  };
+  const post = (ctx: CallContext, path: string, body: unknown) =>
+    guard.run(ctx, () => gateway.call<CreatedRecord>({ method: 'POST', path, body, ...callOf(ctx) }));
   const list = async (ctx: CallContext, path: string, query: Record<string, string>) =>
     (await gateway.call<{ items: CreatedRecord[] }>({ method: 'GET', path, query, tenantId: ctx.tenantId })).items;
-  const setStatus = async (ctx: CallContext, kind: DocumentKind, id: string, status: number) => {
-    await guard.check(ctx);
-    return gateway.call<CreatedRecord>({
-      method: 'PATCH',
-      path: documentPath(kind, id),
-      body: { [DOCUMENTS[kind].statusField]: status },
-      ...callOf(ctx),
-    });
-  };
+  const setStatus = (ctx: CallContext, kind: DocumentKind, id: string, status: number) =>
+    guard.run(ctx, () =>
+      gateway.call<CreatedRecord>({
+        method: 'PATCH',
+        path: documentPath(kind, id),
+        body: { [DOCUMENTS[kind].statusField]: status },
+        ...callOf(ctx),
+      }),
+    );
 
   /** Withdraws every pending approval of a source; decided ones stand (they are not open). */
   async function withdrawApprovalsOf(ctx: CallContext, source: ApprovalSource): Promise<CancelResult> {

@@ -19,13 +19,14 @@ export function createDatalakeActivities(datalake: HttpClient | null, guard: Rul
     /** `rule`: the all-to-datalake rule, named by a linkage's ingest (a resync names none: it is never held). */
     async ingestRecords(req: IngestRequest, rule: RuleGuardContext = {}): Promise<IngestResult> {
       if (!datalake) throw new Error('DATALAKE_URL is not set on this worker');
-      await guard.check(rule);
-      return datalake.call<IngestResult>({
-        method: 'POST',
-        path: '/api/datalake/ingest',
-        tenantId: req.tenantId,
-        body: req,
-      });
+      return guard.run(rule, () =>
+        datalake.call<IngestResult>({
+          method: 'POST',
+          path: '/api/datalake/ingest',
+          tenantId: req.tenantId,
+          body: req,
+        }),
+      );
     },
   };
 }

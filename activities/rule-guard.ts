@@ -4,6 +4,7 @@
  * again when a released run names a newer state. A paused rule fails the call with a non-retryable
  * `RulePaused` failure that the run turns into a durable wait (workflows/linkage-run.ts), not an error.
  */
+import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
@@ -13,17 +14,25 @@ import {
   type RulePausedDetails,
   type RulesView,
 } from '../common/rules';
-import { rulesQuery } from '../workflows/rule-control';
+import { rulesQuery, runHeldSignal, runProceededSignal } from '../workflows/rule-control';
 
 /** Set by the run on a step's call (never on a compensation): the step's rule, and the newest state it knows. */
 export interface RuleGuardContext {
   rule?: RuleName;
+  /** The step and the run's bus seq, for the rule-control workflow's list of held runs. */
+  step?: string;
+  seq?: number;
   /** The rule-control state version the run was released under: an older cached state is read again. */
   minVersion?: number;
 }
 
 export interface RuleGuard {
-  check(ctx: RuleGuardContext): Promise<void>;
+  /**
+   * Makes a step's call unless its rule is paused. Paused: the rule-control workflow is told the run holds
+   * (it acknowledges to the run, and releases it later), and the call fails with RulePaused. A released
+   * run's call tells the control workflow once it is made, so the next held run may go.
+   */
+  run<T>(ctx: RuleGuardContext, call: () => Promise<T>): Promise<T>;
   /** The state as last read (for the metrics' held-runs gauge). */
   view(): Promise<RulesView>;
 }
@@ -59,19 +68,35 @@ export function createRuleGuard(client: Client | null, taskQueue: string, maxAge
     return reading;
   }
 
+  const control = () => client!.workflow.getHandle(ruleControlWorkflowId(taskQueue));
+
   return {
-    async check({ rule, minVersion }) {
-      if (!rule) return;
+    async run(ctx, call) {
+      const { rule, minVersion } = ctx;
+      if (!rule) return call();
       const view = await current(minVersion);
       const paused = view.rules.find((r) => r.rule === rule)?.paused;
-      if (!paused) return;
-      const details: RulePausedDetails = { rule, version: view.version, ...paused };
-      throw ApplicationFailure.create({
-        type: RULE_PAUSED_FAILURE,
-        message: `rule ${rule} is paused by ${paused.by} since ${paused.at}: ${paused.reason}`,
-        nonRetryable: true,
-        details: [details],
-      });
+      const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
+      if (paused) {
+        // Told before the answer: if this signal fails, the call is retried like any failed call.
+        await control().signal(runHeldSignal, { workflowId, rule, step: ctx.step ?? '', seq: ctx.seq ?? 0 });
+        const details: RulePausedDetails = { rule, version: view.version, ...paused };
+        throw ApplicationFailure.create({
+          type: RULE_PAUSED_FAILURE,
+          message: `rule ${rule} is paused by ${paused.by} since ${paused.at}: ${paused.reason}`,
+          nonRetryable: true,
+          details: [details],
+        });
+      }
+      try {
+        return await call();
+      } finally {
+        // A released run's call, made or failed: the control workflow releases the next one.
+        if (minVersion)
+          await control()
+            .signal(runProceededSignal, { workflowId, rule })
+            .catch(() => undefined);
+      }
     },
     view: () => current(),
   };

@@ -11,7 +11,6 @@ import {
   CancelledFailure,
   condition,
   defineQuery,
-  getExternalWorkflowHandle,
   isCancellation,
   log,
   patched,
@@ -22,12 +21,12 @@ import {
   upsertSearchAttributes,
   workflowInfo,
   setCurrentDetails,
-  sleep,
   type ActivityOptions,
   type Sinks,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CallContext } from '../activities/cells';
+import type { RuleGuardContext } from '../activities/rule-guard';
 import { causeChain } from '../common/cause-chain';
 import { HTTP_ERROR_TYPES } from '../common/http-errors';
 import type { KnownEventType } from '../common/event-types';
@@ -35,15 +34,9 @@ import type { RawPayloadOf } from '../common/events';
 import { eventIngest, statusChangeIngests, type DocumentStatusChange } from '../common/lake';
 import { businessKeysOf } from '../common/linkage';
 import { LinkageBusinessKeys, LinkageOutcome } from '../common/search-attributes';
-import {
-  ruleControlWorkflowId,
-  RULE_PAUSED_FAILURE,
-  ruleOfStep,
-  type RuleName,
-  type RulePausedDetails,
-} from '../common/rules';
+import { RULE_PAUSED_FAILURE, ruleOfStep, type RuleName, type RulePausedDetails } from '../common/rules';
 import { LAKE_LIFECYCLE_PATCH, LOCAL_ACTIVITIES_PATCH, ONE_LIVE_DOCUMENT_PATCH, RULE_PAUSE_PATCH } from './patches';
-import { releaseRuleSignal, runHeldSignal, runProceededSignal } from './rule-control';
+import { releaseRuleSignal, runHeldSignal } from './rule-control';
 import { Saga } from './saga';
 import type { LinkageInput, LinkageResult, Outcome, StepStatus } from './types';
 
@@ -114,8 +107,8 @@ export class LinkageRun {
   readonly rulePause: boolean;
   /** Per rule, the rule-control state version the run was released under (the `releaseRule` signal). */
   private readonly released = new Map<RuleName, number>();
-  /** Steps waiting for their rule: the outcome reads `paused` while there is one. */
-  private holding = 0;
+  /** Rules the run's steps wait for, with the state version that paused them. */
+  private readonly held = new Map<RuleName, number>();
   /** The status changes the run's steps and compensations made, for the data lake (see `ingestStatusChanges`). */
   readonly statusChanges: DocumentStatusChange[] = [];
 
@@ -148,86 +141,60 @@ export class LinkageRun {
     return { tenantId: this.tenantId, requestId: `${workflowId}:${runId}:${step}`, ...this.ruleOf(step) };
   }
 
-  /** The rule a step's calls check (none for compensations, or on runs started before the pause existed). */
-  ruleOf(step: string): { rule?: RuleName; minVersion?: number } {
+  /**
+   * What a step's calls tell the rule guard (activities/rule-guard.ts): the step's rule, the run's bus seq
+   * (held runs are released in bus order), and, once released, the state version it was released under.
+   * Nothing for compensations, nor on runs started before the pause existed.
+   */
+  ruleOf(step: string): RuleGuardContext {
     const rule = this.rulePause ? ruleOfStep(step) : undefined;
-    return rule ? { rule, minVersion: this.released.get(rule) ?? 0 } : {};
+    if (!rule) return {};
+    const released = this.released.get(rule);
+    return { rule, step, seq: this.input.event.seq, ...(released ? { minVersion: released } : {}) };
   }
 
-  /** Signal handlers of the rule pause; set once at the start of the run. */
+  /**
+   * The rule pause seen from the run, through signals only. A step's call that finds its rule paused
+   * answers RulePaused; the guard has told the rule-control workflow, which acknowledges with `runHeld`
+   * (the outcome then reads `paused`) and later sends `releaseRule`. Reacting to signals, never to a local
+   * activity's result, keeps replay deterministic: local-activity results that came one by one are
+   * replayed together, while signals keep their own workflow task.
+   */
   listenForReleases(): void {
+    setHandler(runHeldSignal, ({ rule }) => {
+      if (this.held.has(rule) && !this.released.has(rule)) this.showOutcome('paused');
+    });
     setHandler(releaseRuleSignal, ({ rule, version }) => {
       this.released.set(rule, Math.max(version, this.released.get(rule) ?? 0));
+      if (this.outcome === 'paused' && [...this.held.keys()].every((r) => this.released.has(r))) {
+        this.showOutcome('running');
+      }
     });
   }
 
   /**
-   * Makes a step's call, holding while its rule is paused: the call answers RulePaused (activities/
-   * rule-guard.ts), the run tells the rule-control workflow it waits, and calls again once released. In
-   * the Web UI the step reads `held` and the outcome `paused`, with who paused the rule and why.
+   * Makes a step's call, holding while its rule is paused, then calls again once released. In the Web UI
+   * the step reads `held`, with who paused the rule and why. `onHold` runs once, while the step waits.
    */
   async unlessHeld<T>(step: string, title: string, call: () => Promise<T>, onHold?: () => Promise<void>): Promise<T> {
-    let held = false;
-    let onHoldDone = false;
     for (;;) {
       try {
-        const result = await call();
-        if (held) await this.proceeded(step);
-        return result;
+        return await call();
       } catch (err) {
-        const paused = this.rulePause ? pausedBy(err) : null;
-        if (!paused) {
-          if (held) await this.proceeded(step);
-          throw err;
-        }
-        held = true;
-        if (await this.hold(step, title, paused, onHoldDone ? undefined : onHold)) onHoldDone = true;
+        const p = this.rulePause ? pausedBy(err) : null;
+        if (!p) throw err;
+        this.released.delete(p.rule);
+        this.held.set(p.rule, p.version);
+        const detail = `rule ${p.rule} paused by ${p.by} at ${p.at}: ${p.reason}`;
+        this.setStep({ name: step, title, state: 'held', detail });
+        const first = onHold;
+        onHold = undefined;
+        if (first) await first();
+        await condition(() => (this.released.get(p.rule) ?? 0) > p.version);
+        this.held.delete(p.rule);
+        this.setStep({ name: step, title, state: 'running' });
       }
     }
-  }
-
-  /** Waits until released; true once `onHold` ran. */
-  private async hold(
-    step: string,
-    title: string,
-    p: RulePausedDetails,
-    onHold?: () => Promise<void>,
-  ): Promise<boolean> {
-    this.setStep({
-      name: step,
-      title,
-      state: 'held',
-      detail: `rule ${p.rule} paused by ${p.by} at ${p.at}: ${p.reason}`,
-    });
-    if (this.holding++ === 0) this.showOutcome('paused');
-    try {
-      const { workflowId, taskQueue } = workflowInfo();
-      const control = getExternalWorkflowHandle(ruleControlWorkflowId(taskQueue));
-      try {
-        await control.signal(runHeldSignal, { workflowId, seq: this.input.event.seq, rule: p.rule, step });
-      } catch (err) {
-        // The control workflow is gone (terminated by hand): nobody will release the run, so it looks again later.
-        log.warn('rule-control workflow unreachable; checking the rule again in a minute', { error: String(err) });
-        await sleep('1 minute');
-        return false;
-      }
-      if (onHold) await onHold();
-      await condition(() => (this.released.get(p.rule) ?? 0) > p.version);
-    } finally {
-      if (--this.holding === 0) this.showOutcome('running');
-    }
-    this.setStep({ name: step, title, state: 'running' });
-    return true;
-  }
-
-  /** Tells the rule-control workflow a released run made its call: the next held run may go. */
-  private async proceeded(step: string): Promise<void> {
-    const rule = ruleOfStep(step);
-    if (!rule) return;
-    const { workflowId, taskQueue } = workflowInfo();
-    await getExternalWorkflowHandle(ruleControlWorkflowId(taskQueue))
-      .signal(runProceededSignal, { workflowId, rule })
-      .catch((err: unknown) => log.warn('rule-control workflow unreachable', { error: String(err) }));
   }
 
   /** The outcome shown while the run is open (`paused` / `running`): search attribute and details only. */

@@ -22,9 +22,12 @@ import { RULES, type HeldRun, type RuleName, type RulePause, type RulesView, typ
 
 export const pauseRuleSignal = defineSignal<[{ rule: RuleName; by: string; reason: string }]>('pauseRule');
 export const resumeRuleSignal = defineSignal<[{ rule: RuleName; by: string; ratePerSec: number }]>('resumeRule');
-/** From a linkage run: it waits at `step` for `rule`. */
+/**
+ * From a held run's call (activities/rule-guard.ts): the run waits at `step` for `rule`. Sent back to the
+ * run as the acknowledgement that it is held (its outcome then reads `paused`).
+ */
 export const runHeldSignal = defineSignal<[HeldRun]>('runHeld');
-/** From a released linkage run: its call was made, the next one may go. */
+/** From a released run's call (activities/rule-guard.ts): it was made, the next one may go. */
 export const runProceededSignal = defineSignal<[{ workflowId: string; rule: RuleName }]>('runProceeded');
 export const rulesQuery = defineQuery<RulesView>('rules');
 /** To a linkage run: `rule` may go on; `version` is the control state it was released under. */
@@ -88,6 +91,9 @@ export async function RuleControlWorkflow(state?: RuleControlState): Promise<voi
     // A run held again is one entry, not two.
     s.held = s.held.filter((h) => !(h.workflowId === run.workflowId && h.rule === run.rule));
     s.held.push(run);
+    getExternalWorkflowHandle(run.workflowId)
+      .signal(runHeldSignal, run)
+      .catch((err: unknown) => log.warn('held run not told', { workflowId: run.workflowId, error: String(err) }));
     render();
   });
   setHandler(runProceededSignal, ({ workflowId, rule }) => {

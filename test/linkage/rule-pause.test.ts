@@ -2,14 +2,18 @@
  * Issue 15, item 3: pausing a rule holds its runs without losing an event. crm-to-erp is paused, 50
  * contracts are signed: no ERP order is made while their approvals and lake ingests go on; the held runs
  * are found by LinkageOutcome="paused"; the worker and Temporal restart while paused; a resume at 10/s
- * makes exactly 50 orders, in bus order, one per contract.
+ * makes exactly 50 orders, in bus order, one per contract. The lake answers 503 to the first ingests, so
+ * each run's ingest retries while its order step is held (the restart replays both), and every history
+ * replays against the code at the end.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EVENT_TYPES } from '../../common/events';
+import { linkageWorkflowId } from '../../common/linkage';
 import { countBySource, SOURCES, waitFor, type Rec } from '../../common/platform-client';
 import { freePort } from '../../common/ports';
+import { fetchHistories, replayHistories } from '../../ops/commands/replay';
 import { listRules, pauseRule, resumeRule } from '../../ops/commands/rules';
 import type { OpsContext } from '../../ops/context';
 import { startDevServer, type DevServer } from '../../scripts/dev-server';
@@ -18,6 +22,8 @@ import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/link
 import { settled } from '../helpers/settle';
 
 const CONTRACTS = 50;
+// Two Temporal restarts and 50 runs held and released: a shared machine may take minutes.
+jest.setTimeout(420_000);
 
 let dir: string;
 let port: number;
@@ -68,6 +74,10 @@ it('pause crm-to-erp, sign 50 contracts, restart everything, resume at 10/s: 50 
   );
   expect(paused.rules.find((r) => r.rule === 'crm-to-erp')?.paused).toMatchObject({ by: 'ops-alice' });
 
+  await env.api.fault(
+    { method: 'POST', path: '/api/datalake/ingest', times: CONTRACTS + 10, status: 503 },
+    env.platform.datalakeUrl,
+  );
   const contracts: Rec[] = [];
   for (let i = 0; i < CONTRACTS; i++) {
     contracts.push(
@@ -135,4 +145,10 @@ it('pause crm-to-erp, sign 50 contracts, restart everything, resume at 10/s: 50 
   }
   const rule = (await listRules(ops(), env.taskQueue)).rules.find((r) => r.rule === 'crm-to-erp');
   expect(rule).toMatchObject({ paused: null, held: 0, resumed: { by: 'ops-alice', ratePerSec: 10 } });
+
+  // Every run replays: holding, retrying the ingest meanwhile, released.
+  const ids = events.filter((e) => e.eventType === EVENT_TYPES.contractSigned).map((e) => linkageWorkflowId(e.eventId));
+  const replays = await replayHistories(await fetchHistories(ops(), ids));
+  expect(replays.filter((r) => !r.ok)).toEqual([]);
+  expect(replays).toHaveLength(CONTRACTS);
 });
