@@ -2,12 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Logger } from '../../common/logger';
-import { openDb } from '../shared/db';
-import { validationError } from '../shared/errors';
-import { createServer } from '../shared/server';
-import { approvalEfficiency, purchaseCost, salesPerformance } from './reports';
-import { createLakeStore } from './store';
 import type { TokenMap } from '../shared/auth';
+import { HttpError, parse } from '../shared/errors';
+import { createServer } from '../shared/server';
+import { ReportQuery } from './report-query';
+import { approvalEfficiency, purchaseCost, salesPerformance } from './reports';
+import { openLakeStore, type LakeStore } from './store';
 
 const name = z
   .string()
@@ -36,35 +36,40 @@ export interface DatalakeOptions {
 
 export function createDatalake(opts: DatalakeOptions): { app: FastifyInstance; close(): Promise<void> } {
   const logger = opts.logger.child({ service: 'datalake' });
-  const db = openDb(opts.dataDir, 'datalake');
-  const store = createLakeStore(db);
   const app = createServer({ logger, token: opts.token, tokens: opts.tokens, faultsEnabled: opts.faultsEnabled });
-  const tenantOf = (query: unknown): string => {
-    const parsed = TenantQuery.safeParse(query);
-    if (!parsed.success) throw validationError(parsed.error);
-    return parsed.data.tenantId;
+  // DuckDB opens asynchronously: before the server listens (ready), so a bad data directory fails the start.
+  let store: LakeStore | undefined;
+  app.addHook('onReady', async () => {
+    store = await openLakeStore(opts.dataDir, logger);
+  });
+  const lake = (): LakeStore => {
+    if (!store) throw new HttpError(503, 'unavailable', 'the data lake is not open');
+    return store;
   };
 
   app.post('/api/datalake/ingest', async (req) => {
-    const parsed = IngestInput.safeParse(req.body ?? {});
-    if (!parsed.success) throw validationError(parsed.error);
-    const { tenantId, cellId, table, records } = parsed.data;
-    return store.ingest(tenantId, cellId, table, records);
+    const { tenantId, cellId, table, records } = parse(IngestInput, req.body);
+    return lake().ingest(tenantId, cellId, table, records);
   });
   app.get('/api/datalake/tables/:cell/:table', async (req) => {
-    const params = TableParams.safeParse(req.params);
-    if (!params.success) throw validationError(params.error);
-    return { items: store.table(tenantOf(req.query), params.data.cell, params.data.table) };
+    const { cell, table } = parse(TableParams, req.params);
+    return { items: await lake().table(parse(TenantQuery, req.query).tenantId, cell, table) };
   });
-  app.get('/api/datalake/reports/sales-performance', async (req) => salesPerformance(store, tenantOf(req.query)));
-  app.get('/api/datalake/reports/purchase-cost', async (req) => purchaseCost(store, tenantOf(req.query)));
-  app.get('/api/datalake/reports/approval-efficiency', async (req) => approvalEfficiency(store, tenantOf(req.query)));
+  app.get('/api/datalake/reports/sales-performance', async (req) =>
+    salesPerformance(lake(), parse(ReportQuery, req.query)),
+  );
+  app.get('/api/datalake/reports/purchase-cost', async (req) => purchaseCost(lake(), parse(ReportQuery, req.query)));
+  app.get('/api/datalake/reports/approval-efficiency', async (req) =>
+    approvalEfficiency(lake(), parse(ReportQuery, req.query)),
+  );
 
   return {
     app,
     async close() {
       await app.close();
-      db.close();
+      const open = store;
+      store = undefined;
+      await open?.close();
     },
   };
 }

@@ -1,114 +1,164 @@
 /**
- * The three operating reports, computed from the ingested tables (each row is an event payload plus
- * eventId/eventType/occurredAt). Amounts are integer cents summed as ingested; the platform does not
- * convert currencies.
+ * The three operating reports, as SQL over the typed columns (documents.ts gives each document its current
+ * status). SQL does the grouping and the totals (GROUPING SETS); this file only nests the rows into the
+ * answer. Amounts are integer cents summed as ingested: the platform does not convert currencies.
  */
-import type { LakeRecord, LakeStore } from './store';
+import { DuckDBTimestampTZValue } from '@duckdb/node-api';
+import type { SqlParams } from './duckdb';
+import { documentsCte, monthOf, rangeSql } from './documents';
+import { echoRange, type ReportQuery } from './report-query';
+import type { LakeStore } from './store';
 
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-const key = (v: unknown): string => (typeof v === 'string' && v ? v : '(unknown)');
+export interface Amount {
+  count: number;
+  amountCents: number;
+}
+/** Documents by current status: live (pending or approved), rejected, cancelled. */
+export interface ByState {
+  live: Amount;
+  rejected: Amount;
+  cancelled: Amount;
+}
 
-function groupBy<T>(
-  rows: LakeRecord[],
-  by: string,
-  init: () => T,
-  add: (acc: T, r: LakeRecord) => void,
-): Map<string, T> {
-  const out = new Map<string, T>();
+const amount = (): Amount => ({ count: 0, amountCents: 0 });
+const byState = (): ByState => ({ live: amount(), rejected: amount(), cancelled: amount() });
+
+/** `state` of a document for the money reports. */
+const STATE = `CASE status WHEN 3 THEN 'rejected' WHEN 9 THEN 'cancelled' ELSE 'live' END`;
+
+function paramsOf(q: ReportQuery): SqlParams {
+  const at = (ms: number) => new DuckDBTimestampTZValue(BigInt(ms) * 1000n);
+  return {
+    tenantId: q.tenantId,
+    ...(q.from === undefined ? {} : { from: at(q.from) }),
+    ...(q.to === undefined ? {} : { to: at(q.to) }),
+  };
+}
+
+interface MoneyRow {
+  party: string | null;
+  month: string | null;
+  kind: string;
+  state: keyof ByState | 'awarded';
+  count: number;
+  amountCents: number;
+  /** 1 on the totals rows (no party, no month). */
+  total: number;
+}
+
+/**
+ * Count and amount per (party, creation month, kind, state), plus per (kind, state) over everything;
+ * `kind` is the document type, quotes have the one state `awarded`. Ordered by party, then month.
+ */
+function moneySql(docTypes: readonly string[], q: ReportQuery): string {
+  return `${documentsCte(docTypes)}
+SELECT party_id AS party, ${monthOf('created_event_at')} AS month, doc_type AS kind,
+       CASE WHEN doc_type = 'quote' THEN 'awarded' ELSE ${STATE} END AS state,
+       count(*) AS count, coalesce(sum(amount_cents), 0) AS "amountCents", grouping(party, month) AS total
+FROM documents
+WHERE true${rangeSql('created_event_at', q)}
+GROUP BY GROUPING SETS ((party, month, kind, state), (kind, state))
+ORDER BY total, party NULLS LAST, month NULLS LAST`;
+}
+
+/** Rows keyed by (party, month), in the order SQL gave them, each started by `init`. */
+function nest<T>(rows: MoneyRow[], init: () => T, add: (slot: T, r: MoneyRow) => void) {
+  const totals = init();
+  const groups = new Map<string, { party: string | null; month: string | null; slot: T }>();
   for (const r of rows) {
-    const k = key(r[by]);
-    if (!out.has(k)) out.set(k, init());
-    add(out.get(k)!, r);
+    if (r.total) {
+      add(totals, r);
+      continue;
+    }
+    const key = JSON.stringify([r.party, r.month]);
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { party: r.party, month: r.month, slot: init() }));
+    add(g.slot, r);
   }
-  return out;
+  return { totals, groups: [...groups.values()] };
 }
 
-const sorted = <T>(m: Map<string, T>, name: string): Array<Record<string, unknown>> =>
-  [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => ({ [name]: k, ...v }));
+const put = (target: Amount, r: MoneyRow): void => {
+  target.count += r.count;
+  target.amountCents += r.amountCents;
+};
 
-const rate = (approved: number, total: number): number =>
-  total ? Math.round((approved / total) * 10_000) / 10_000 : 0;
-
-export function salesPerformance(store: LakeStore, tenantId: string) {
-  const contracts = store.table(tenantId, 'crm', 'contracts');
-  const orders = store.table(tenantId, 'erp', 'orders');
-  const byCustomer = new Map<
-    string,
-    { contractCount: number; contractAmountCents: number; orderCount: number; orderAmountCents: number }
-  >();
-  const slot = (id: unknown) => {
-    const k = key(id);
-    if (!byCustomer.has(k))
-      byCustomer.set(k, { contractCount: 0, contractAmountCents: 0, orderCount: 0, orderAmountCents: 0 });
-    return byCustomer.get(k)!;
-  };
-  for (const c of contracts) {
-    const s = slot(c.customerId);
-    s.contractCount++;
-    s.contractAmountCents += num(c.amountCents);
-  }
-  for (const o of orders) {
-    const s = slot(o.customerId);
-    s.orderCount++;
-    s.orderAmountCents += num(o.totalAmountCents);
-  }
-  return {
-    tenantId,
-    contracts: { count: contracts.length, totalAmountCents: contracts.reduce((a, c) => a + num(c.amountCents), 0) },
-    orders: { count: orders.length, totalAmountCents: orders.reduce((a, o) => a + num(o.totalAmountCents), 0) },
-    byCustomer: sorted(byCustomer, 'customerId'),
-  };
-}
-
-export function purchaseCost(store: LakeStore, tenantId: string) {
-  const pos = store.table(tenantId, 'erp', 'purchase_orders');
-  const quotes = store.table(tenantId, 'srm', 'quotes');
-  const bySupplier = new Map<
-    string,
-    { poCount: number; poAmountCents: number; quotesAwarded: number; awardedAmountCents: number }
-  >();
-  const slot = (id: unknown) => {
-    const k = key(id);
-    if (!bySupplier.has(k))
-      bySupplier.set(k, { poCount: 0, poAmountCents: 0, quotesAwarded: 0, awardedAmountCents: 0 });
-    return bySupplier.get(k)!;
-  };
-  for (const p of pos) {
-    const s = slot(p.supplierId);
-    s.poCount++;
-    s.poAmountCents += num(p.totalAmountCents);
-  }
-  for (const q of quotes) {
-    const s = slot(q.supplierId);
-    s.quotesAwarded++;
-    s.awardedAmountCents += num(q.amountCents);
-  }
-  return {
-    tenantId,
-    purchaseOrders: { count: pos.length, totalAmountCents: pos.reduce((a, p) => a + num(p.totalAmountCents), 0) },
-    quotesAwarded: { count: quotes.length, totalAmountCents: quotes.reduce((a, q) => a + num(q.amountCents), 0) },
-    bySupplier: sorted(bySupplier, 'supplierId'),
-  };
-}
-
-export function approvalEfficiency(store: LakeStore, tenantId: string) {
-  const approvals = store.table(tenantId, 'oa', 'approvals');
-  const count = (rows: LakeRecord[]) => {
-    const approved = rows.filter((r) => r.status === 2).length;
-    const rejected = rows.filter((r) => r.status === 3).length;
-    return { total: rows.length, approved, rejected, approvalRate: rate(approved, rows.length) };
-  };
-  const byType = groupBy(
-    approvals,
-    'typeCode',
-    () => [] as LakeRecord[],
-    (acc, r) => acc.push(r),
+/** Contracts and orders by customer and month of signing / creation, split by current status. */
+export async function salesPerformance(store: LakeStore, q: ReportQuery) {
+  const rows = await store.query<MoneyRow>(moneySql(['contract', 'order'], q), paramsOf(q));
+  const { totals, groups } = nest(
+    rows,
+    () => ({ contracts: byState(), orders: byState() }),
+    (slot, r) => put((r.kind === 'contract' ? slot.contracts : slot.orders)[r.state as keyof ByState], r),
   );
   return {
-    tenantId,
-    ...count(approvals),
-    byTypeCode: [...byType.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([typeCode, rows]) => ({ typeCode, ...count(rows) })),
+    tenantId: q.tenantId,
+    ...echoRange(q),
+    totals,
+    rows: groups.map((g) => ({ customerId: g.party, month: g.month, ...g.slot })),
+  };
+}
+
+/** Awarded quotes and purchase orders (split by current status) by supplier and month. */
+export async function purchaseCost(store: LakeStore, q: ReportQuery) {
+  const rows = await store.query<MoneyRow>(moneySql(['quote', 'purchase_order'], q), paramsOf(q));
+  const { totals, groups } = nest(
+    rows,
+    () => ({ quotesAwarded: amount(), purchaseOrders: byState() }),
+    (slot, r) => put(r.kind === 'quote' ? slot.quotesAwarded : slot.purchaseOrders[r.state as keyof ByState], r),
+  );
+  return {
+    tenantId: q.tenantId,
+    ...echoRange(q),
+    totals,
+    rows: groups.map((g) => ({ supplierId: g.party, month: g.month, ...g.slot })),
+  };
+}
+
+interface ApprovalRow {
+  typeCode: string | null;
+  total: number;
+  approved: number;
+  rejected: number;
+  withdrawn: number;
+  approvalRate: number;
+  quantiles: [number, number] | null;
+  isTotal: number;
+}
+
+/**
+ * Per typeCode: decided and withdrawn approvals in the range (by decision time, or withdrawal time), the
+ * approval rate among the decided ones, and the p50 / p90 time from creation to decision of those whose
+ * records carry both instants.
+ */
+export async function approvalEfficiency(store: LakeStore, q: ReportQuery) {
+  const sql = `${documentsCte(['approval'], true)}
+SELECT *, CASE WHEN approved + rejected = 0 THEN 0 ELSE round(approved / (approved + rejected), 4) END AS "approvalRate"
+FROM (
+  SELECT type_code AS "typeCode", count(*) AS total,
+         count(*) FILTER (WHERE status = 2) AS approved,
+         count(*) FILTER (WHERE status = 3) AS rejected,
+         count(*) FILTER (WHERE status = 9) AS withdrawn,
+         quantile_cont(date_diff('millisecond', created_at, completed_at) / 1000, [0.5, 0.9])
+           FILTER (WHERE status IN (2, 3) AND completed_at >= created_at) AS quantiles,
+         grouping(type_code) AS "isTotal"
+  FROM documents
+  WHERE true${rangeSql('decided_at', q)}
+  GROUP BY GROUPING SETS ((type_code), ())
+)
+ORDER BY "isTotal" DESC, "typeCode" NULLS LAST`;
+  const [totals, ...rows] = await store.query<ApprovalRow>(sql, paramsOf(q));
+  const shape = ({ typeCode: _t, isTotal: _i, quantiles, ...counts }: ApprovalRow) => ({
+    ...counts,
+    decisionSeconds: {
+      p50: quantiles ? Math.round(quantiles[0] * 1000) / 1000 : null,
+      p90: quantiles ? Math.round(quantiles[1] * 1000) / 1000 : null,
+    },
+  });
+  return {
+    tenantId: q.tenantId,
+    ...echoRange(q),
+    totals: shape(totals),
+    rows: rows.map((r) => ({ typeCode: r.typeCode, ...shape(r) })),
   };
 }

@@ -1,35 +1,114 @@
-/** Ingested business records, unique per (tenant, cell, table, eventId) so a re-sent batch is a no-op. */
-import type { Db } from '../shared/db';
+/**
+ * Ingested business records in DuckDB (`<dataDir>/datalake.duckdb`): one table, unique per
+ * (tenant, cell, table, eventId) so a re-sent record is a no-op, with the report columns typed at ingest
+ * and the record kept whole (columns.ts). Writes go through the one writer (writer.ts); each read opens a
+ * connection of its own and sees committed inserts only.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../../common/logger';
+import { STAGING_DDL, TABLE_DDL, type LakeRecord } from './columns';
+import { openDuckDb, queryRows, type SqlParams } from './duckdb';
+import { legacyBatches, legacyFile } from './legacy';
+import { openWriter, type LakeWriter } from './writer';
 
-export type LakeRecord = Record<string, unknown> & { eventId: string };
+export type { LakeRecord } from './columns';
 
-export interface LakeStore {
-  ingest(
-    tenantId: string,
-    cellId: string,
-    table: string,
-    records: LakeRecord[],
-  ): { inserted: number; duplicates: number };
-  table(tenantId: string, cellId: string, table: string): LakeRecord[];
+export interface IngestResult {
+  inserted: number;
+  duplicates: number;
 }
 
-export function createLakeStore(db: Db): LakeStore {
-  db.exec(`CREATE TABLE IF NOT EXISTS lake_records (
-    tenant_id TEXT NOT NULL, cell_id TEXT NOT NULL, tbl TEXT NOT NULL, event_id TEXT NOT NULL,
-    data TEXT NOT NULL, ingested_at TEXT NOT NULL, PRIMARY KEY (tenant_id, cell_id, tbl, event_id))`);
-  const insert = db.prepare('INSERT OR IGNORE INTO lake_records VALUES (?, ?, ?, ?, ?, ?)');
-  const select = db.prepare<[string, string, string], { data: string }>(
-    'SELECT data FROM lake_records WHERE tenant_id = ? AND cell_id = ? AND tbl = ? ORDER BY ingested_at, rowid',
-  );
-  const ingest = db.transaction((tenantId: string, cellId: string, table: string, records: LakeRecord[]) => {
-    const now = new Date().toISOString();
-    let inserted = 0;
-    for (const r of records) inserted += insert.run(tenantId, cellId, table, r.eventId, JSON.stringify(r), now).changes;
-    return { inserted, duplicates: records.length - inserted };
-  });
-  return {
-    ingest,
-    table: (tenantId, cellId, table) =>
-      select.all(tenantId, cellId, table).map((r) => JSON.parse(r.data) as LakeRecord),
+export interface LakeStore {
+  ingest(tenantId: string, cellId: string, table: string, records: readonly LakeRecord[]): Promise<IngestResult>;
+  /** A table's records exactly as ingested, in ingest order. */
+  table(tenantId: string, cellId: string, table: string): Promise<LakeRecord[]>;
+  /** One read-only statement on a connection of its own. */
+  query<T>(sql: string, params?: SqlParams): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export const DUCKDB_FILE = 'datalake.duckdb';
+
+const SCHEMA = [
+  TABLE_DDL,
+  'CREATE TABLE IF NOT EXISTS lake_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)',
+  STAGING_DDL,
+];
+
+export async function openLakeStore(dataDir: string, logger?: Logger): Promise<LakeStore> {
+  mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, DUCKDB_FILE);
+  const isNew = !existsSync(file);
+  const instance = await openDuckDb(file);
+  const conn = await instance.connect();
+  for (const sql of SCHEMA) await conn.run(sql);
+  const writer = await openWriter(conn);
+  await importLegacy(conn, writer, dataDir, isNew, logger);
+
+  const reading = async <T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> => {
+    const reader = await instance.connect();
+    try {
+      return await fn(reader);
+    } finally {
+      reader.closeSync();
+    }
   };
+
+  return {
+    async ingest(tenantId, cellId, table, records) {
+      const ingestedAt = Date.now();
+      const inserted = await writer.insert(
+        records.map((r) => ({
+          tenantId,
+          cellId,
+          tbl: table,
+          eventId: r.eventId,
+          ingestedAt,
+          record: JSON.stringify(r),
+        })),
+      );
+      // Records repeated within the batch count as duplicates, like those stored earlier.
+      return { inserted, duplicates: records.length - inserted };
+    },
+    table: (tenantId, cellId, table) =>
+      reading(async (reader) => {
+        const rows = await queryRows<{ record: string }>(
+          reader,
+          'SELECT record FROM lake_records WHERE tenant_id = $tenantId AND cell_id = $cellId AND tbl = $table ORDER BY seq',
+          { tenantId, cellId, table },
+        );
+        return rows.map((r) => JSON.parse(r.record) as LakeRecord);
+      }),
+    query: (sql, params) => reading((reader) => queryRows(reader, sql, params)),
+    async close() {
+      await writer.close();
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/**
+ * A data directory from before DuckDB holds `datalake.db` (SQLite): a new store takes its records over once.
+ * The pending mark is written first, so an import cut short by a crash runs again (ingest is idempotent).
+ */
+async function importLegacy(
+  conn: DuckDBConnection,
+  writer: LakeWriter,
+  dataDir: string,
+  isNew: boolean,
+  logger?: Logger,
+): Promise<void> {
+  const legacy = legacyFile(dataDir);
+  if (isNew && legacy) {
+    await conn.run("INSERT OR IGNORE INTO lake_meta VALUES ('legacy_import', 'pending')");
+  }
+  const [mark] = await queryRows<{ value: string }>(conn, "SELECT value FROM lake_meta WHERE key = 'legacy_import'");
+  if (mark?.value !== 'pending' || !legacy) return;
+  let inserted = 0;
+  for (const batch of legacyBatches(legacy)) inserted += await writer.insert(batch);
+  await conn.run("UPDATE lake_meta SET value = 'done' WHERE key = 'legacy_import'");
+  logger?.info({ file: legacy, inserted }, 'imported the SQLite data lake');
 }

@@ -75,14 +75,28 @@ test('complete: approved → 2 and rejected → 3 with exactly the manual §5 fi
 
   const [e1, e2] = await waitForEvents(p.gatewayUrl, EVENT_TYPES.approvalCompleted, t, 2);
   expectEnvelope(e1, EVENT_TYPES.approvalCompleted, t, 'oa');
-  expect(e1.payload).toEqual({ instanceId: a.id, tenantId: t, status: 2, formData, typeCode: 'sales_order' });
+  // With when the approval was asked for and decided: the data lake's time to decision.
+  const times = (x: unknown) => {
+    const { createdAt, completedAt } = x as { createdAt: string; completedAt: string };
+    return { createdAt, completedAt };
+  };
+  expect(e1.payload).toEqual({
+    instanceId: a.id,
+    tenantId: t,
+    status: 2,
+    formData,
+    typeCode: 'sales_order',
+    ...times((await call(`${oa}/approvals/${a.id}`, { tenant: t })).body),
+  });
   expect(e2.payload).toEqual({
     instanceId: r.id,
     tenantId: t,
     status: 3,
     formData: { sourceCell: 'erp', sourceId: 'po_1', sourceType: 'purchase_order' },
     typeCode: 'purchase_order',
+    ...times((await call(`${oa}/approvals/${r.id}`, { tenant: t })).body),
   });
+  expect(Date.parse(String(e2.payload.completedAt))).toBeGreaterThanOrEqual(Date.parse(String(e2.payload.createdAt)));
 });
 
 test('withdraw: 9, idempotent when already withdrawn, 409 once completed; withdrawn cannot complete', async () => {

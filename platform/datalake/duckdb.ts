@@ -1,0 +1,50 @@
+/**
+ * The lake's DuckDB database: one file in the data directory, opened once per process. Results come back
+ * as plain JS values, integers (BIGINT counts, HUGEINT sums) as numbers: the lake's sums are cents, far
+ * below 2^53.
+ */
+import {
+  DuckDBInstance,
+  JSDuckDBValueConverter,
+  type DuckDBConnection,
+  type DuckDBValue,
+  type DuckDBValueConverter,
+  type JS,
+} from '@duckdb/node-api';
+import os from 'node:os';
+
+export type SqlParams = Record<string, DuckDBValue>;
+export type SqlRow = Record<string, JS | null>;
+
+/**
+ * Two threads at most: the platform shares its machine with the cells, the gateway and the linkage worker.
+ * A 1 GB cap holds the million-row benchmark with room to spare; DuckDB spills past it rather than grow.
+ * Extensions are never downloaded (json and icu are built in).
+ */
+const SETTINGS: Record<string, string> = {
+  threads: String(Math.min(2, os.availableParallelism())),
+  memory_limit: '1GB',
+  autoinstall_known_extensions: 'false',
+  autoload_known_extensions: 'false',
+};
+
+export async function openDuckDb(file: string): Promise<DuckDBInstance> {
+  const instance = await DuckDBInstance.create(file, SETTINGS);
+  const conn = await instance.connect();
+  try {
+    // A record's datetime without an offset is UTC, whatever the server's zone (TimeZone needs icu, loaded by now).
+    await conn.run("SET GLOBAL TimeZone = 'UTC'");
+  } finally {
+    conn.closeSync();
+  }
+  return instance;
+}
+
+const numbers: DuckDBValueConverter<JS> = (value, type, self) =>
+  typeof value === 'bigint' ? Number(value) : JSDuckDBValueConverter(value, type, self);
+
+/** Runs one statement and reads all its rows. */
+export async function queryRows<T = SqlRow>(conn: DuckDBConnection, sql: string, params?: SqlParams): Promise<T[]> {
+  const reader = await conn.runAndReadAll(sql, params);
+  return reader.convertRowObjects(numbers) as T[];
+}
