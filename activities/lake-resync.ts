@@ -14,6 +14,7 @@ import { eventIngest, statusChangeEventId, statusChangeIngests, type DocumentSta
 import type { LakeIngest } from '../common/lake';
 import { writeBackKindOf } from '../common/linkage';
 import { DOCUMENTS, statusChangeOf, type CreatedRecord, type DocumentKind } from './cells';
+import { zeroCounters } from '../workflows/lake-resync';
 import type { HttpClient } from './http-client';
 
 /** The dead-letter steps of the lake ingests a linkage run gave up on (workflows/linkage-run.ts). */
@@ -80,20 +81,6 @@ export interface ResyncCounters {
   /** Open dead letters (steps `datalake`, `datalake-status`) of the page's events resolved. */
   lettersResolved: number;
 }
-
-export const ZERO_COUNTERS: ResyncCounters = {
-  read: 0,
-  matched: 0,
-  skipped: 0,
-  ingested: 0,
-  alreadyThere: 0,
-  statusIngested: 0,
-  statusAlreadyThere: 0,
-  documentsChecked: 0,
-  documentsMissing: 0,
-  refused: 0,
-  lettersResolved: 0,
-};
 
 export interface ResyncPageInput {
   /** Read the events after this seq … */
@@ -198,7 +185,7 @@ export function createLakeResyncActivities(gateway: HttpClient, datalake: HttpCl
 
 /** One page's work; its state lives for one attempt. */
 class ResyncPage {
-  readonly counters: ResyncCounters = { ...ZERO_COUNTERS };
+  readonly counters: ResyncCounters = zeroCounters();
   /** Document reads of this page, shared by its events (a contract is read for its signing and its approval). */
   private readonly reads = new Map<string, Promise<CreatedRecord[]>>();
   private readonly seenDocuments = new Set<string>();

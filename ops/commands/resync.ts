@@ -120,16 +120,13 @@ export async function startResync(ctx: OpsContext, taskQueue: string, params: Re
   const input = resyncInput(params);
   const workflowId = params.id ?? resyncWorkflowId(params);
   try {
-    const handle = await ctx.client.workflow.start(LAKE_RESYNC_WORKFLOW, {
+    const handle = await startRun(
+      ctx,
       workflowId,
       taskQueue,
-      args: [input],
-      // A closed resync of the same range may run again (it re-checks the range); an open one is never doubled.
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-      staticSummary: summaryOf(input),
-      staticDetails: `Started by the operator CLI (ops/cli.ts resync): ${JSON.stringify(input)}`,
-    });
+      input,
+      `Started by the operator CLI (ops/cli.ts resync): ${JSON.stringify(input)}`,
+    );
     const runId = handle.firstExecutionRunId;
     return { workflowId, runId, attached: false, link: uiLink(ctx, workflowId, runId) };
   } catch (err) {
@@ -260,21 +257,32 @@ export async function resumeResync(ctx: OpsContext, taskQueue: string, workflowI
         }
       : original.carry;
   const input: LakeResyncInput = { ...original, ...(carry ? { carry } : {}) };
-  const started = await ctx.client.workflow.start(LAKE_RESYNC_WORKFLOW, {
+  const started = await startRun(
+    ctx,
     workflowId,
     taskQueue,
-    args: [input],
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-    staticSummary: summaryOf(input),
-    staticDetails: `Resumed by the operator CLI (ops/cli.ts resync resume) after run ${last.runId} (${last.status}), from bus seq ${carry?.cursor ?? 'the start'}`,
-  });
+    input,
+    `Resumed by the operator CLI (ops/cli.ts resync resume) after run ${last.runId} (${last.status}), from bus seq ${carry?.cursor ?? 'the start'}`,
+  );
   return {
     workflowId,
     runId: started.firstExecutionRunId,
     attached: false,
     link: uiLink(ctx, workflowId, started.firstExecutionRunId),
   };
+}
+
+/** A run of the resync workflow: a closed resync of the same id may run again (it re-checks its range), an open one is never doubled. */
+function startRun(ctx: OpsContext, workflowId: string, taskQueue: string, input: LakeResyncInput, details: string) {
+  return ctx.client.workflow.start(LAKE_RESYNC_WORKFLOW, {
+    workflowId,
+    taskQueue,
+    args: [input],
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+    staticSummary: summaryOf(input),
+    staticDetails: details,
+  });
 }
 
 function summaryOf(input: LakeResyncInput): string {
