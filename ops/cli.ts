@@ -71,7 +71,7 @@ const USAGE = `usage: npm run linkage -- <command> [options]
   rules [--json]
               the linkage rules (crm-to-erp, erp-to-srm, all-to-oa, all-to-datalake): paused or not, by
               whom, when and why, and the runs each one holds
-  pause <rule> --reason <text> [--by <name>] [--json]
+  pause <rule> [--reason <text>] [--by <name>] [--json]
               hold every run at the rule's step (durably, across restarts) until it is resumed; nothing
               is skipped, and the run's other rules go on
   resume <rule> [--rate <n>/s] [--by <name>] [--json]
@@ -187,13 +187,12 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'pause': {
-        if (!v.reason) throw new UsageError('pause: say why with --reason <text>');
         const { taskQueue } = loadConfig().temporal;
         const rule = ruleNameOf(args[0]);
         const view = await pauseRule(
           ctx,
           rule,
-          { by: operatorName(v.by), reason: v.reason },
+          { by: operatorName(v.by), reason: v.reason ?? 'no reason given' },
           {
             taskQueue,
             settleMs: loadConfig().ruleStateMaxAgeMs,

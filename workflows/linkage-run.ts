@@ -205,7 +205,10 @@ export class LinkageRun {
   }
 
   /** The calls of one step, named by `summary` in the Web UI. */
-  activities(summary: string, overrides: { cancellationType?: ActivityCancellationType } = {}): Activities {
+  activities(
+    summary: string,
+    overrides: { cancellationType?: ActivityCancellationType; retry?: ActivityOptions['retry'] } = {},
+  ): Activities {
     const r = this.input.retry;
     const options: ActivityOptions = {
       summary,
@@ -473,7 +476,9 @@ async function linkageSteps<T extends KnownEventType | null>(
       compensationFailed: report.failed,
     });
     if (run.lakeLifecycle) {
-      await CancellationScope.nonCancellable(() => Promise.all([ingest.catch(() => false), ingestStatusChanges(run)]));
+      await CancellationScope.nonCancellable(() =>
+        Promise.all([ingest.catch(() => false), ingestStatusChanges(run, { cancelled })]),
+      );
     } else if (run.oneLiveDocument) await CancellationScope.nonCancellable(() => ingest.catch(() => false));
     else await CancellationScope.nonCancellable(() => ingest);
     if (cancelled) throw err;
@@ -542,8 +547,10 @@ async function ingestBeside(run: LinkageRun): Promise<boolean> {
  * Ingests the status changes the run made into `<cell>/status_changes`, one call per cell, keyed per
  * (document, status) so a retry is a no-op. Like the event's ingest, its trouble never fails the run: it
  * leaves a dead letter (step `datalake-status`) that `resync` resolves. Resolves false when it gave up.
+ * After an operator's cancel it makes one attempt, never held by a paused rule: the event's own ingest is
+ * cancelled at once, and a cancelled run does not stay open for the lake either.
  */
-async function ingestStatusChanges(run: LinkageRun): Promise<boolean> {
+async function ingestStatusChanges(run: LinkageRun, { cancelled = false } = {}): Promise<boolean> {
   const { event, toggles } = run.input;
   if (!toggles.allToDatalake) return true;
   const ingests = statusChangeIngests(event.tenantId, run.statusChanges, {
@@ -556,9 +563,9 @@ async function ingestStatusChanges(run: LinkageRun): Promise<boolean> {
   const title = 'Ingest status changes into the data lake';
   run.setStep({ name, title, state: 'running' });
   try {
-    const acts = run.activities(title);
+    const acts = run.activities(title, cancelled ? { retry: { maximumAttempts: 1 } } : {});
     const results = await run.unlessHeld(name, title, () =>
-      Promise.all(ingests.map((i) => acts.ingestRecords(i, run.ruleOf(name)))),
+      Promise.all(ingests.map((i) => acts.ingestRecords(i, cancelled ? {} : run.ruleOf(name)))),
     );
     const inserted = results.reduce((n, r) => n + r.inserted, 0);
     run.setStep({ name, title, state: 'completed', detail: `${count} status changes, ${inserted} new` });
