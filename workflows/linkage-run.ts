@@ -109,6 +109,8 @@ export class LinkageRun {
   private readonly released = new Map<RuleName, number>();
   /** Rules the run's steps wait for, with the state version that paused them. */
   private readonly held = new Map<RuleName, number>();
+  /** What a held step lets go on meanwhile, besides its own `onHold`: the lake ingest's retries. */
+  whileHeld?: () => Promise<unknown>;
   /** The status changes the run's steps and compensations made, for the data lake (see `ingestStatusChanges`). */
   readonly statusChanges: DocumentStatusChange[] = [];
 
@@ -190,6 +192,8 @@ export class LinkageRun {
         const first = onHold;
         onHold = undefined;
         if (first) await first();
+        // The lake's own steps never wait for themselves.
+        if (this.whileHeld && !step.startsWith('datalake')) await this.whileHeld();
         await condition(() => (this.released.get(p.rule) ?? 0) > p.version);
         this.held.delete(p.rule);
         this.setStep({ name: step, title, state: 'running' });
@@ -443,6 +447,10 @@ async function linkageSteps<T extends KnownEventType | null>(
   // Awaited later, but it may reject first (a cancel reaches it while the body is still compensating): an
   // unhandled rejection would fail the workflow task over and over. Marked handled here; `await` still throws.
   ingest.catch(() => undefined);
+  // Its retries, if any, once nothing else is in flight: after the steps, or while a step is held.
+  let retried: Promise<boolean> | undefined;
+  const retryIngest = () => (retried ??= ingest.then((state) => retryIngestAfterSteps(run, state)));
+  if (run.lakeLifecycle) run.whileHeld = retryIngest;
 
   // 3. The required steps, under the saga. On the one-live-document path the ingest is awaited inside
   //    too: an operator's cancel while only the ingest is left compensates like any other cancel.
@@ -450,10 +458,10 @@ async function linkageSteps<T extends KnownEventType | null>(
   try {
     await body(input.event.payload as PayloadFor<T>, run);
     if (run.lakeLifecycle) {
-      // The status changes go to the lake beside the event's own ingest, not after it.
-      const [event, changes] = await Promise.all([ingest, ingestStatusChanges(run)]);
-      ingested = event && changes;
-    } else if (run.oneLiveDocument) ingested = await ingest;
+      // Once the steps are done: the ingest's retries, if its first attempt failed, then the status changes.
+      const event = await retryIngest();
+      ingested = (await ingestStatusChanges(run)) && event;
+    } else if (run.oneLiveDocument) ingested = (await ingest) === true; // never 'retry' on the older paths
   } catch (err) {
     const cancelled = isCancellation(err);
     const failedStep = err instanceof StepFailed ? err.step : cancelled && run.oneLiveDocument ? 'cancel' : 'workflow';
@@ -476,9 +484,13 @@ async function linkageSteps<T extends KnownEventType | null>(
       compensationFailed: report.failed,
     });
     if (run.lakeLifecycle) {
-      await CancellationScope.nonCancellable(() =>
-        Promise.all([ingest.catch(() => false), ingestStatusChanges(run, { cancelled })]),
-      );
+      await CancellationScope.nonCancellable(async () => {
+        // Not retried yet, or its retries cut short by the cancel: once more (one attempt after a cancel).
+        const state: IngestState = await ingest.catch(() => false);
+        const done = retried ? await retried.catch(() => state) : state;
+        await retryIngestAfterSteps(run, done, { cancelled });
+        await ingestStatusChanges(run, { cancelled });
+      });
     } else if (run.oneLiveDocument) await CancellationScope.nonCancellable(() => ingest.catch(() => false));
     else await CancellationScope.nonCancellable(() => ingest);
     if (cancelled) throw err;
@@ -488,7 +500,7 @@ async function linkageSteps<T extends KnownEventType | null>(
     });
   }
 
-  if (!run.oneLiveDocument) ingested = await ingest;
+  if (!run.oneLiveDocument) ingested = (await ingest) === true;
   const acted = run.steps.some((s) => s.state === 'completed');
   run.setOutcome(!ingested ? 'partial' : acted ? 'completed' : 'skipped');
   return run.snapshot();
@@ -519,28 +531,77 @@ function checkPayloadInWorkflow(input: LinkageInput): string[] {
   return payloadProblems(input.event);
 }
 
-/** Resolves true when ingested (or not asked for), false when it gave up and left a dead letter. */
-async function ingestBeside(run: LinkageRun): Promise<boolean> {
-  const title = 'Ingest into the data lake';
+/** The event's ingest beside the steps: ingested (or not asked for), given up, or to be retried after them. */
+type IngestState = boolean | 'retry';
+
+const INGEST_TITLE = 'Ingest into the data lake';
+
+/**
+ * The event's ingest, beside the run's steps: its trouble never blocks or fails them. On the lake-lifecycle
+ * path it makes one attempt here and, if that fails for a reason worth retrying, its retries wait until the
+ * steps are done (`retryIngestAfterSteps`). Why: a command issued in reaction to a local activity's result
+ * (a retry's timer, the outcome's upsert) while another local activity is in flight can come out in another
+ * order on replay, since results that arrived one by one are replayed together (test/linkage/
+ * replay-beside.test.ts). One attempt issues no command, whatever it answers.
+ */
+async function ingestBeside(run: LinkageRun): Promise<IngestState> {
+  const title = INGEST_TITLE;
   if (!run.input.toggles.allToDatalake) {
     run.skip('datalake', title, 'LINK_ALL_TO_DATALAKE=0 or DATALAKE_URL empty');
     return true;
   }
-  const request = eventIngest(run.input.event);
-  const { cellId, table } = request;
   run.setStep({ name: 'datalake', title, state: 'running' });
+  const once = run.lakeLifecycle ? { retry: { maximumAttempts: 1 } } : {};
   try {
-    const acts = run.activities(title);
-    const result = await run.unlessHeld('datalake', title, () => acts.ingestRecords(request, run.ruleOf('datalake')));
-    run.setStep({ name: 'datalake', title, state: 'completed', detail: `${cellId}/${table}, ${result.inserted} new` });
+    await ingestEvent(run, run.activities(title, once));
     return true;
   } catch (err) {
     if (isCancellation(err)) throw err;
-    const reason = `data-lake ingest into ${cellId}/${table} gave up: ${describeError(err)}`;
-    run.setStep({ name: 'datalake', title, state: 'failed', detail: reason });
-    await run.deadLetter('datalake', reason);
-    return false;
+    if (run.lakeLifecycle && !isRejection(err)) {
+      run.setStep({
+        name: 'datalake',
+        title,
+        state: 'running',
+        detail: `retried after the steps: ${describeError(err)}`,
+      });
+      return 'retry';
+    }
+    return ingestGaveUp(run, err);
   }
+}
+
+/** The ingest's retries, once the steps are done (one attempt more after an operator's cancel). */
+async function retryIngestAfterSteps(
+  run: LinkageRun,
+  state: IngestState,
+  { cancelled = false } = {},
+): Promise<boolean> {
+  if (state !== 'retry') return state;
+  try {
+    await ingestEvent(run, run.activities(INGEST_TITLE, cancelled ? { retry: { maximumAttempts: 1 } } : {}));
+    return true;
+  } catch (err) {
+    // An operator's cancel while only these retries are left: the run compensates like any other cancel.
+    if (isCancellation(err)) throw err;
+    return ingestGaveUp(run, err);
+  }
+}
+
+async function ingestEvent(run: LinkageRun, acts: Activities): Promise<void> {
+  const request = eventIngest(run.input.event);
+  const result = await run.unlessHeld('datalake', INGEST_TITLE, () =>
+    acts.ingestRecords(request, run.ruleOf('datalake')),
+  );
+  const detail = `${request.cellId}/${request.table}, ${result.inserted} new`;
+  run.setStep({ name: 'datalake', title: INGEST_TITLE, state: 'completed', detail });
+}
+
+async function ingestGaveUp(run: LinkageRun, err: unknown): Promise<false> {
+  const { cellId, table } = eventIngest(run.input.event);
+  const reason = `data-lake ingest into ${cellId}/${table} gave up: ${describeError(err)}`;
+  run.setStep({ name: 'datalake', title: INGEST_TITLE, state: 'failed', detail: reason });
+  await run.deadLetter('datalake', reason);
+  return false;
 }
 
 /**
@@ -564,9 +625,12 @@ async function ingestStatusChanges(run: LinkageRun, { cancelled = false } = {}):
   run.setStep({ name, title, state: 'running' });
   try {
     const acts = run.activities(title, cancelled ? { retry: { maximumAttempts: 1 } } : {});
-    const results = await run.unlessHeld(name, title, () =>
-      Promise.all(ingests.map((i) => acts.ingestRecords(i, cancelled ? {} : run.ruleOf(name)))),
-    );
+    // One cell after the other: two local activities in flight could replay in another order (see ingestBeside).
+    const results = await run.unlessHeld(name, title, async () => {
+      const answers = [];
+      for (const i of ingests) answers.push(await acts.ingestRecords(i, cancelled ? {} : run.ruleOf(name)));
+      return answers;
+    });
     const inserted = results.reduce((n, r) => n + r.inserted, 0);
     run.setStep({ name, title, state: 'completed', detail: `${count} status changes, ${inserted} new` });
     return true;

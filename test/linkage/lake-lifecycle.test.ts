@@ -7,6 +7,7 @@ import { EVENT_TYPES, STATUS } from '../../common/events';
 import { linkageWorkflowId } from '../../common/linkage';
 import { countBySource, SOURCES, waitFor, type Rec } from '../../common/platform-client';
 import { activitySteps } from '../../ops/history';
+import { pauseRule, resumeRule } from '../../ops/commands/rules';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 import { settled } from '../helpers/settle';
 
@@ -80,22 +81,28 @@ it('a compensated contract: its order leaves the sales figures and is shown as c
   ]);
 });
 
-it('a rejected approval: counted with its time to decision; its status change ingested twice is stored once', async () => {
+it('a rejected approval: counted with its time to decision; its status change sent twice is stored once', async () => {
   const tenant = uniqueTenant('lake');
   const contract = await env.api.signContract(tenant, { customerId: 'cust-2', contractNo: 'HT-3', amountCents: 300 });
   await settled(env, tenant);
   const approvalSource = SOURCES.approval('crm', 'contract', contract.id, 'contract');
   const [approval] = await env.api.list(tenant, approvalSource.path);
 
-  // The lake keeps what it is sent but the answers of the next two ingests are lost (held beyond the
-  // worker's 3 s HTTP timeout): the event's ingest and the status change's ingest are each sent again.
+  // The write-back is held (all-to-oa paused) while the event's own ingest goes through; then the lake
+  // keeps what it is sent but its next answer is lost (held beyond the worker's 3 s HTTP timeout): the
+  // status change's ingest is sent again.
+  const ops = { client: env.client, namespace: 'default', api: env.api, uiUrl: null };
+  const rules = { taskQueue: env.taskQueue, settleMs: 1_000 };
+  await pauseRule(ops, 'all-to-oa', { by: 'test', reason: 'hold the write-back' }, rules);
+  await env.api.completeApproval(tenant, approval.id, false);
+  const completed = await env.busEvent('the approval event', (e) => e.eventType === EVENT_TYPES.approvalCompleted);
+  await waitFor('the event ingested', async () => (await env.api.table(tenant, 'oa', 'approvals')).length === 1);
   await env.api.fault(
-    { method: 'POST', path: '/api/datalake/ingest', times: 2, delayResponseMs: 4_000 },
+    { method: 'POST', path: '/api/datalake/ingest', times: 1, delayResponseMs: 4_000 },
     env.platform.datalakeUrl,
   );
-  await env.api.completeApproval(tenant, approval.id, false);
-  const events = await settled(env, tenant);
-  const completed = events.find((e) => e.eventType === EVENT_TYPES.approvalCompleted)!;
+  await resumeRule(ops, 'all-to-oa', { by: 'test', ratePerSec: 10 }, env.taskQueue);
+  await settled(env, tenant);
   const handle = env.client.workflow.getHandle(linkageWorkflowId(completed.eventId));
   expect((await handle.result()).outcome).toBe('completed');
 
