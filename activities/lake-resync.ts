@@ -7,12 +7,14 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { bounded } from '../common/bounded';
-import { BusEventSchema, BusPageSchema, describeIssues, EVENT_TYPES, payloadProblems } from '../common/events';
+import { BusEventSchema, EVENT_TYPES, payloadProblems } from '../common/events';
 import type { BusEvent } from '../common/events';
 import { HTTP_ERROR_TYPES } from '../common/http-errors';
 import { eventIngest, statusChangeEventId, statusChangeIngests, type DocumentStatusChange } from '../common/lake';
 import type { LakeIngest } from '../common/lake';
 import { writeBackKindOf } from '../common/linkage';
+import { forEachConcurrently } from '../common/concurrency';
+import { readBus } from '../starter/poll-and-start';
 import { DOCUMENTS, statusChangeOf, type CreatedRecord, type DocumentKind } from './cells';
 import { zeroCounters } from '../workflows/lake-resync';
 import type { HttpClient } from './http-client';
@@ -228,22 +230,20 @@ class ResyncPage {
   /** The page's events in the range, of the tenant and type asked for, valid as a linkage would take them. */
   private async read(after: number, toSeq: number, limit: number) {
     const { tenantId, eventType } = this.input;
-    const query: Record<string, string | number> = { after, limit, waitMs: 0 };
-    if (tenantId) query.tenantId = tenantId;
-    const raw = await this.gateway.call<unknown>({ method: 'GET', path: '/api/events', query, signal: this.signal });
-    const parsed = BusPageSchema.safeParse(raw);
-    if (!parsed.success) {
-      throw new Error(`the bus answered a malformed page: ${describeIssues(parsed.error).join('; ')}`);
-    }
-    const items = parsed.data.events;
+    const page = await readBus(
+      this.gateway,
+      { after, limit, waitMs: 0, ...(tenantId ? { tenantId } : {}) },
+      { signal: this.signal },
+    );
+    const items = page.events;
     const seqOf = (item: unknown): number | null => {
       const seq = (item as { seq?: unknown } | null)?.seq;
       return typeof seq === 'number' ? seq : null;
     };
     const inRange = items.filter((item) => (seqOf(item) ?? 0) <= toSeq);
     // Done: past the range's end, or the bus has nothing more (toSeq was its head when the range was set).
-    const done = inRange.length < items.length || items.length < limit || parsed.data.nextAfter >= toSeq;
-    const nextAfter = done ? toSeq : parsed.data.nextAfter;
+    const done = inRange.length < items.length || items.length < limit || page.nextAfter >= toSeq;
+    const nextAfter = done ? toSeq : page.nextAfter;
     const events: BusEvent[] = [];
     for (const item of inRange) {
       this.counters.read++;
@@ -527,13 +527,4 @@ function chunks<T>(records: T[]): T[][] {
   }
   if (current.length) out.push(current);
   return out;
-}
-
-async function forEachConcurrently<T>(items: T[], lanes: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(lanes, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]);
-    }),
-  );
 }

@@ -15,7 +15,10 @@ import { POLLER_WORKFLOW_ID } from '../common/linkage';
 import { PlatformClient, type Rec } from '../common/platform-client';
 import { startService, type ServiceProcess } from '../scripts/service-process';
 import { DISPATCHED_LINE, type DispatchRecord } from './direct-dispatcher';
+import { percentiles, type Percentiles } from './percentiles';
 import { ResourceSampler, loadAverage, round, type PidSource, type ResourceStats } from './proc-stats';
+
+export { percentiles, type Percentiles };
 import { EAGER_STATS_LINE, type BenchWorkerOptions } from './worker-main';
 
 export type SystemKind = 'temporal' | 'direct-poll' | 'direct-longpoll';
@@ -75,15 +78,6 @@ export interface BenchEnv {
   /** The same bundle without preloaded modules (`bundleWithoutPreload` variants). */
   workflowBundleWithoutPreloadPath?: string;
   log(message: string): void;
-}
-
-export interface Percentiles {
-  n: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-  mean: number;
 }
 
 export type EventKind = 'contract' | 'requisition' | 'approval' | 'generic';
@@ -187,20 +181,6 @@ const MIX: EventKind[] = [
 ];
 /** Linkage runs one bench event causes: a contract's ERP order publishes erp.order.created, a second run. */
 const RUNS_PER_EVENT: Record<EventKind, number> = { contract: 2, requisition: 1, approval: 1, generic: 1 };
-
-export function percentiles(values: number[]): Percentiles {
-  if (!values.length) return { n: 0, p50: 0, p95: 0, p99: 0, max: 0, mean: 0 };
-  const s = [...values].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-  return {
-    n: s.length,
-    p50: at(0.5),
-    p95: at(0.95),
-    p99: at(0.99),
-    max: s[s.length - 1],
-    mean: round(s.reduce((a, v) => a + v, 0) / s.length),
-  };
-}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

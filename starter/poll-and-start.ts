@@ -16,6 +16,7 @@ import { causeChain } from '../common/cause-chain';
 import type { PollResult } from '../workflows/types';
 import { traceBusRead, traceEventStart } from './poller-tracing';
 import { startLinkage } from './start-linkage';
+import { forEachConcurrently } from '../common/concurrency';
 
 export interface EventPage {
   events: BusEvent[];
@@ -234,7 +235,7 @@ async function readPage(
  */
 export async function readBus(
   gateway: HttpClient,
-  query: { after: number; limit: number; waitMs: number },
+  query: { after: number; limit: number; waitMs: number; tenantId?: string },
   opts: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<{ events: unknown[]; nextAfter: number }> {
   const raw = await gateway.call<unknown>({ method: 'GET', path: '/api/events', query, ...opts });
@@ -246,14 +247,6 @@ export async function readBus(
 /** One read of at most one event after `seq`, without waiting (the poller's start position). */
 export async function hasEventAfter(gateway: HttpClient, seq: number): Promise<boolean> {
   return (await readBus(gateway, { after: seq, limit: 1, waitMs: 0 })).events.length > 0;
-}
-
-async function forEachConcurrently<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  });
-  await Promise.all(lanes);
 }
 
 /**

@@ -15,11 +15,3 @@ export async function getJson<T>(url: string): Promise<T> {
   if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as T;
 }
-
-/** Runs `task` over `items` with `clients` concurrent callers; each takes the next item when it is free. */
-export async function withClients<T>(clients: number, items: Iterator<T>, task: (item: T) => Promise<void>) {
-  const worker = async () => {
-    for (let next = items.next(); !next.done; next = items.next()) await task(next.value);
-  };
-  await Promise.all(Array.from({ length: clients }, worker));
-}

@@ -3,7 +3,8 @@
  * linkage run sends) and the reports' response times. Each answers its figures; run.ts strings them together.
  */
 import { batches, LakeDataset } from './dataset';
-import { getJson, ingest, withClients } from './client';
+import { forEachConcurrently } from '../../common/concurrency';
+import { getJson, ingest } from './client';
 import { perSecond, timed, timing, type Timing } from './stats';
 
 export interface IngestFigures {
@@ -17,11 +18,11 @@ export interface IngestFigures {
   latency: Timing;
 }
 
-async function measureIngests(lakeUrl: string, clients: number, items: Iterator<Parameters<typeof ingest>[1]>) {
+async function measureIngests(lakeUrl: string, clients: number, items: Iterable<Parameters<typeof ingest>[1]>) {
   let rows = 0;
   const latencies: number[] = [];
   const ms = await timed(() =>
-    withClients(clients, items, async (body) => {
+    forEachConcurrently(items, clients, async (body) => {
       latencies.push(await timed(() => ingest(lakeUrl, body)));
       rows += body.records.length;
     }),

@@ -1,4 +1,7 @@
 /** Summaries of measured durations (milliseconds). */
+import { percentiles } from '../percentiles';
+import { round } from '../proc-stats';
+
 export interface Timing {
   runs: number;
   medianMs: number;
@@ -6,21 +9,16 @@ export interface Timing {
   maxMs: number;
 }
 
-const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
-
-/** Nearest-rank percentile of sorted values. */
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-
 export function timing(durationsMs: number[]): Timing {
+  const p = percentiles(durationsMs);
   const sorted = [...durationsMs].sort((a, b) => a - b);
   const mid = sorted.length / 2;
   const median = sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
   return {
     runs: sorted.length,
     medianMs: round(median, 2),
-    p99Ms: round(percentile(sorted, 99), 2),
-    maxMs: round(sorted[sorted.length - 1], 2),
+    p99Ms: round(p.p99, 2),
+    maxMs: round(p.max, 2),
   };
 }
 
