@@ -536,6 +536,9 @@ type IngestState = boolean | 'retry';
 
 const INGEST_TITLE = 'Ingest into the data lake';
 
+/** A lake call that is not retried here: beside the steps (retried after them), or after an operator's cancel. */
+const ONE_ATTEMPT = { retry: { maximumAttempts: 1 } };
+
 /**
  * The event's ingest, beside the run's steps: its trouble never blocks or fails them. On the lake-lifecycle
  * path it makes one attempt here and, if that fails for a reason worth retrying, its retries wait until the
@@ -551,7 +554,7 @@ async function ingestBeside(run: LinkageRun): Promise<IngestState> {
     return true;
   }
   run.setStep({ name: 'datalake', title, state: 'running' });
-  const once = run.lakeLifecycle ? { retry: { maximumAttempts: 1 } } : {};
+  const once = run.lakeLifecycle ? ONE_ATTEMPT : {};
   try {
     await ingestEvent(run, run.activities(title, once));
     return true;
@@ -578,7 +581,7 @@ async function retryIngestAfterSteps(
 ): Promise<boolean> {
   if (state !== 'retry') return state;
   try {
-    await ingestEvent(run, run.activities(INGEST_TITLE, cancelled ? { retry: { maximumAttempts: 1 } } : {}));
+    await ingestEvent(run, run.activities(INGEST_TITLE, cancelled ? ONE_ATTEMPT : {}));
     return true;
   } catch (err) {
     // An operator's cancel while only these retries are left: the run compensates like any other cancel.
@@ -624,7 +627,7 @@ async function ingestStatusChanges(run: LinkageRun, { cancelled = false } = {}):
   const title = 'Ingest status changes into the data lake';
   run.setStep({ name, title, state: 'running' });
   try {
-    const acts = run.activities(title, cancelled ? { retry: { maximumAttempts: 1 } } : {});
+    const acts = run.activities(title, cancelled ? ONE_ATTEMPT : {});
     // One cell after the other: two local activities in flight could replay in another order (see ingestBeside).
     const results = await run.unlessHeld(name, title, async () => {
       const answers = [];
