@@ -45,3 +45,16 @@ export async function freeLowPorts(n: number, lo = 20000, hi = 32000, host = '12
   if (ports.size < n) throw new Error(`no ${n} free ports between ${lo} and ${hi}`);
   return [...ports];
 }
+
+/**
+ * A port p with p+1 free too, below the ephemeral range: a worker process's METRICS_PORT, whose SDK
+ * exporter binds the next port. (A port from listen(0) is ephemeral, and its neighbour may be an outgoing
+ * connection's by the time the worker binds it: CI hit that.)
+ */
+export async function freeMetricsPort(host = '127.0.0.1'): Promise<number> {
+  for (let tries = 0; tries < 1000; tries++) {
+    const [p] = await freeLowPorts(1, 20000, 31999, host);
+    if (await canBind(p + 1, host)) return p;
+  }
+  throw new Error('no two adjacent free ports between 20000 and 32000');
+}

@@ -42,11 +42,19 @@ async function main(): Promise<void> {
   }
   // METRICS_PORT > 0: the SDK's own Prometheus exporter on the next port (loopback), merged into /metrics.
   const sdkMetrics = config.metricsPort > 0 ? sdkMetricsBindAddress(config.metricsPort) : null;
-  Runtime.install({
-    logger: new PinoTemporalLogger(log),
-    shutdownSignals: ['SIGINT', 'SIGTERM'],
-    ...(sdkMetrics ? { telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetrics } } } } : {}),
-  });
+  try {
+    Runtime.install({
+      logger: new PinoTemporalLogger(log),
+      shutdownSignals: ['SIGINT', 'SIGTERM'],
+      ...(sdkMetrics ? { telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetrics } } } } : {}),
+    });
+  } catch (err) {
+    // The only thing that fails here is the exporter's bind: name the setting that chose the port.
+    if (!sdkMetrics) throw err;
+    throw new Error(
+      `METRICS_PORT=${config.metricsPort}: the SDK's metrics exporter cannot bind ${sdkMetrics} (the port after it): ${(err as Error).message}`,
+    );
+  }
   const { address, namespace, taskQueue } = config.temporal;
   log.info(
     {

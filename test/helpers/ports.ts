@@ -1,1 +1,1 @@
-export { freePort, freePorts } from '../../common/ports';
+export { freePort, freePorts, freeMetricsPort } from '../../common/ports';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { EVENT_TYPES } from '../../common/events';
 import { linkageWorkflowId } from '../../common/linkage';
 import { countBySource, SOURCES, waitFor, type Rec } from '../../common/platform-client';
-import { freePort } from '../../common/ports';
+import { freeMetricsPort, freePort } from '../helpers/ports';
 import { fetchHistories, replayHistories } from '../../ops/commands/replay';
 import { listRules, pauseRule, resumeRule } from '../../ops/commands/rules';
 import type { OpsContext } from '../../ops/context';
@@ -34,7 +34,7 @@ let metricsPort: number;
 
 const startTemporal = () => startDevServer({ dbFile: path.join(dir, 'temporal.db'), port, ui: false });
 const startWorker = async () => {
-  metricsPort = await freePort();
+  metricsPort = await freeMetricsPort();
   return env.startWorkerProcess({ METRICS_PORT: String(metricsPort) });
 };
 

@@ -6,7 +6,7 @@
  */
 import { waitFor } from '../../common/platform-client';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
-import { freePort } from '../helpers/ports';
+import { freeMetricsPort, freePort } from '../helpers/ports';
 
 let env: LinkageEnv;
 let port: number;
@@ -137,7 +137,7 @@ describe('worker metrics endpoint (METRICS_PORT)', () => {
   });
 
   it('a worker process merges the SDK metrics (temporal_*) into the same endpoint', async () => {
-    const p = await freePort();
+    const p = await freeMetricsPort();
     // Its own task queue and no poller: it must not take runs from the in-process worker above.
     await env.startWorkerProcess({
       METRICS_PORT: String(p),
