@@ -3,10 +3,12 @@
  * in two tenants: B with the lake up (the reference), A with the lake down for longer than the ingest window.
  * Once the lake is back, a resync of A's range fills every hole: A's lake letters are resolved, its tables
  * hold as many records as B's and its three reports equal B's. A resync cancelled mid-way and resumed ends
- * the same, with nothing twice; a second resync changes nothing.
+ * the same, with nothing twice; a second resync changes nothing; a worker process SIGKILLed in the middle of a
+ * page leaves the page to the next worker, and the lake ends the same.
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import { EVENT_TYPES, STATUS } from '../../common/events';
 import { ROOT } from '../../common/paths';
 import { countBySource, SOURCES, waitFor, type Rec } from '../../common/platform-client';
@@ -25,12 +27,14 @@ import { settled } from '../helpers/settle';
 
 let env: LinkageEnv;
 let ctx: OpsContext;
+let worker: { stop(): Promise<void> };
+const HEARTBEAT = temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
 
 beforeAll(async () => {
   // A short ingest window, so the runs of the outage give up on the lake (and leave their letters) quickly;
   // wide enough for one retry of a slow cell call.
   env = await createLinkageEnv('lake-resync', { LINK_RETRY_WINDOW_SEC: '5' });
-  await env.startWorker();
+  worker = await env.startWorker();
   ctx = { client: env.client, namespace: env.client.options.namespace, api: env.api, uiUrl: 'http://ui.test' };
 });
 afterAll(async () => {
@@ -380,6 +384,63 @@ describe('resync after a lake outage', () => {
     expect(p.counters.matched).toBe(events.length);
     expect(p.counters.ingested + p.counters.alreadyThere).toBe(events.length);
     expect(p.counters.lettersResolved).toBe(open.length);
+
+    expect(await lakeLetters(tenant, 'open')).toEqual([]);
+    expect(await tableCounts(tenant)).toEqual(B.counts);
+    expect(await reports(tenant)).toEqual(B.reports);
+    await expectDocuments(tenant, s);
+  });
+});
+
+describe('resync across a worker crash', () => {
+  it('a worker process SIGKILLed mid-page: the next worker takes the page over, the same lake contents', async () => {
+    const tenant = uniqueTenant('kill');
+    await lakeDown();
+    const s = await scenario(tenant);
+    await env.api.clearFaults(lakeUrl());
+    const events = await busEventsOf(tenant);
+    const open = await lakeLetters(tenant, 'open');
+
+    // The resync runs on a worker process alone (no poller: the bus is read by the in-process worker's).
+    await worker.stop();
+    const proc = await env.startWorkerProcess({ POLLER_ENABLED: '0' });
+    // The lake takes 12 ingests, then never answers: the page is in flight, heartbeating, when its worker dies.
+    await env.api.fault({ method: 'POST', path: '/api/datalake/ingest', times: 12 }, lakeUrl());
+    await env.api.fault({ method: 'POST', path: '/api/datalake/ingest', times: -1, hang: true }, lakeUrl());
+    const started = await startResync(ctx, env.taskQueue, { from: String(events[0].seq), tenant, pageSize: 2 });
+    await waitFor(
+      'a page held up by the lake',
+      async () => {
+        const faults = await env.api.ok<{ items: Array<{ hang?: boolean; hits: number }> }>(
+          'GET',
+          `${lakeUrl()}/api/admin/faults`,
+        );
+        return faults.items.some((f) => f.hang && f.hits > 0);
+      },
+      120_000,
+      250,
+    );
+    const midway = (await describeResync(ctx, started.workflowId)).progress!;
+    expect(midway.state).toBe('running');
+    expect(midway.cursor!).toBeLessThan(midway.range!.toSeq);
+    await proc.kill();
+
+    await env.api.clearFaults(lakeUrl());
+    worker = await env.startWorker();
+    const view = await followResync(ctx, started.workflowId, { pollMs: 250 });
+    expect(view.status).toBe('COMPLETED');
+    const c = view.progress!.counters;
+    expect(c.matched).toBe(events.length);
+    expect(c.ingested + c.alreadyThere).toBe(events.length);
+    expect(c.lettersResolved).toBe(open.length);
+
+    // The killed page: a later attempt of it, after its heartbeat stopped.
+    const history = await env.client.workflow.getHandle(started.workflowId, view.runId).fetchHistory();
+    const takenOver = (history.events ?? []).filter((e) => {
+      const a = e.activityTaskStartedEventAttributes;
+      return (a?.attempt ?? 0) > 1 && a?.lastFailure?.timeoutFailureInfo?.timeoutType === HEARTBEAT;
+    });
+    expect(takenOver.length).toBeGreaterThan(0);
 
     expect(await lakeLetters(tenant, 'open')).toEqual([]);
     expect(await tableCounts(tenant)).toEqual(B.counts);
