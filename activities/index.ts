@@ -34,7 +34,7 @@ export function createActivities(config: Config, client: Client, deps: ActivityD
     ...createCellActivities(gateway, guard),
     ...createDatalakeActivities(datalake, guard),
     ...createDeadLetterActivities(gateway),
-    ...createLakeResyncActivities(gateway, datalake, config.toggles.allToDatalake),
+    ...createLakeResyncActivities(gateway, datalake, config.toggles.allToDatalake, guard),
     ...createPollerActivities(config, client, gateway, deps.pollerObserver),
   };
 }

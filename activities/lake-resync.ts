@@ -15,6 +15,8 @@ import type { LakeIngest } from '../common/lake';
 import { writeBackKindOf } from '../common/linkage';
 import { forEachConcurrently } from '../common/concurrency';
 import { readBus } from '../starter/poll-and-start';
+import type { RulePausedDetails } from '../common/rules';
+import type { RuleGuard } from './rule-guard';
 import { DOCUMENTS, statusChangeOf, type CreatedRecord, type DocumentKind } from './cells';
 import { zeroCounters } from '../workflows/lake-resync';
 import type { HttpClient } from './http-client';
@@ -102,6 +104,8 @@ export interface ResyncPageResult {
   nextAfter: number;
   done: boolean;
   counters: ResyncCounters;
+  /** Set when the all-to-datalake rule is paused: nothing was read or written, the page is to be done later. */
+  paused?: RulePausedDetails;
 }
 
 interface IngestCount {
@@ -111,12 +115,20 @@ interface IngestCount {
   refused: string[];
 }
 
+/** The rule whose pause holds a resync. */
+const LAKE_RULE = 'all-to-datalake' as const;
+
 const isRejection = (err: unknown, status?: number): boolean => {
   if (!(err instanceof ApplicationFailure) || err.type !== HTTP_ERROR_TYPES.rejected) return false;
   return status === undefined || (err.details?.[0] as { status?: unknown } | undefined)?.status === status;
 };
 
-export function createLakeResyncActivities(gateway: HttpClient, datalake: HttpClient | null, lakeEnabled: boolean) {
+export function createLakeResyncActivities(
+  gateway: HttpClient,
+  datalake: HttpClient | null,
+  lakeEnabled: boolean,
+  guard: RuleGuard,
+) {
   /** Where a time falls on the bus (`GET /api/events/position`, platform/gateway/event-store.ts). */
   const position = (at: string, tenantId?: string) =>
     gateway.call<{ seq: number | null; after: number; head: number }>({
@@ -163,6 +175,18 @@ export function createLakeResyncActivities(gateway: HttpClient, datalake: HttpCl
           'this worker does not ingest into the data lake (DATALAKE_URL empty or LINK_ALL_TO_DATALAKE=0): nothing to resync with',
           'ResyncNotConfigured',
         );
+      }
+      // A paused all-to-datalake rule holds the resync too (the lake may be in maintenance): the page is left
+      // for later, and the workflow waits.
+      const rules = await guard.view();
+      const paused = rules.rules.find((r) => r.rule === LAKE_RULE)?.paused;
+      if (paused) {
+        return {
+          nextAfter: input.after,
+          done: false,
+          counters: zeroCounters(),
+          paused: { rule: LAKE_RULE, version: rules.version, ...paused },
+        };
       }
       const ctx = Context.current();
       const signal = ctx.cancellationSignal;

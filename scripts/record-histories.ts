@@ -2,7 +2,8 @@
  * Records the committed replay fixtures `test/histories/<WorkflowType>.json` from real runs: a Temporal
  * dev server (TEMPORAL_ADDRESS if set, else an in-memory one), a real platform with fault injection, an
  * in-process worker with its poller; drives one event per workflow type, plus a failed-and-compensated
- * contract, a contract cancelled with a call in flight and an invalid payload, and exports each history
+ * contract, a contract cancelled with a call in flight, an invalid payload, a held contract and a lake resync
+ * (plain, and held by a paused rule), and exports each history
  * with the operator CLI's export code. Histories of earlier workflow code stay in `test/histories/<change>/`.
  *
  *   npx tsx scripts/record-histories.ts [outDir]
@@ -15,6 +16,7 @@ import { EVENT_TYPES, type BusEvent } from '../common/events';
 import { linkageWorkflowId, POLLER_WORKFLOW_ID } from '../common/linkage';
 import { waitFor, type Rec } from '../common/platform-client';
 import { exportHistoryToFile } from '../ops/commands/export';
+import { describeResync, followResync, startResync } from '../ops/commands/resync';
 import { pauseRule, resumeRule } from '../ops/commands/rules';
 import { ruleControlWorkflowId } from '../common/rules';
 import type { OpsContext } from '../ops/context';
@@ -159,6 +161,29 @@ async function record(env: LinkageEnv): Promise<void> {
     },
   });
   await save('ContractSignedWorkflow-invalid', (e) => e.eventId === invalidId);
+
+  // A lake resync of this tenant's events, in pages of 4 (everything in the lake already: "already there");
+  // then the same range again, held by a paused all-to-datalake rule until it is resumed.
+  const first = (await env.events()).find((e) => e.tenantId === tenant)!;
+  const range = { from: String(first.seq), tenant, pageSize: 4 };
+  const plain = await startResync(ctx, env.taskQueue, range);
+  await followResync(ctx, plain.workflowId, { pollMs: 250 });
+  const saveResync = async (id: string, name: string) =>
+    console.log(`recorded ${await exportHistoryToFile(ctx, id, path.join(OUT, `${name}.json`))}`);
+  await saveResync(plain.workflowId, 'LakeResyncWorkflow');
+  await pauseRule(ctx, 'all-to-datalake', { by: 'recorder', reason: 'recording a held resync' }, rules);
+  const heldResync = await startResync(ctx, env.taskQueue, {
+    ...range,
+    id: `${plain.workflowId}-held`,
+    pauseCheckMs: 500,
+  });
+  await waitFor(
+    'the held resync',
+    async () => (await describeResync(ctx, heldResync.workflowId)).progress?.state === 'paused',
+  );
+  await resumeRule(ctx, 'all-to-datalake', { by: 'recorder', ratePerSec: 10 }, env.taskQueue);
+  await followResync(ctx, heldResync.workflowId, { pollMs: 250 });
+  await saveResync(heldResync.workflowId, 'LakeResyncWorkflow-paused');
 
   // The poller, still running: its history so far (several pages handed over).
   const poller = `${POLLER_WORKFLOW_ID}-${env.taskQueue}`;

@@ -16,6 +16,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertMemo,
   workflowInfo,
   type RetryPolicy,
@@ -23,6 +24,7 @@ import {
 import type { Activities } from '../activities';
 import type { ResyncCounters, ResyncPageResult, ResyncRange } from '../activities/lake-resync';
 import { causeChain } from '../common/cause-chain';
+import type { RulePausedDetails } from '../common/rules';
 
 export type { ResyncCounters, ResyncRange } from '../activities/lake-resync';
 
@@ -35,6 +37,8 @@ export const resyncProgressQuery = defineQuery<ResyncProgress>('progress');
 export const DEFAULT_PAGES_PER_RUN = 200;
 /** How long a page (or the range's resolution) is retried before the resync fails (and can be resumed). */
 export const DEFAULT_PAGE_RETRY_WINDOW_MS = 60 * 60 * 1000;
+/** While the all-to-datalake rule is paused, how often the resync looks again. */
+export const DEFAULT_PAUSE_CHECK_MS = 30 * 1000;
 
 export interface LakeResyncInput {
   /** A bus seq (the first one re-ingested) or an ISO time (the first event the bus received at or after it). */
@@ -47,6 +51,7 @@ export interface LakeResyncInput {
   pageSize: number;
   pagesPerRun?: number;
   pageRetryWindowMs?: number;
+  pauseCheckMs?: number;
   /** Set by continue-as-new and by `resync resume`: where the previous run stopped. */
   carry?: ResyncCarry;
 }
@@ -66,7 +71,7 @@ export interface ResyncCarry {
   resumedFrom?: { runId: string; state: string };
 }
 
-export type ResyncState = 'resolving' | 'running' | 'completed' | 'cancelled' | 'failed';
+export type ResyncState = 'resolving' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
 
 /** The `progress` query's answer and the memo's `lakeResync` value. */
 export interface ResyncProgress {
@@ -88,6 +93,8 @@ export interface ResyncProgress {
   updatedAt: string;
   resumedFrom: { runId: string; state: string } | null;
   error: string | null;
+  /** While state is `paused`: who paused the all-to-datalake rule, when and why (absent in older memos). */
+  paused?: RulePausedDetails | null;
 }
 
 export function zeroCounters(): ResyncCounters {
@@ -147,6 +154,7 @@ export async function LakeResyncWorkflow(input: LakeResyncInput): Promise<Resync
     updatedAt: new Date().toISOString(),
     resumedFrom: carry?.resumedFrom ?? null,
     error: null,
+    paused: null,
   };
   setHandler(resyncProgressQuery, () => progress);
   const publish = (): void => {
@@ -180,6 +188,20 @@ export async function LakeResyncWorkflow(input: LakeResyncInput): Promise<Resync
         workflowId: info.workflowId,
         runId: info.runId,
       });
+      if (page.paused) {
+        // Held, durably: the same page again once the rule is resumed (looked at every pauseCheckMs).
+        if (progress.state !== 'paused') {
+          progress.state = 'paused';
+          progress.paused = page.paused;
+          publish();
+        }
+        await sleep(input.pauseCheckMs ?? DEFAULT_PAUSE_CHECK_MS);
+        continue;
+      }
+      if (progress.state === 'paused') {
+        progress.state = 'running';
+        progress.paused = null;
+      }
       for (const k of Object.keys(page.counters) as (keyof ResyncCounters)[]) {
         progress.counters[k] += page.counters[k];
       }
@@ -232,7 +254,7 @@ function render(p: ResyncProgress): string {
     : 'range not resolved yet';
   const filters = [p.tenantId && `tenant ${p.tenantId}`, p.eventType && `type ${p.eventType}`].filter(Boolean);
   return [
-    `Lake resync: **${p.state}**${p.error ? ` — ${p.error}` : ''}`,
+    `Lake resync: **${p.state}**${p.error ? ` — ${p.error}` : ''}${p.paused ? ` — ${heldBy(p.paused)}` : ''}`,
     `- from ${p.from} to ${p.to ?? 'the head'}${filters.length ? ` (${filters.join(', ')})` : ''}: ${range}`,
     `- pages ${p.pages} (run ${p.runs}), events read ${c.read}, matched ${c.matched}, skipped ${c.skipped}`,
     `- records ingested ${c.ingested}, already there ${c.alreadyThere}`,
@@ -240,4 +262,9 @@ function render(p: ResyncProgress): string {
     `- documents checked ${c.documentsChecked} (missing ${c.documentsMissing}), refused ${c.refused}`,
     `- dead letters resolved ${c.lettersResolved}`,
   ].join('\n');
+}
+
+/** Why a resync is held: the pause of its rule, as the CLI and the Web UI show it. */
+export function heldBy(p: RulePausedDetails): string {
+  return `held: ${p.rule} is paused by ${p.by} since ${p.at} (${p.reason}); it goes on once the rule is resumed`;
 }

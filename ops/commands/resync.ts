@@ -13,6 +13,7 @@ import {
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { boundedId } from '../../common/bounded';
 import {
+  heldBy,
   LAKE_RESYNC_WORKFLOW,
   RESYNC_MEMO_KEY,
   type LakeResyncInput,
@@ -38,9 +39,10 @@ export interface ResyncParams {
   pageSize?: number;
   /** The workflow id; default derived from from / to / tenant / type (`resyncWorkflowId`). */
   id?: string;
-  /** Advanced: pages per run before continue-as-new, the retry window of one page. */
+  /** Advanced: pages per run before continue-as-new, the retry window of one page, the look again while paused. */
   pagesPerRun?: number;
   pageRetryWindowMs?: number;
+  pauseCheckMs?: number;
 }
 
 /** `--from` / `--to`: a bus seq as it is, or a time normalised to an ISO instant (so the derived id is stable). */
@@ -89,6 +91,7 @@ export function resyncInput(p: ResyncParams): LakeResyncInput {
     pageSize: p.pageSize ?? DEFAULT_PAGE_SIZE,
     ...(p.pagesPerRun ? { pagesPerRun: p.pagesPerRun } : {}),
     ...(p.pageRetryWindowMs ? { pageRetryWindowMs: p.pageRetryWindowMs } : {}),
+    ...(p.pauseCheckMs ? { pauseCheckMs: p.pauseCheckMs } : {}),
   };
 }
 
@@ -312,6 +315,7 @@ export function formatProgressLine(v: ResyncView): string {
     `${v.workflowId}  ${p.state}  page ${p.pages}, ${where}`,
     `read ${c.read}, ingested ${c.ingested + c.statusIngested}, already there ${c.alreadyThere + c.statusAlreadyThere}`,
     `documents checked ${c.documentsChecked}, dead letters resolved ${c.lettersResolved}`,
+    ...(p.paused ? [heldBy(p.paused)] : []),
   ].join(' — ');
 }
 
@@ -341,6 +345,7 @@ export function formatResync(v: ResyncView, note?: string): string {
       `  dead letters resolved ${c.lettersResolved}`,
     );
     if (p.error) lines.push(`  error       ${p.error}`);
+    if (p.paused) lines.push(`  paused      ${heldBy(p.paused)}`);
   } else lines.push('  progress    none recorded yet');
   if (v.reason && v.reason !== p?.error) lines.push(`  reason      ${v.reason}`);
   if (RESUMABLE.has(v.status)) lines.push(`  resume      npm run linkage -- resync resume ${v.workflowId}`);

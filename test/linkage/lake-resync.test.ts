@@ -4,7 +4,8 @@
  * Once the lake is back, a resync of A's range fills every hole: A's lake letters are resolved, its tables
  * hold as many records as B's and its three reports equal B's. A resync cancelled mid-way and resumed ends
  * the same, with nothing twice; a second resync changes nothing; a worker process SIGKILLed in the middle of a
- * page leaves the page to the next worker, and the lake ends the same.
+ * page leaves the page to the next worker, and the lake ends the same; a paused all-to-datalake rule holds a
+ * resync until it is resumed.
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -17,11 +18,13 @@ import {
   cancelResync,
   describeResync,
   followResync,
+  formatResync,
   parsePosition,
   resumeResync,
   startResync,
   type ResyncView,
 } from '../../ops/commands/resync';
+import { pauseRule, resumeRule } from '../../ops/commands/rules';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 import { settled } from '../helpers/settle';
 
@@ -385,6 +388,66 @@ describe('resync after a lake outage', () => {
     expect(p.counters.ingested + p.counters.alreadyThere).toBe(events.length);
     expect(p.counters.lettersResolved).toBe(open.length);
 
+    expect(await lakeLetters(tenant, 'open')).toEqual([]);
+    expect(await tableCounts(tenant)).toEqual(B.counts);
+    expect(await reports(tenant)).toEqual(B.reports);
+    await expectDocuments(tenant, s);
+  });
+});
+
+describe('resync and a paused all-to-datalake rule', () => {
+  it('holds while the rule is paused, nothing written, who and why shown; goes on once resumed', async () => {
+    const tenant = uniqueTenant('held');
+    await lakeDown();
+    const s = await scenario(tenant);
+    await env.api.clearFaults(lakeUrl());
+    const events = await busEventsOf(tenant);
+    const open = await lakeLetters(tenant, 'open');
+
+    await pauseRule(
+      ctx,
+      'all-to-datalake',
+      { by: 'ops-test', reason: 'lake upgrade' },
+      { taskQueue: env.taskQueue, settleMs: 1_000 },
+    );
+    const started = await startResync(ctx, env.taskQueue, {
+      from: String(events[0].seq),
+      tenant,
+      pageSize: 2,
+      pauseCheckMs: 500,
+    });
+    const handle = env.client.workflow.getHandle(started.workflowId);
+    // Held for a few looks at the rule, not just the first.
+    await waitFor('the resync held, looking again', async () => {
+      const history = await handle.fetchHistory();
+      return (history.events ?? []).filter((e) => e.timerFiredEventAttributes).length >= 3;
+    });
+    const held = await describeResync(ctx, started.workflowId);
+    expect(held.status).toBe('RUNNING');
+    expect(held.progress).toMatchObject({
+      state: 'paused',
+      pages: 0,
+      paused: { rule: 'all-to-datalake', by: 'ops-test', reason: 'lake upgrade' },
+    });
+    expect(formatResync(held)).toContain('paused      held: all-to-datalake is paused by ops-test since');
+    // The Web UI's current details say so too.
+    const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toMatch(
+      /Lake resync: \*\*paused\*\* — held: all-to-datalake is paused by ops-test/,
+    );
+    // Nothing of the tenant reached the lake, and its letters are still open.
+    expect(Object.values(await tableCounts(tenant)).every((n) => n === 0)).toBe(true);
+    expect(await lakeLetters(tenant, 'open')).toHaveLength(open.length);
+
+    await resumeRule(ctx, 'all-to-datalake', { by: 'ops-test', ratePerSec: 10 }, env.taskQueue);
+    const view = await followResync(ctx, started.workflowId, { pollMs: 250 });
+    expect(view.status).toBe('COMPLETED');
+    expect(view.progress).toMatchObject({ state: 'completed', paused: null });
+    expect(view.progress!.counters).toMatchObject({
+      matched: events.length,
+      ingested: events.length,
+      lettersResolved: open.length,
+    });
     expect(await lakeLetters(tenant, 'open')).toEqual([]);
     expect(await tableCounts(tenant)).toEqual(B.counts);
     expect(await reports(tenant)).toEqual(B.reports);

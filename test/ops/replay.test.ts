@@ -9,7 +9,8 @@
  * Issue 12, item 2: likewise the histories recorded before the calls became local activities: regular
  * activity events, replayed on the regular-activity path; the new histories record local-activity markers.
  *
- * Issue 14: likewise the histories recorded before the status changes reached the data lake.
+ * Issue 14: likewise the histories recorded before the status changes reached the data lake, and the lake
+ * resync's before a paused all-to-datalake rule could hold it.
  * Issue 15: a contract run held by a paused rule and released, and the rule-control workflow, replay too.
  */
 import fs from 'node:fs';
@@ -28,10 +29,11 @@ const DIR = path.resolve(__dirname, '../histories');
 const BEFORE_ONE_LIVE_DOCUMENT = path.join(DIR, 'before-one-live-document');
 const BEFORE_LOCAL_ACTIVITIES = path.join(DIR, 'before-local-activities');
 const BEFORE_LAKE_LIFECYCLE = path.join(DIR, 'before-lake-lifecycle');
+const BEFORE_RESYNC_PAUSE = path.join(DIR, 'before-resync-pause');
 
 type History = ReturnType<typeof loadHistoryFiles>[number];
 const eventsOf = (h: History) => (h.history as temporal.api.history.v1.IHistory).events ?? [];
-const isLinkage = (h: History) => !/^(EventPoller|RuleControl)Workflow/.test(h.workflowId);
+const isLinkage = (h: History) => !/^(EventPoller|RuleControl|LakeResync)Workflow/.test(h.workflowId);
 /** Activity tasks scheduled on the server, and local-activity markers. */
 function callsOf(h: History): { regular: number; local: number } {
   const events = eventsOf(h);
@@ -60,6 +62,7 @@ describe('replay of the committed histories', () => {
       GENERIC_WORKFLOW,
       'EventPollerWorkflow',
       'RuleControlWorkflow',
+      'LakeResyncWorkflow',
     ];
     expect(names).toEqual(
       expect.arrayContaining([
@@ -67,6 +70,7 @@ describe('replay of the committed histories', () => {
         'ContractSignedWorkflow-compensated',
         'ContractSignedWorkflow-invalid',
         'ContractSignedWorkflow-paused',
+        'LakeResyncWorkflow-paused',
       ]),
     );
   });
@@ -101,6 +105,16 @@ describe('replay of the committed histories', () => {
     expect(before.flatMap(patchIds)).not.toContain(LAKE_LIFECYCLE_PATCH);
     const outcomes = await replayHistories(before);
     expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+  });
+
+  it('replays the resync history recorded before a paused rule could hold a resync (no new command on it)', async () => {
+    const before = loadHistoryFiles(BEFORE_RESYNC_PAUSE);
+    expect(before.map((h) => h.workflowId)).toEqual(['LakeResyncWorkflow']);
+    const outcomes = await replayHistories(before);
+    expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+    // The current code's held resync: one look at the rule, a timer, the same page again once resumed.
+    const held = loadHistoryFiles(DIR).find((h) => h.workflowId === 'LakeResyncWorkflow-paused')!;
+    expect(eventsOf(held).filter((e) => e.timerStartedEventAttributes)).toHaveLength(1);
   });
 
   it('the linkage histories of the current code carry the newest patch marker only and make their calls locally', () => {
