@@ -65,8 +65,12 @@ documents AS (
 )`;
 }
 
-/** The UTC month of an instant, 'YYYY-MM' (through a zone-less timestamp: no time-zone lookup per row). */
-export const monthOf = (column: string): string => `strftime(make_timestamp(epoch_us(${column})), '%Y-%m')`;
+/**
+ * The month of an instant, 'YYYY-MM', at `offsetMinutes` east of UTC (a validated integer, inlined): through
+ * a zone-less timestamp, so no time-zone lookup per row.
+ */
+export const monthOf = (column: string, offsetMinutes = 0): string =>
+  `strftime(make_timestamp(epoch_us(${column}) + ${Math.trunc(offsetMinutes) * 60_000_000}), '%Y-%m')`;
 
 /** `AND column >= $from AND column < $to`, for the bounds that are set. */
 export function rangeSql(column: string, range: { from?: number; to?: number }): string {

@@ -6,7 +6,7 @@
 import { DuckDBTimestampTZValue } from '@duckdb/node-api';
 import type { SqlParams } from './duckdb';
 import { documentsCte, monthOf, rangeSql } from './documents';
-import { echoRange, type ReportQuery } from './report-query';
+import { echoQuery, type ReportQuery } from './report-query';
 import type { LakeStore } from './store';
 
 export interface Amount {
@@ -52,7 +52,7 @@ interface MoneyRow {
  */
 function moneySql(docTypes: readonly string[], q: ReportQuery): string {
   return `${documentsCte(docTypes)}
-SELECT party_id AS party, ${monthOf('created_event_at')} AS month, doc_type AS kind,
+SELECT party_id AS party, ${monthOf('created_event_at', q.offsetMinutes)} AS month, doc_type AS kind,
        CASE WHEN doc_type = 'quote' THEN 'awarded' ELSE ${STATE} END AS state,
        count(*) AS count, coalesce(sum(amount_cents), 0) AS "amountCents", grouping(party, month) AS total
 FROM documents
@@ -93,7 +93,7 @@ export async function salesPerformance(store: LakeStore, q: ReportQuery) {
   );
   return {
     tenantId: q.tenantId,
-    ...echoRange(q),
+    ...echoQuery(q),
     totals,
     rows: groups.map((g) => ({ customerId: g.party, month: g.month, ...g.slot })),
   };
@@ -109,7 +109,7 @@ export async function purchaseCost(store: LakeStore, q: ReportQuery) {
   );
   return {
     tenantId: q.tenantId,
-    ...echoRange(q),
+    ...echoQuery(q),
     totals,
     rows: groups.map((g) => ({ supplierId: g.party, month: g.month, ...g.slot })),
   };
@@ -157,7 +157,7 @@ ORDER BY "isTotal" DESC, "typeCode" NULLS LAST`;
   });
   return {
     tenantId: q.tenantId,
-    ...echoRange(q),
+    ...echoQuery(q),
     totals: shape(totals),
     rows: rows.map((r) => ({ typeCode: r.typeCode, ...shape(r) })),
   };

@@ -113,6 +113,9 @@ describe('report queries', () => {
     expect(await fieldOf('tenantId=t&from=yesterday')).toEqual(['from']);
     expect(await fieldOf('tenantId=t&to=2024-13-01')).toEqual(['to']);
     expect(await fieldOf('tenantId=t&from=2024-02-01&to=2024-01-01')).toEqual(['to']);
+    for (const bad of ['8', '%2B8:00', '%2B15:00', '-13:00', 'Asia/Shanghai']) {
+      expect(await fieldOf(`tenantId=t&utcOffset=${bad}`)).toEqual(['utcOffset']);
+    }
   });
 
   test('dates and datetimes are read as UTC and echoed as ISO instants', async () => {
@@ -120,6 +123,21 @@ describe('report queries', () => {
     expect([body.from, body.to]).toEqual(['2024-01-01T00:00:00.000Z', '2024-02-01T10:30:00.000Z']);
     const local = await report('approval-efficiency', 'tenantId=t&from=2024-01-01T08:00:00');
     expect(local.from).toBe('2024-01-01T08:00:00.000Z');
+    expect(local.utcOffset).toBe('+00:00');
+  });
+
+  test('with utcOffset, bounds without an offset are read at it; explicit ones stay as given', async () => {
+    const body = await report(
+      'approval-efficiency',
+      'tenantId=t&utcOffset=%2B08:00&from=2024-02-01&to=2024-02-01T12:00:00Z',
+    );
+    expect([body.from, body.to, body.utcOffset]).toEqual([
+      '2024-01-31T16:00:00.000Z',
+      '2024-02-01T12:00:00.000Z',
+      '+08:00',
+    ]);
+    const west = await report('approval-efficiency', 'tenantId=t&utcOffset=-05:30&from=2024-01-01T08:00:00');
+    expect(west.from).toBe('2024-01-01T13:30:00.000Z');
   });
 });
 
@@ -153,6 +171,7 @@ describe('sales performance', () => {
     tenantId: t,
     from: null,
     to: null,
+    utcOffset: '+00:00',
     totals: {
       contracts: states({ live: { count: 3, amountCents: 1500 }, rejected: { count: 1, amountCents: 500 } }),
       orders: states({ live: { count: 2, amountCents: 370 }, cancelled: { count: 1, amountCents: 1000 } }),
@@ -221,11 +240,40 @@ describe('sales performance', () => {
     });
   });
 
+  test('utcOffset=+08:00: months and bounds in Beijing time', async () => {
+    // ctr_a2 (2024-01-31T23:59:59Z) and ctr_a3 (2024-02-01T00:00:00Z) are both February 1st in Beijing.
+    const beijing = await report('sales-performance', `tenantId=${t}&utcOffset=%2B08:00`);
+    expect(beijing).toEqual({
+      ...expected,
+      utcOffset: '+08:00',
+      rows: [
+        {
+          customerId: 'cA',
+          month: '2024-01',
+          contracts: states({ live: { count: 1, amountCents: 1000 } }),
+          orders: states({ cancelled: { count: 1, amountCents: 1000 } }),
+        },
+        {
+          customerId: 'cA',
+          month: '2024-02',
+          contracts: states({ live: { count: 1, amountCents: 300 }, rejected: { count: 1, amountCents: 500 } }),
+          orders: states({ live: { count: 1, amountCents: 300 } }),
+        },
+        ...expected.rows.slice(2),
+      ],
+    });
+    // February in Beijing: from its first midnight there, the same two contracts.
+    const feb = await report('sales-performance', `tenantId=${t}&utcOffset=%2B08:00&from=2024-02-01&to=2024-03-01`);
+    expect(feb.from).toBe('2024-01-31T16:00:00.000Z');
+    expect(feb.rows).toEqual([(beijing.rows as Json[])[1]]);
+  });
+
   test('a tenant without data gets zeros', async () => {
     expect(await report('sales-performance', 'tenantId=dl-empty')).toEqual({
       tenantId: 'dl-empty',
       from: null,
       to: null,
+      utcOffset: '+00:00',
       totals: { contracts: states({}), orders: states({}) },
       rows: [],
     });
@@ -278,6 +326,7 @@ describe('purchase cost', () => {
       tenantId: t,
       from: null,
       to: null,
+      utcOffset: '+00:00',
       totals: {
         quotesAwarded: { count: 2, amountCents: 350 },
         purchaseOrders: states({
@@ -344,6 +393,7 @@ describe('approval efficiency', () => {
       tenantId: t,
       from: null,
       to: null,
+      utcOffset: '+00:00',
       totals: {
         total: 6,
         approved: 3,
