@@ -82,7 +82,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<RunningPlatf
     for (const cell of cells) cell.outbox.start(busUrl);
 
     if (services.has('datalake')) {
-      const lake = createDatalake(common);
+      const lake = createDatalake({ ...common, duckdb: opts.datalake });
       closers.push(() => lake.close());
       urls.datalake = await listen(lake.app, host, portOf('datalake'));
     }

@@ -7,6 +7,7 @@ import { HttpError, parse } from '../shared/errors';
 import { createServer } from '../shared/server';
 import { ReportQuery } from './report-query';
 import { approvalEfficiency, purchaseCost, salesPerformance } from './reports';
+import type { DuckDbSizing } from './duckdb';
 import { openLakeStore, type LakeStore } from './store';
 
 const name = z
@@ -32,6 +33,8 @@ export interface DatalakeOptions {
   tokens?: TokenMap;
   logger: Logger;
   faultsEnabled?: boolean;
+  /** DuckDB's threads and memory limit. */
+  duckdb?: DuckDbSizing;
 }
 
 export function createDatalake(opts: DatalakeOptions): { app: FastifyInstance; close(): Promise<void> } {
@@ -40,7 +43,7 @@ export function createDatalake(opts: DatalakeOptions): { app: FastifyInstance; c
   // DuckDB opens asynchronously: before the server listens (ready), so a bad data directory fails the start.
   let store: LakeStore | undefined;
   app.addHook('onReady', async () => {
-    store = await openLakeStore(opts.dataDir, logger);
+    store = await openLakeStore(opts.dataDir, logger, opts.duckdb);
   });
   const lake = (): LakeStore => {
     if (!store) throw new HttpError(503, 'unavailable', 'the data lake is not open');

@@ -16,20 +16,29 @@ import os from 'node:os';
 export type SqlParams = Record<string, DuckDBValue>;
 export type SqlRow = Record<string, JS | null>;
 
-/**
- * Two threads at most: the platform shares its machine with the cells, the gateway and the linkage worker.
- * A 1 GB cap holds the million-row benchmark with room to spare; DuckDB spills past it rather than grow.
- * Extensions are never downloaded (json and icu are built in).
- */
-const SETTINGS: Record<string, string> = {
-  threads: String(Math.min(2, os.availableParallelism())),
-  memory_limit: '1GB',
-  autoinstall_known_extensions: 'false',
-  autoload_known_extensions: 'false',
-};
+/** DATALAKE_THREADS / DATALAKE_MEMORY_LIMIT (platform/shared/config.ts). */
+export interface DuckDbSizing {
+  threads?: number;
+  /** A DuckDB size: 1GB, 512MiB … */
+  memoryLimit?: string;
+}
 
-export async function openDuckDb(file: string): Promise<DuckDBInstance> {
-  const instance = await DuckDBInstance.create(file, SETTINGS);
+/**
+ * By default two threads at most: the platform shares its machine with the cells, the gateway and the
+ * linkage worker. A 1 GB cap holds the million-row benchmark with room to spare; DuckDB spills past it
+ * rather than grow. Extensions are never downloaded (json and icu are built in).
+ */
+function settings(sizing: DuckDbSizing): Record<string, string> {
+  return {
+    threads: String(sizing.threads ?? Math.min(2, os.availableParallelism())),
+    memory_limit: sizing.memoryLimit ?? '1GB',
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  };
+}
+
+export async function openDuckDb(file: string, sizing: DuckDbSizing = {}): Promise<DuckDBInstance> {
+  const instance = await DuckDBInstance.create(file, settings(sizing));
   const conn = await instance.connect();
   try {
     // A record's datetime without an offset is UTC, whatever the server's zone (TimeZone needs icu, loaded by now).

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../common/logger';
 import { STAGING_DDL, TABLE_DDL, type LakeRecord } from './columns';
-import { openDuckDb, queryRows, type SqlParams } from './duckdb';
+import { openDuckDb, queryRows, type DuckDbSizing, type SqlParams } from './duckdb';
 import { legacyBatches, legacyFile } from './legacy';
 import { openWriter, type LakeWriter } from './writer';
 
@@ -37,11 +37,11 @@ const SCHEMA = [
   STAGING_DDL,
 ];
 
-export async function openLakeStore(dataDir: string, logger?: Logger): Promise<LakeStore> {
+export async function openLakeStore(dataDir: string, logger?: Logger, sizing?: DuckDbSizing): Promise<LakeStore> {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, DUCKDB_FILE);
   const isNew = !existsSync(file);
-  const instance = await openDuckDb(file);
+  const instance = await openDuckDb(file, sizing);
   const conn = await instance.connect();
   for (const sql of SCHEMA) await conn.run(sql);
   const writer = await openWriter(conn);

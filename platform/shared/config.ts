@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { DuckDbSizing } from '../datalake/duckdb';
 import { createTokenMap, singleTokenConfig, TokenConfigSchema, type TokenConfig, type TokenMap } from './auth';
 
 export const SERVICES = ['gateway', 'crm', 'erp', 'oa', 'srm', 'datalake'] as const;
@@ -25,6 +26,8 @@ export interface PlatformOptions {
   /** Tenant-bound tokens (docs/platform.md); default: `token` as the only, admin token. */
   tokens?: TokenConfig;
   faultsEnabled?: boolean;
+  /** The data lake's DuckDB sizing (DATALAKE_THREADS, DATALAKE_MEMORY_LIMIT). */
+  datalake?: DuckDbSizing;
   services?: Service[];
   /** The gateway's upstreams; default: the cells started in the same process. */
   cellUrls?: Partial<Record<Cell, string>>;
@@ -60,6 +63,11 @@ const EnvSchema = z.object({
   PLATFORM_TOKENS: z.string().min(1).optional(),
   PLATFORM_ADMIN_TOKEN: z.string().min(1).max(1000).optional(),
   PLATFORM_DATA_DIR: z.string().min(1).default('.data/platform'),
+  DATALAKE_THREADS: z.coerce.number().int().min(1).max(256).optional(),
+  DATALAKE_MEMORY_LIMIT: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/, 'a size such as 1GB or 512MiB')
+    .optional(),
   CELL_CRM_URL: optionalUrl,
   CELL_ERP_URL: optionalUrl,
   CELL_OA_URL: optionalUrl,
@@ -174,6 +182,10 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): PlatformOp
       datalake: e.DATALAKE_PORT,
     },
     dataDir: e.PLATFORM_DATA_DIR,
+    datalake: {
+      ...(e.DATALAKE_THREADS ? { threads: e.DATALAKE_THREADS } : {}),
+      ...(e.DATALAKE_MEMORY_LIMIT ? { memoryLimit: e.DATALAKE_MEMORY_LIMIT } : {}),
+    },
     token: e.GATEWAY_TOKEN ?? e.EVENT_BUS_TOKEN ?? 'smoke-test',
     tokens,
     faultsEnabled: e.PLATFORM_FAULTS === '1' || e.PLATFORM_FAULTS === 'true',

@@ -5,6 +5,8 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { STATUS_CHANGED, statusChangeIngests, type DocumentStatusChange } from '../../common/lake';
+import { openLakeStore } from '../../platform/datalake/store';
+import { optionsFromEnv } from '../../platform/shared/config';
 import { call, startTestPlatform, tempDir, type Json, type TestPlatform } from './support';
 
 let p: TestPlatform;
@@ -482,6 +484,32 @@ test('data survives a restart of the lake', async () => {
   } finally {
     await second.cleanup();
   }
+});
+
+test('DATALAKE_THREADS and DATALAKE_MEMORY_LIMIT size DuckDB; bad values are refused, named', async () => {
+  const sizing = optionsFromEnv({ DATALAKE_THREADS: '1', DATALAKE_MEMORY_LIMIT: '256MiB' }).datalake;
+  expect(sizing).toEqual({ threads: 1, memoryLimit: '256MiB' });
+  const store = await openLakeStore(tempDir('lake-sizing'), undefined, sizing);
+  try {
+    const [s] = await store.query<{ threads: string; memory: string }>(
+      "SELECT current_setting('threads')::VARCHAR AS threads, current_setting('memory_limit') AS memory",
+    );
+    expect(s).toEqual({ threads: '1', memory: '256.0 MiB' });
+  } finally {
+    await store.close();
+  }
+  for (const [variable, value] of [
+    ['DATALAKE_THREADS', '0'],
+    ['DATALAKE_THREADS', 'two'],
+    ['DATALAKE_MEMORY_LIMIT', 'lots'],
+    ['DATALAKE_MEMORY_LIMIT', '1G'],
+  ]) {
+    expect(() => optionsFromEnv({ [variable]: value })).toThrow(
+      new RegExp(`^invalid platform configuration:\\n  ${variable}: `),
+    );
+  }
+  // Unset: two threads at most, 1 GB.
+  expect(optionsFromEnv({}).datalake).toEqual({});
 });
 
 test('a data directory of the SQLite lake is imported once', async () => {
