@@ -199,6 +199,37 @@ const lakeLetters = async (tenant: string, status: 'open' | 'resolved' | 'all') 
 
 const busEventsOf = async (tenant: string) => (await env.events()).filter((e) => e.tenantId === tenant);
 
+/** The scenario with the lake down throughout; the lake back up afterwards. */
+async function outage(tenant: string) {
+  await lakeDown();
+  const s = await scenario(tenant);
+  await env.api.clearFaults(lakeUrl());
+  return { s, events: await busEventsOf(tenant), open: await lakeLetters(tenant, 'open') };
+}
+
+/** Until a lake fault matching `which` has been hit: a resync page is held up by it. */
+const heldUpBy = (which: (f: { status?: number; hang?: boolean }) => boolean) =>
+  waitFor(
+    'the resync held up by the lake',
+    async () => {
+      const faults = await env.api.ok<{ items: Array<{ status?: number; hang?: boolean; hits: number }> }>(
+        'GET',
+        `${lakeUrl()}/api/admin/faults`,
+      );
+      return faults.items.some((f) => which(f) && f.hits > 0);
+    },
+    120_000,
+    250,
+  );
+
+/** The tenant's lake as without the outage: no letter open, the reference's tables and reports. */
+async function expectLikeReference(tenant: string, s: Scenario): Promise<void> {
+  expect(await lakeLetters(tenant, 'open')).toEqual([]);
+  expect(await tableCounts(tenant)).toEqual(B.counts);
+  expect(await reports(tenant)).toEqual(B.reports);
+  await expectDocuments(tenant, s);
+}
+
 /** A resync to its end; its view once closed. */
 async function resyncToEnd(params: Parameters<typeof startResync>[2]): Promise<ResyncView> {
   const started = await startResync(ctx, env.taskQueue, params);
@@ -328,11 +359,7 @@ describe('resync after a lake outage', () => {
     const tenant = uniqueTenant('cr');
     // From a time: the first event the bus received at or after it (this tenant's first).
     const since = new Date().toISOString();
-    await lakeDown();
-    const s = await scenario(tenant);
-    await env.api.clearFaults(lakeUrl());
-    const events = await busEventsOf(tenant);
-    const open = await lakeLetters(tenant, 'open');
+    const { s, events, open } = await outage(tenant);
 
     // The lake takes the next 12 ingests, then answers 503 until cleared: the resync stops on a page, retrying.
     await env.api.fault({ method: 'POST', path: '/api/datalake/ingest', times: 12 }, lakeUrl());
@@ -347,18 +374,7 @@ describe('resync after a lake outage', () => {
     await expect(
       startResync(ctx, env.taskQueue, { from, tenant, pageSize: 2, id: started.workflowId, type: 'x' }),
     ).rejects.toThrow(/already running with other parameters/);
-    await waitFor(
-      'the resync held up by the lake',
-      async () => {
-        const faults = await env.api.ok<{ items: Array<{ status?: number; hits: number }> }>(
-          'GET',
-          `${lakeUrl()}/api/admin/faults`,
-        );
-        return faults.items.some((f) => f.status === 503 && f.hits > 0);
-      },
-      120_000,
-      250,
-    );
+    await heldUpBy((f) => f.status === 503);
     const cancelled = await cancelResync(ctx, started.workflowId, { wait: true });
     expect(cancelled.status).toBe('CANCELLED');
     const stopped = cancelled.progress!;
@@ -388,21 +404,14 @@ describe('resync after a lake outage', () => {
     expect(p.counters.ingested + p.counters.alreadyThere).toBe(events.length);
     expect(p.counters.lettersResolved).toBe(open.length);
 
-    expect(await lakeLetters(tenant, 'open')).toEqual([]);
-    expect(await tableCounts(tenant)).toEqual(B.counts);
-    expect(await reports(tenant)).toEqual(B.reports);
-    await expectDocuments(tenant, s);
+    await expectLikeReference(tenant, s);
   });
 });
 
 describe('resync and a paused all-to-datalake rule', () => {
   it('holds while the rule is paused, nothing written, who and why shown; goes on once resumed', async () => {
     const tenant = uniqueTenant('held');
-    await lakeDown();
-    const s = await scenario(tenant);
-    await env.api.clearFaults(lakeUrl());
-    const events = await busEventsOf(tenant);
-    const open = await lakeLetters(tenant, 'open');
+    const { s, events, open } = await outage(tenant);
 
     await pauseRule(
       ctx,
@@ -448,21 +457,14 @@ describe('resync and a paused all-to-datalake rule', () => {
       ingested: events.length,
       lettersResolved: open.length,
     });
-    expect(await lakeLetters(tenant, 'open')).toEqual([]);
-    expect(await tableCounts(tenant)).toEqual(B.counts);
-    expect(await reports(tenant)).toEqual(B.reports);
-    await expectDocuments(tenant, s);
+    await expectLikeReference(tenant, s);
   });
 });
 
 describe('resync across a worker crash', () => {
   it('a worker process SIGKILLed mid-page: the next worker takes the page over, the same lake contents', async () => {
     const tenant = uniqueTenant('kill');
-    await lakeDown();
-    const s = await scenario(tenant);
-    await env.api.clearFaults(lakeUrl());
-    const events = await busEventsOf(tenant);
-    const open = await lakeLetters(tenant, 'open');
+    const { s, events, open } = await outage(tenant);
 
     // The resync runs on a worker process alone (no poller: the bus is read by the in-process worker's).
     await worker.stop();
@@ -471,18 +473,7 @@ describe('resync across a worker crash', () => {
     await env.api.fault({ method: 'POST', path: '/api/datalake/ingest', times: 12 }, lakeUrl());
     await env.api.fault({ method: 'POST', path: '/api/datalake/ingest', times: -1, hang: true }, lakeUrl());
     const started = await startResync(ctx, env.taskQueue, { from: String(events[0].seq), tenant, pageSize: 2 });
-    await waitFor(
-      'a page held up by the lake',
-      async () => {
-        const faults = await env.api.ok<{ items: Array<{ hang?: boolean; hits: number }> }>(
-          'GET',
-          `${lakeUrl()}/api/admin/faults`,
-        );
-        return faults.items.some((f) => f.hang && f.hits > 0);
-      },
-      120_000,
-      250,
-    );
+    await heldUpBy((f) => f.hang === true);
     const midway = (await describeResync(ctx, started.workflowId)).progress!;
     expect(midway.state).toBe('running');
     expect(midway.cursor!).toBeLessThan(midway.range!.toSeq);
@@ -505,10 +496,7 @@ describe('resync across a worker crash', () => {
     });
     expect(takenOver.length).toBeGreaterThan(0);
 
-    expect(await lakeLetters(tenant, 'open')).toEqual([]);
-    expect(await tableCounts(tenant)).toEqual(B.counts);
-    expect(await reports(tenant)).toEqual(B.reports);
-    await expectDocuments(tenant, s);
+    await expectLikeReference(tenant, s);
   });
 });
 

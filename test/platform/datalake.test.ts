@@ -244,24 +244,16 @@ describe('sales performance', () => {
 
   test('utcOffset=+08:00: months and bounds in Beijing time', async () => {
     // ctr_a2 (2024-01-31T23:59:59Z) and ctr_a3 (2024-02-01T00:00:00Z) are both February 1st in Beijing.
+    const [janA, febA, ...rest] = expected.rows;
     const beijing = await report('sales-performance', `tenantId=${t}&utcOffset=%2B08:00`);
     expect(beijing).toEqual({
       ...expected,
       utcOffset: '+08:00',
+      // ctr_a2, rejected, moves from January to February; nothing else changes month.
       rows: [
-        {
-          customerId: 'cA',
-          month: '2024-01',
-          contracts: states({ live: { count: 1, amountCents: 1000 } }),
-          orders: states({ cancelled: { count: 1, amountCents: 1000 } }),
-        },
-        {
-          customerId: 'cA',
-          month: '2024-02',
-          contracts: states({ live: { count: 1, amountCents: 300 }, rejected: { count: 1, amountCents: 500 } }),
-          orders: states({ live: { count: 1, amountCents: 300 } }),
-        },
-        ...expected.rows.slice(2),
+        { ...janA, contracts: states({ live: janA.contracts.live }) },
+        { ...febA, contracts: states({ live: febA.contracts.live, rejected: janA.contracts.rejected }) },
+        ...rest,
       ],
     });
     // February in Beijing: from its first midnight there, the same two contracts.
