@@ -7,32 +7,21 @@
 import { tracing } from './start-tracing';
 import { ConfigError as LogConfigError } from '../common/config';
 import { announceReady, logFormat } from '../common/logger';
+import { stopOnSignals } from '../common/shutdown';
 import { ConfigError, optionsFromEnv } from './shared/config';
 import { startPlatform } from './index';
 
 async function main(): Promise<void> {
   logFormat(); // LOG_FORMAT checked before anything starts
-  const platform = await startPlatform(optionsFromEnv());
-  const { gatewayUrl, datalakeUrl, urls } = platform;
+  const starting = startPlatform(optionsFromEnv());
+  // Installed before the services listen: a signal during start-up stops them once they do.
+  stopOnSignals(async () => {
+    const platform = await starting.catch(() => null); // a failed start is main's to report
+    await platform?.stop();
+    await tracing?.shutdown(); // the spans of the last requests, before the process ends
+  });
+  const { gatewayUrl, datalakeUrl, urls } = await starting;
   announceReady('PLATFORM_READY', { gatewayUrl, datalakeUrl, urls });
-
-  let stopping = false;
-  const shutdown = (): void => {
-    if (stopping) return;
-    stopping = true;
-    platform.stop().then(
-      async () => {
-        await tracing?.shutdown(); // the spans of the last requests, before the process ends
-        process.exit(0);
-      },
-      (err: unknown) => {
-        process.stderr.write(`platform stop failed: ${String(err)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
 }
 
 main().catch((err: unknown) => {

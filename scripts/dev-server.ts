@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { DATA_DIR, temporalCliPath } from '../common/paths';
 import { ALL_SEARCH_ATTRIBUTES, searchAttributeArgs } from '../common/search-attributes';
+import { stopOnSignals } from '../common/shutdown';
 import { killWithParent, stopChild } from './service-process';
 
 export interface DevServerOptions {
@@ -174,13 +175,11 @@ async function waitReady(
 if (require.main === module) {
   const port = Number(process.env.TEMPORAL_PORT ?? 7233);
   const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
-  startDevServer({ port, uiPort })
-    .then((server) => {
-      console.log(`Temporal dev server ready: gRPC ${server.address}, Web UI ${server.uiUrl}`);
-      const stop = () => void server.stop().then(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    })
+  const starting = startDevServer({ port, uiPort });
+  // Ctrl-C while it starts: it is stopped once started (it runs in its own process group).
+  stopOnSignals(async () => (await starting.catch(() => null))?.stop());
+  starting
+    .then((server) => console.log(`Temporal dev server ready: gRPC ${server.address}, Web UI ${server.uiUrl}`))
     .catch((err) => {
       console.error(String(err instanceof Error ? err.message : err));
       process.exit(1);

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { colorsWanted, logFormat } from '../common/logger';
 import { ROOT } from '../common/paths';
+import { StartInterrupted } from '../common/shutdown';
 
 export interface ServiceOptions {
   name: string;
@@ -28,6 +29,8 @@ export interface ServiceOptions {
   inheritOutput?: boolean;
   /** Every chunk of the child's stdout and stderr, from its first byte (e.g. to scan all log lines). */
   onOutput?: (chunk: string) => void;
+  /** Aborted (Ctrl-C during start-up): the wait ends and the child is stopped. */
+  signal?: AbortSignal;
 }
 
 export interface ServiceProcess {
@@ -152,6 +155,12 @@ export async function startService(opts: ServiceOptions): Promise<ServiceProcess
       clearTimeout(deadline);
       reject(new Error(`${opts.name} exited before it was ready (code ${code}, signal ${signal})`));
     });
+    const interrupted = () => {
+      clearTimeout(deadline);
+      reject(new StartInterrupted(opts.name));
+    };
+    if (opts.signal?.aborted) interrupted();
+    opts.signal?.addEventListener('abort', interrupted, { once: true });
     if (opts.readyLine) {
       if (readyPayload) finish();
       else onReadyLine = finish;
@@ -173,21 +182,12 @@ export async function startService(opts: ServiceOptions): Promise<ServiceProcess
   try {
     await ready;
   } catch (err) {
+    if (err instanceof StartInterrupted) {
+      await service.stop();
+      throw err;
+    }
     await service.kill();
     throw new Error(`${(err as Error).message}\n--- ${opts.name} output (tail) ---\n${tail()}`);
   }
   return service;
-}
-
-/** Ctrl-C or SIGTERM: `stop` once (a second signal while it runs changes nothing), then exit 0. */
-export function stopOnSignals(stop: () => Promise<void>, message?: string): void {
-  let stopping = false;
-  const onSignal = () => {
-    if (stopping) return;
-    stopping = true;
-    if (message) console.log(message);
-    void stop().then(() => process.exit(0));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
 }

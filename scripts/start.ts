@@ -14,7 +14,8 @@ import { DATA_DIR } from '../common/paths';
 import { freePorts } from '../common/ports';
 import { startCluster } from './cluster/cluster';
 import { startDevServer } from './dev-server';
-import { startService, stopOnSignals, type ServiceProcess } from './service-process';
+import { StartInterrupted, stopOnSignals } from '../common/shutdown';
+import { startService, type ServiceProcess } from './service-process';
 
 export interface StackOptions {
   temporalPort?: number;
@@ -31,6 +32,8 @@ export interface StackOptions {
   log?: Logger;
   /** The Temporal to run: the dev server (default) or the cluster; default TEMPORAL_BACKEND. */
   backend?: Backend;
+  /** Aborted (Ctrl-C during start-up): the start ends after the step in progress, what started is stopped. */
+  signal?: AbortSignal;
 }
 
 export type Backend = 'dev' | 'cluster';
@@ -90,6 +93,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           })
         : await startDevServer({ port: temporalPort, uiPort, dbFile: path.join(dataDir, 'temporal', 'temporal.db') });
     started.push(temporal);
+    if (opts.signal?.aborted) throw new StartInterrupted('Temporal');
     log?.info({ address: temporal.address, ui: temporal.uiUrl }, 'Temporal ready');
 
     const platform: ServiceProcess = await startService({
@@ -103,6 +107,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       },
       readyLine: 'PLATFORM_READY',
       inheritOutput: opts.inheritOutput,
+      signal: opts.signal,
     });
     started.push(platform);
     const urls = JSON.parse(platform.readyPayload) as { gatewayUrl: string; datalakeUrl: string };
@@ -126,6 +131,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       readyLine: 'WORKER_READY',
       readyTimeoutMs: 120_000,
       inheritOutput: opts.inheritOutput,
+      signal: opts.signal,
     });
     started.push(worker);
 
@@ -151,7 +157,19 @@ if (require.main === module) {
     console.error(`npm start: ${err.message}`);
     process.exit(2);
   }
-  startStack({ inheritOutput: process.env.STACK_QUIET !== '1', log })
+  // Before anything starts: Ctrl-C during start-up stops what has started (startStack's own clean-up).
+  const interrupted = new AbortController();
+  let starting: Promise<Stack> | undefined;
+  stopOnSignals(async () => {
+    interrupted.abort();
+    log.info('stopping worker, platform and Temporal...');
+    await starting?.then(
+      (stack) => stack.stop(),
+      () => undefined,
+    );
+  });
+  starting = startStack({ inheritOutput: process.env.STACK_QUIET !== '1', log, signal: interrupted.signal });
+  starting
     .then((stack) => {
       // JSON lines stay JSON lines; a person on a terminal gets the summary as text.
       if (logFormat() === 'json') {
@@ -171,12 +189,9 @@ if (require.main === module) {
           ].join('\n'),
         );
       }
-      stopOnSignals(async () => {
-        log.info('stopping worker, platform and Temporal...');
-        await stack.stop();
-      });
     })
     .catch((err) => {
+      if (interrupted.signal.aborted) return; // the signal handler ends the process
       console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
       process.exit(1);
     });

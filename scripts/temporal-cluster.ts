@@ -6,15 +6,18 @@
 import path from 'node:path';
 import { DATA_DIR } from '../common/paths';
 import { startCluster } from './cluster/cluster';
-import { stopOnSignals } from './service-process';
+import { stopOnSignals } from '../common/shutdown';
 
 async function main(): Promise<void> {
-  const cluster = await startCluster({
+  const starting = startCluster({
     dir: path.join(DATA_DIR, 'cluster'),
     frontendPort: Number(process.env.TEMPORAL_PORT || 7233),
     uiPort: Number(process.env.TEMPORAL_UI_PORT || 8233),
     postgresUrl: process.env.TEMPORAL_CLUSTER_POSTGRES_URL || undefined,
   });
+  // Ctrl-C while it starts: it is stopped once started (its processes are in their own process groups).
+  stopOnSignals(async () => (await starting.catch(() => null))?.stop(), 'stopping the cluster...');
+  const cluster = await starting;
   const pg = cluster.postgres;
   console.log(
     [
@@ -29,7 +32,6 @@ async function main(): Promise<void> {
       'Ctrl-C stops it.',
     ].join('\n'),
   );
-  stopOnSignals(() => cluster.stop(), 'stopping the cluster...');
 }
 
 main().catch((err) => {

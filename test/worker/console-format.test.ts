@@ -196,6 +196,14 @@ describe('the platform', () => {
     expect(run.output()).not.toContain('PLATFORM_READY');
   });
 
+  it('Ctrl-C while it starts (the gateway listening, the lake not yet): it stops cleanly, exit 0', async () => {
+    const run = onTerminal('platform/main.ts', env);
+    await run.until(/platform\/gateway +Server listening/);
+    // Before the fix the signal came before the handler: Node's default, exit 130, the lake never closed.
+    expect(await run.stop()).toBe(0);
+    await expect(fetch(`http://127.0.0.1:${env.GATEWAY_PORT}/healthz`)).rejects.toThrow();
+  });
+
   it('on a terminal with LOG_FORMAT=json: JSON lines, still no handshake', async () => {
     const run = onTerminal('platform/main.ts', { ...env, LOG_FORMAT: 'json' });
     await run.until(/platform started/);
