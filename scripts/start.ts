@@ -158,17 +158,17 @@ if (require.main === module) {
     process.exit(2);
   }
   // Before anything starts: Ctrl-C during start-up stops what has started (startStack's own clean-up).
+  // (The handler runs on a later turn of the event loop, once `starting` is set.)
   const interrupted = new AbortController();
-  let starting: Promise<Stack> | undefined;
   stopOnSignals(async () => {
     interrupted.abort();
     log.info('stopping worker, platform and Temporal...');
-    await starting?.then(
+    await starting.then(
       (stack) => stack.stop(),
       () => undefined,
     );
   });
-  starting = startStack({ inheritOutput: process.env.STACK_QUIET !== '1', log, signal: interrupted.signal });
+  const starting = startStack({ inheritOutput: process.env.STACK_QUIET !== '1', log, signal: interrupted.signal });
   starting
     .then((stack) => {
       // JSON lines stay JSON lines; a person on a terminal gets the summary as text.
