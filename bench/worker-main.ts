@@ -2,8 +2,11 @@
  * The benchmark's worker process: exactly `npm run worker` (same configuration from the environment, same
  * `createLinkageWorker`), plus the Worker options the tuning runs vary and that the product does not read
  * from the environment (`BENCH_WORKER_OPTIONS`, JSON); the prebuilt workflow bundle comes through the
- * product's own WORKFLOW_BUNDLE_PATH, so restarting the worker between runs does not re-bundle.
+ * product's own WORKFLOW_BUNDLE_PATH, so restarting the worker between runs does not re-bundle. Tracing as
+ * in the product: on when OTEL_* names an endpoint (the bench's bundle then carries its interceptors).
  */
+// First, as in worker/main.ts: tracing instruments http before anything loads it.
+import { tracing } from '../worker/start-tracing';
 import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import { Runtime, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -56,6 +59,7 @@ async function main(): Promise<void> {
   await run(() => {
     console.log(`WORKER_READY ${JSON.stringify({ pid: process.pid, taskQueue: config.temporal.taskQueue })}`);
   });
+  await tracing?.shutdown();
 }
 
 /**
