@@ -1,18 +1,14 @@
-/** A TCP port free right now (listen on 0, read it, close): for servers that must keep a port across restarts. */
+/**
+ * Free TCP ports for servers started a moment later (tests, the benchmark, `npm start`'s free-port mode):
+ * picked below the OS's ephemeral range (32768-60999 here) and checked bindable. A port from listen(0)
+ * lies in that range, where an outgoing connection can take it before the server binds it (a benchmark run
+ * and CI have each hit that); below it only servers bind.
+ */
 import net from 'node:net';
 
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() =>
-        address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const [port] = await freeLowPorts(1, 20000, 32000, host);
+  return port;
 }
 
 /** Several distinct free ports. */
@@ -33,8 +29,8 @@ function canBind(port: number, host: string): Promise<boolean> {
 }
 
 /**
- * Free ports below the OS's ephemeral range, for servers that store a port in a 16-bit signed column
- * (Temporal's cluster membership table: at most 32767).
+ * Free ports in [lo, hi), by default below the OS's ephemeral range and within a 16-bit signed column
+ * (Temporal's cluster membership table keeps ports as at most 32767).
  */
 export async function freeLowPorts(n: number, lo = 20000, hi = 32000, host = '127.0.0.1'): Promise<number[]> {
   const ports = new Set<number>();

@@ -79,16 +79,16 @@ describe('GET /api/events', () => {
     expect(res.body.error.fields!.map((f) => f.field)).toEqual([q.split('=')[0]]);
   });
 
-  test('waitMs long-polls and wakes within 50 ms of a publish', async () => {
+  test('waitMs long-polls and wakes on a publish, not at the end of its wait', async () => {
     const after = (await read('after=0&limit=1000')).body.nextAfter;
-    const poll = read(`after=${after}&waitMs=10000`);
+    const poll = read(`after=${after}&waitMs=30000`);
     await new Promise((r) => setTimeout(r, 150)); // let the poll park
     const t0 = Date.now();
     const published = await publish(ev());
     const res = await poll;
-    const elapsed = Date.now() - t0;
     expect(res.body.events.map((e) => e.seq)).toEqual([published.body.seq]);
-    expect(elapsed).toBeLessThan(50);
+    // Woken by the publish: long before the 30 s wait would have ended (no speed bound: a loaded machine passes).
+    expect(Date.now() - t0).toBeLessThan(15_000);
   });
 
   test('waitMs returns empty after the wait when nothing arrives, ignoring other tenants', async () => {
