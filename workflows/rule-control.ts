@@ -49,14 +49,16 @@ export async function RuleControlWorkflow(state?: RuleControlState): Promise<voi
   let releasing: HeldRun | null = null;
   let proceeded = false;
 
+  /** 1 for the rule of the run being released until it made its call (then it holds nothing any more). */
+  const inRelease = (rule: RuleName): number => (releasing?.rule === rule && !proceeded ? 1 : 0);
   const view = (): RulesView => ({
     version: s.version,
     rules: RULES.map((rule): RuleStatus => ({
       rule,
       paused: s.paused[rule] ?? null,
       resumed: s.resumed[rule] ?? null,
-      held: s.held.filter((h) => h.rule === rule).length + (releasing?.rule === rule ? 1 : 0),
-      releasing: releasing?.rule === rule ? 1 : 0,
+      held: s.held.filter((h) => h.rule === rule).length + inRelease(rule),
+      releasing: inRelease(rule),
     })),
   });
   const render = () =>
@@ -97,7 +99,10 @@ export async function RuleControlWorkflow(state?: RuleControlState): Promise<voi
     render();
   });
   setHandler(runProceededSignal, ({ workflowId, rule }) => {
-    if (releasing?.workflowId === workflowId && releasing.rule === rule) proceeded = true;
+    if (releasing?.workflowId === workflowId && releasing.rule === rule) {
+      proceeded = true;
+      render(); // current details only (no command): the count drops as soon as the call is made
+    }
   });
   render();
 
