@@ -109,6 +109,8 @@ export class LinkageRun {
   private readonly released = new Map<RuleName, number>();
   /** Rules the run's steps wait for, with the state version that paused them. */
   private readonly held = new Map<RuleName, number>();
+  /** Rules whose hold the rule-control workflow acknowledged (`runHeld`), until released. */
+  private readonly acknowledged = new Set<RuleName>();
   /** What a held step lets go on meanwhile, besides its own `onHold`: the lake ingest's retries. */
   whileHeld?: () => Promise<unknown>;
   /** The status changes the run's steps and compensations made, for the data lake (see `ingestStatusChanges`). */
@@ -163,15 +165,30 @@ export class LinkageRun {
    * replayed together, while signals keep their own workflow task.
    */
   listenForReleases(): void {
+    // A signal and the RulePaused result may come in one activation, the signal handled first: each side
+    // checks the other's state, so neither order loses the acknowledgement or the release.
     setHandler(runHeldSignal, ({ rule }) => {
-      if (this.held.has(rule) && !this.released.has(rule)) this.showOutcome('paused');
+      this.acknowledged.add(rule);
+      this.showIfPaused(rule);
     });
     setHandler(releaseRuleSignal, ({ rule, version }) => {
       this.released.set(rule, Math.max(version, this.released.get(rule) ?? 0));
-      if (this.outcome === 'paused' && [...this.held.keys()].every((r) => this.released.has(r))) {
+      if (this.outcome === 'paused' && [...this.held.keys()].every((r) => this.isReleased(r))) {
         this.showOutcome('running');
       }
     });
+  }
+
+  /** Released since it was held: a release under a newer state version than the hold's. */
+  private isReleased(rule: RuleName): boolean {
+    return (this.released.get(rule) ?? 0) > (this.held.get(rule) ?? Infinity);
+  }
+
+  /** Held, acknowledged by the control workflow and not yet released: the outcome reads `paused`. */
+  private showIfPaused(rule: RuleName): void {
+    if (this.outcome !== 'paused' && this.held.has(rule) && this.acknowledged.has(rule) && !this.isReleased(rule)) {
+      this.showOutcome('paused');
+    }
   }
 
   /**
@@ -185,8 +202,8 @@ export class LinkageRun {
       } catch (err) {
         const p = this.rulePause ? pausedBy(err) : null;
         if (!p) throw err;
-        this.released.delete(p.rule);
         this.held.set(p.rule, p.version);
+        this.showIfPaused(p.rule);
         const detail = `rule ${p.rule} paused by ${p.by} at ${p.at}: ${p.reason}`;
         this.setStep({ name: step, title, state: 'held', detail });
         const first = onHold;
@@ -194,8 +211,9 @@ export class LinkageRun {
         if (first) await first();
         // The lake's own steps never wait for themselves.
         if (this.whileHeld && !step.startsWith('datalake')) await this.whileHeld();
-        await condition(() => (this.released.get(p.rule) ?? 0) > p.version);
+        await condition(() => this.isReleased(p.rule));
         this.held.delete(p.rule);
+        this.acknowledged.delete(p.rule);
         this.setStep({ name: step, title, state: 'running' });
       }
     }
