@@ -94,14 +94,22 @@ it('a rejected approval: counted with its time to decision; its status change se
   const ops = { client: env.client, namespace: 'default', api: env.api, uiUrl: null };
   const rules = { taskQueue: env.taskQueue, settleMs: 1_000 };
   await pauseRule(ops, 'all-to-oa', { by: 'test', reason: 'hold the write-back' }, rules);
-  await env.api.completeApproval(tenant, approval.id, false);
-  const completed = await env.busEvent('the approval event', (e) => e.eventType === EVENT_TYPES.approvalCompleted);
-  await waitFor('the event ingested', async () => (await env.api.table(tenant, 'oa', 'approvals')).length === 1);
-  await env.api.fault(
-    { method: 'POST', path: '/api/datalake/ingest', times: 1, delayResponseMs: 4_000 },
-    env.platform.datalakeUrl,
-  );
-  await resumeRule(ops, 'all-to-oa', { by: 'test', ratePerSec: 10 }, env.taskQueue);
+  let completed;
+  try {
+    await env.api.completeApproval(tenant, approval.id, false);
+    completed = await env.busEvent(
+      'the approval event',
+      (e) => e.tenantId === tenant && e.eventType === EVENT_TYPES.approvalCompleted,
+    );
+    await waitFor('the event ingested', async () => (await env.api.table(tenant, 'oa', 'approvals')).length === 1);
+    await env.api.fault(
+      { method: 'POST', path: '/api/datalake/ingest', times: 1, delayResponseMs: 4_000 },
+      env.platform.datalakeUrl,
+    );
+  } finally {
+    // Resumed whatever happened: the tests after this one need the rule.
+    await resumeRule(ops, 'all-to-oa', { by: 'test', ratePerSec: 10 }, env.taskQueue);
+  }
   await settled(env, tenant);
   const handle = env.client.workflow.getHandle(linkageWorkflowId(completed.eventId));
   expect((await handle.result()).outcome).toBe('completed');

@@ -425,30 +425,33 @@ describe('resync and a paused all-to-datalake rule', () => {
       pageSize: 2,
       pauseCheckMs: 500,
     });
-    const handle = env.client.workflow.getHandle(started.workflowId);
-    // Held for a few looks at the rule, not just the first.
-    await waitFor('the resync held, looking again', async () => {
-      const history = await handle.fetchHistory();
-      return (history.events ?? []).filter((e) => e.timerFiredEventAttributes).length >= 3;
-    });
-    const held = await describeResync(ctx, started.workflowId);
-    expect(held.status).toBe('RUNNING');
-    expect(held.progress).toMatchObject({
-      state: 'paused',
-      pages: 0,
-      paused: { rule: 'all-to-datalake', by: 'ops-test', reason: 'lake upgrade' },
-    });
-    expect(formatResync(held)).toContain('paused      held: all-to-datalake is paused by ops-test since');
-    // The Web UI's current details say so too.
-    const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
-    expect(metadata.currentDetails).toMatch(
-      /Lake resync: \*\*paused\*\* — held: all-to-datalake is paused by ops-test/,
-    );
-    // Nothing of the tenant reached the lake, and its letters are still open.
-    expect(Object.values(await tableCounts(tenant)).every((n) => n === 0)).toBe(true);
-    expect(await lakeLetters(tenant, 'open')).toHaveLength(open.length);
-
-    await resumeRule(ctx, 'all-to-datalake', { by: 'ops-test', ratePerSec: 10 }, env.taskQueue);
+    try {
+      const handle = env.client.workflow.getHandle(started.workflowId);
+      // Held for a few looks at the rule, not just the first.
+      await waitFor('the resync held, looking again', async () => {
+        const history = await handle.fetchHistory();
+        return (history.events ?? []).filter((e) => e.timerFiredEventAttributes).length >= 3;
+      });
+      const held = await describeResync(ctx, started.workflowId);
+      expect(held.status).toBe('RUNNING');
+      expect(held.progress).toMatchObject({
+        state: 'paused',
+        pages: 0,
+        paused: { rule: 'all-to-datalake', by: 'ops-test', reason: 'lake upgrade' },
+      });
+      expect(formatResync(held)).toContain('paused      held: all-to-datalake is paused by ops-test since');
+      // The Web UI's current details say so too.
+      const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      expect(metadata.currentDetails).toMatch(
+        /Lake resync: \*\*paused\*\* — held: all-to-datalake is paused by ops-test/,
+      );
+      // Nothing of the tenant reached the lake, and its letters are still open.
+      expect(Object.values(await tableCounts(tenant)).every((n) => n === 0)).toBe(true);
+      expect(await lakeLetters(tenant, 'open')).toHaveLength(open.length);
+    } finally {
+      // Resumed whatever happened: the crash test after this one needs the lake rule.
+      await resumeRule(ctx, 'all-to-datalake', { by: 'ops-test', ratePerSec: 10 }, env.taskQueue);
+    }
     const view = await followResync(ctx, started.workflowId, { pollMs: 250 });
     expect(view.status).toBe('COMPLETED');
     expect(view.progress).toMatchObject({ state: 'completed', paused: null });

@@ -3,6 +3,7 @@
  * changes, months, time ranges, approval times), tenant isolation, restarts and the SQLite import.
  */
 import Database from 'better-sqlite3';
+import os from 'node:os';
 import path from 'node:path';
 import { STATUS_CHANGED, statusChangeIngests, type DocumentStatusChange } from '../../common/lake';
 import { openLakeStore } from '../../platform/datalake/store';
@@ -479,17 +480,27 @@ test('data survives a restart of the lake', async () => {
 });
 
 test('DATALAKE_THREADS and DATALAKE_MEMORY_LIMIT size DuckDB; bad values are refused, named', async () => {
-  const sizing = optionsFromEnv({ DATALAKE_THREADS: '1', DATALAKE_MEMORY_LIMIT: '256MiB' }).datalake;
-  expect(sizing).toEqual({ threads: 1, memoryLimit: '256MiB' });
-  const store = await openLakeStore(tempDir('lake-sizing'), undefined, sizing);
-  try {
-    const [s] = await store.query<{ threads: string; memory: string }>(
-      "SELECT current_setting('threads')::VARCHAR AS threads, current_setting('memory_limit') AS memory",
-    );
-    expect(s).toEqual({ threads: '1', memory: '256.0 MiB' });
-  } finally {
-    await store.close();
-  }
+  /** DuckDB's own settings of a store opened with the sizing the environment gives. */
+  const settingsOf = async (env: NodeJS.ProcessEnv) => {
+    const store = await openLakeStore(tempDir('lake-sizing'), undefined, optionsFromEnv(env).datalake);
+    try {
+      const [s] = await store.query<{ threads: string; memory: string }>(
+        "SELECT current_setting('threads')::VARCHAR AS threads, current_setting('memory_limit') AS memory",
+      );
+      return s;
+    } finally {
+      await store.close();
+    }
+  };
+  expect(await settingsOf({ DATALAKE_THREADS: '1', DATALAKE_MEMORY_LIMIT: '256MiB' })).toEqual({
+    threads: '1',
+    memory: '256.0 MiB',
+  });
+  // Unset: two threads at most, 1 GB (10^9 bytes, as DuckDB reads "1GB").
+  expect(await settingsOf({})).toEqual({
+    threads: String(Math.min(2, os.availableParallelism())),
+    memory: '953.6 MiB',
+  });
   for (const [variable, value] of [
     ['DATALAKE_THREADS', '0'],
     ['DATALAKE_THREADS', 'two'],
@@ -500,8 +511,6 @@ test('DATALAKE_THREADS and DATALAKE_MEMORY_LIMIT size DuckDB; bad values are ref
       new RegExp(`^invalid platform configuration:\\n  ${variable}: `),
     );
   }
-  // Unset: two threads at most, 1 GB.
-  expect(optionsFromEnv({}).datalake).toEqual({});
 });
 
 test('a data directory of the SQLite lake is imported once', async () => {

@@ -13,14 +13,12 @@ test('cell request succeeds with the bus down; event arrives after the gateway c
   let cells: TestPlatform | undefined = await startTestPlatform({ services: ['erp', 'oa'], busUrl, dataDir: cellsDir });
   let gateway: TestPlatform | undefined;
   try {
-    const t0 = Date.now();
     const order = await call(`${cells.urls.erp}/orders`, {
       body: { customerId: 'c', totalAmountCents: 42 },
       tenant: 'ob-t',
     });
+    // Answered while no bus exists at all: the cell never waits for the delivery.
     expect(order.status).toBe(201);
-    // Answered without waiting for the bus (the outbox's retries back off to minutes); not a speed bound.
-    expect(Date.now() - t0).toBeLessThan(10_000);
 
     // Restart the cell while the event is still undelivered: the outbox row is on disk.
     await new Promise((r) => setTimeout(r, 300));
@@ -42,7 +40,7 @@ test('cell request succeeds with the bus down; event arrives after the gateway c
   }
 });
 
-test('delivery follows the write when the bus is up (the outbox is kicked, not polled)', async () => {
+test('with the bus up, a parked long-poll is woken by the delivery, long before its 30 s wait', async () => {
   const p = await startTestPlatform({ services: ['gateway', 'crm'] });
   try {
     const since = (await call(`${p.gatewayUrl}/api/events?after=0&limit=1000`)).body.nextAfter;
