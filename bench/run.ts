@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as prettier from 'prettier';
+import { writeMarkdown } from './markdown';
 import { ROOT } from '../common/paths';
 import { startDevServer } from '../scripts/dev-server';
 import { runScenario, type BenchEnv, type ScenarioResult, type ScenarioSpec, type ServerSettings } from './core';
@@ -159,10 +159,7 @@ export function quickPlan(): { main: ScenarioSpec[]; tuning: ScenarioSpec[] } {
 async function writeDocs(report: BenchReport): Promise<void> {
   fs.writeFileSync(path.join(ROOT, 'docs', 'benchmark.json'), `${JSON.stringify(report, null, 2)}\n`);
   fs.writeFileSync(path.join(ROOT, 'docs', 'benchmark.svg'), renderSvg(report));
-  // Formatted like every other Markdown file of the repository, so `npm run lint` (prettier --check) stays clean.
-  const mdPath = path.join(ROOT, 'docs', 'benchmark.md');
-  const options = (await prettier.resolveConfig(mdPath)) ?? {};
-  fs.writeFileSync(mdPath, await prettier.format(renderMarkdown(report), { ...options, filepath: mdPath }));
+  await writeMarkdown(path.join(ROOT, 'docs', 'benchmark.md'), renderMarkdown(report));
 }
 
 async function main(): Promise<void> {

@@ -73,6 +73,8 @@ export function forwardedOutputEnv(env: NodeJS.ProcessEnv = process.env): NodeJS
 }
 
 export async function startService(opts: ServiceOptions): Promise<ServiceProcess> {
+  // Interrupted before it started: nothing to spawn, nothing to stop.
+  if (opts.signal?.aborted) throw new StartInterrupted(opts.name);
   // One process (node with tsx's loader), not the tsx wrapper: a SIGKILL must hit the service itself.
   const child = spawn(
     process.execPath,

@@ -14,7 +14,7 @@ import { DATA_DIR } from '../common/paths';
 import { freePorts } from '../common/ports';
 import { startCluster } from './cluster/cluster';
 import { startDevServer } from './dev-server';
-import { StartInterrupted, stopOnSignals } from '../common/shutdown';
+import { stopOnSignals } from '../common/shutdown';
 import { startService, type ServiceProcess } from './service-process';
 
 export interface StackOptions {
@@ -93,7 +93,6 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           })
         : await startDevServer({ port: temporalPort, uiPort, dbFile: path.join(dataDir, 'temporal', 'temporal.db') });
     started.push(temporal);
-    if (opts.signal?.aborted) throw new StartInterrupted('Temporal');
     log?.info({ address: temporal.address, ui: temporal.uiUrl }, 'Temporal ready');
 
     const platform: ServiceProcess = await startService({

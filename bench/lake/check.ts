@@ -2,14 +2,10 @@
  * Whether the reports of a tenant say what the generator produced: totals equal to its tally, and rows that
  * add up to the totals. Answers the mismatches (none when right).
  */
-import type { ByState } from '../../platform/datalake/reports';
+import type { Amount, ByState } from '../../platform/datalake/reports';
 import { getJson } from './client';
 import type { Tally } from './dataset';
 
-interface Amount {
-  count: number;
-  amountCents: number;
-}
 interface Sales {
   totals: { contracts: ByState; orders: ByState };
   rows: Array<{ contracts: ByState; orders: ByState }>;

@@ -8,7 +8,7 @@ import { version as duckdbVersion } from '@duckdb/node-api';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as prettier from 'prettier';
+import { writeMarkdown } from '../markdown';
 import { z } from 'zod';
 import { ROOT } from '../../common/paths';
 import { loadAverage, machineInfo, ResourceSampler } from '../proc-stats';
@@ -112,9 +112,7 @@ async function writeResult(result: LakeBenchResult): Promise<void> {
   const dir = path.join(ROOT, result.settings.rows >= 1_000_000 ? 'docs' : 'bench/results');
   const md = path.join(dir, 'lake-benchmark.md');
   fs.writeFileSync(path.join(dir, 'lake-benchmark.json'), `${JSON.stringify(result, null, 2)}\n`);
-  // Formatted like every other Markdown file, so `prettier --check` stays clean.
-  const options = (await prettier.resolveConfig(md)) ?? {};
-  fs.writeFileSync(md, await prettier.format(renderMarkdown(result), { ...options, filepath: md }));
+  await writeMarkdown(md, renderMarkdown(result));
   log(`wrote ${path.relative(ROOT, md)} and lake-benchmark.json`);
 }
 

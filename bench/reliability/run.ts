@@ -10,7 +10,7 @@
  * rows, by backend and scenario, in the committed report and keeps the others, each row dated).
  */
 import fs from 'node:fs';
-import * as prettier from 'prettier';
+import { writeMarkdown } from '../markdown';
 import os from 'node:os';
 import path from 'node:path';
 import { startDevServer, type DevServer } from '../../scripts/dev-server';
@@ -88,10 +88,7 @@ async function main(): Promise<void> {
     scenarios: rows,
   };
   fs.writeFileSync(path.join(ROOT, 'docs/reliability.json'), `${JSON.stringify(report, null, 2)}\n`);
-  // Formatted like every other Markdown file of the repository, so `npm run lint` (prettier --check) stays clean.
-  const mdPath = path.join(ROOT, 'docs/reliability.md');
-  const options = (await prettier.resolveConfig(mdPath)) ?? {};
-  fs.writeFileSync(mdPath, await prettier.format(markdown(report), { ...options, filepath: mdPath }));
+  await writeMarkdown(path.join(ROOT, 'docs/reliability.md'), markdown(report));
   log(`\nwrote docs/reliability.json and docs/reliability.md (${report.durationSec} s); all ok: ${report.allOk}`);
   if (!report.allOk) process.exitCode = 1;
 }

@@ -1,5 +1,6 @@
 /** Staged records into the temp staging table through DuckDB's appender (the bulk path: no SQL per row). */
-import { DuckDBTimestampTZValue, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { timestampTZ } from './duckdb';
 import type { StagedRecord } from './columns';
 
 /** Empties `lake_staging`, then appends `records` (in its column order) and flushes them. */
@@ -14,7 +15,7 @@ export async function stage(conn: DuckDBConnection, records: readonly StagedReco
       appender.appendVarchar(r.cellId);
       appender.appendVarchar(r.tbl);
       appender.appendVarchar(r.eventId);
-      appender.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(r.ingestedAt) * 1000n));
+      appender.appendTimestampTZ(timestampTZ(r.ingestedAt));
       appender.appendVarchar(r.record);
       appender.endRow();
     }

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { STATUS_CHANGES_TABLE } from '../../common/lake';
+import { sqlString } from './duckdb';
 
 export type LakeRecord = Record<string, unknown> & { eventId: string };
 
@@ -62,8 +63,6 @@ export const TABLE_DDL = `CREATE TABLE IF NOT EXISTS lake_records (
   ingested_at TIMESTAMPTZ NOT NULL,
   record VARCHAR NOT NULL)`;
 
-const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-
 /** Every record field a column reads; DuckDB parses each record once and extracts them all (`v`). */
 const FIELDS = [
   ...new Set([
@@ -97,10 +96,10 @@ function perTable(expr: (t: CreationTable) => string | undefined, otherwise = 'N
   const whens = Object.entries(CREATION_TABLES)
     .map(([table, t]) => [table, expr(t)] as const)
     .filter(([, e]) => e !== undefined)
-    .map(([table, e]) => `WHEN ${quote(table)} THEN ${e}`);
+    .map(([table, e]) => `WHEN ${sqlString(table)} THEN ${e}`);
   return `CASE cell_id || '/' || tbl ${whens.join(' ')} ELSE ${otherwise} END`;
 }
-const ifChange = (expr: string): string => `CASE WHEN tbl = ${quote(STATUS_CHANGES_TABLE)} THEN ${expr} END`;
+const ifChange = (expr: string): string => `CASE WHEN tbl = ${sqlString(STATUS_CHANGES_TABLE)} THEN ${expr} END`;
 
 /** The key of a record's address: hyphenated lowercase, as DuckDB prints a UUID. */
 export function recordKey(tenantId: string, cellId: string, tbl: string, eventId: string): string {
@@ -112,14 +111,14 @@ export function recordKey(tenantId: string, cellId: string, tbl: string, eventId
 
 /** The keys among `keys` already stored (an IN list of literals: DuckDB answers it from the index). */
 export const storedKeysSql = (keys: readonly string[]): string =>
-  `SELECT record_key::VARCHAR AS key FROM lake_records WHERE record_key IN (${keys.map(quote).join(', ')})`;
+  `SELECT record_key::VARCHAR AS key FROM lake_records WHERE record_key IN (${keys.map(sqlString).join(', ')})`;
 
 /** Moves the staged records into `lake_records`, typed (none of them is stored yet). */
 export const INSERT_STAGED = `INSERT INTO lake_records BY NAME
 SELECT record_key::UUID AS record_key, seq, tenant_id, cell_id, tbl, event_id,
        ${text('eventType')} AS event_type,
        ${instant('occurredAt')} AS occurred_at,
-       ${perTable((t) => quote(t.docType), ifChange(text('documentType')))} AS doc_type,
+       ${perTable((t) => sqlString(t.docType), ifChange(text('documentType')))} AS doc_type,
        ${perTable((t) => text(t.id), ifChange(text('documentId')))} AS doc_id,
        ${perTable((t) => t.party && text(t.party))} AS party_id,
        ${perTable((t) => t.amount && whole(t.amount))} AS amount_cents,
@@ -128,4 +127,4 @@ SELECT record_key::UUID AS record_key, seq, tenant_id, cell_id, tbl, event_id,
        ${instant('createdAt')} AS created_at,
        ${instant('completedAt')} AS completed_at,
        ingested_at, record
-FROM (SELECT *, TRY(json_extract(record, [${FIELDS.map((f) => quote(`$.${f}`)).join(', ')}])) AS v FROM lake_staging)`;
+FROM (SELECT *, TRY(json_extract(record, [${FIELDS.map((f) => sqlString(`$.${f}`)).join(', ')}])) AS v FROM lake_staging)`;

@@ -7,11 +7,12 @@
  * arrived. Parameters: `$tenantId`.
  */
 import { STATUS_CHANGES_TABLE } from '../../common/lake';
+import { sqlString } from './duckdb';
 
 /** Lifecycle rank of a status: later statuses win. */
 const rank = (status: string): string => `CASE ${status} WHEN 9 THEN 2 WHEN 2 THEN 1 WHEN 3 THEN 1 ELSE 0 END`;
 
-const sqlList = (values: readonly string[]): string => values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ');
+const sqlList = (values: readonly string[]): string => values.map(sqlString).join(', ');
 
 /**
  * `WITH created AS (…), changes AS (…), documents AS (…)` for the given document types. Columns of

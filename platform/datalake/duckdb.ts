@@ -5,6 +5,7 @@
  */
 import {
   DuckDBInstance,
+  DuckDBTimestampTZValue,
   JSDuckDBValueConverter,
   type DuckDBConnection,
   type DuckDBValue,
@@ -57,3 +58,9 @@ export async function queryRows<T = SqlRow>(conn: DuckDBConnection, sql: string,
   const reader = await conn.runAndReadAll(sql, params);
   return reader.convertRowObjects(numbers) as T[];
 }
+
+/** A SQL string literal (for the names and keys the lake inlines into its statements). */
+export const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+/** Epoch milliseconds as a DuckDB TIMESTAMPTZ value. */
+export const timestampTZ = (ms: number): DuckDBTimestampTZValue => new DuckDBTimestampTZValue(BigInt(ms) * 1000n);

@@ -3,8 +3,7 @@
  * status). SQL does the grouping and the totals (GROUPING SETS); this file only nests the rows into the
  * answer. Amounts are integer cents summed as ingested: the platform does not convert currencies.
  */
-import { DuckDBTimestampTZValue } from '@duckdb/node-api';
-import type { SqlParams } from './duckdb';
+import { timestampTZ, type SqlParams } from './duckdb';
 import { documentsCte, monthOf, rangeSql } from './documents';
 import { echoQuery, type ReportQuery } from './report-query';
 import type { LakeStore } from './store';
@@ -27,11 +26,10 @@ const byState = (): ByState => ({ live: amount(), rejected: amount(), cancelled:
 const STATE = `CASE status WHEN 3 THEN 'rejected' WHEN 9 THEN 'cancelled' ELSE 'live' END`;
 
 function paramsOf(q: ReportQuery): SqlParams {
-  const at = (ms: number) => new DuckDBTimestampTZValue(BigInt(ms) * 1000n);
   return {
     tenantId: q.tenantId,
-    ...(q.from === undefined ? {} : { from: at(q.from) }),
-    ...(q.to === undefined ? {} : { to: at(q.to) }),
+    ...(q.from === undefined ? {} : { from: timestampTZ(q.from) }),
+    ...(q.to === undefined ? {} : { to: timestampTZ(q.to) }),
   };
 }
 
