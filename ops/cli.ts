@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../common/config';
 import { openContext, type OpsContext } from './context';
+import { inert } from './inert';
 import {
   formatDeadLetters,
   formatLetter,
@@ -110,6 +111,10 @@ const OPTIONS = {
 
 class UsageError extends Error {}
 
+// Every line the CLI prints holds stored data: one way out, inert.
+const out = (text: string): void => console.log(inert(text));
+const err = (text: string): void => console.error(inert(text));
+
 export async function main(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   const [command, ...args] = positionals;
@@ -117,7 +122,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command || v.help ? 0 : 2;
   }
-  const print = (data: unknown, text: string) => console.log(v.json ? JSON.stringify(data, null, 2) : text);
+  const print = (data: unknown, text: string) => out(v.json ? JSON.stringify(data, null, 2) : text);
   const filters: RunFilters = {
     type: v.type,
     tenant: v.tenant,
@@ -165,8 +170,8 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'export': {
         if (args.length !== 1) throw new UsageError('export: give one workflow id');
-        if (v.out) console.error(`wrote ${await exportHistoryToFile(ctx, args[0], v.out, v.run)}`);
-        else console.log(await exportHistory(ctx, args[0], v.run));
+        if (v.out) err(`wrote ${await exportHistoryToFile(ctx, args[0], v.out, v.run)}`);
+        else out(await exportHistory(ctx, args[0], v.run));
         return 0;
       }
       case 'replay': {
@@ -273,7 +278,7 @@ async function resync(
   // While following, progress lines go to stderr with --json, so stdout stays one JSON document.
   const follow = (workflowId: string): Promise<ResyncView> =>
     followResync(ctx, workflowId, {
-      onProgress: (view) => (v.json ? console.error : console.log)(formatProgressLine(view)),
+      onProgress: (view) => (v.json ? err : out)(formatProgressLine(view)),
     });
   const ended = (view: ResyncView, extra: Record<string, unknown> = {}, note?: string): number => {
     print({ ...extra, ...view }, formatResync(view, note));
@@ -289,7 +294,7 @@ async function resync(
       return 0;
     }
     if (!v.json)
-      console.log(`${s.attached ? 'following' : verb} ${s.workflowId} (run ${s.runId})${s.link ? `  ${s.link}` : ''}`);
+      out(`${s.attached ? 'following' : verb} ${s.workflowId} (run ${s.runId})${s.link ? `  ${s.link}` : ''}`);
     return ended(await follow(s.workflowId), { attached: s.attached }, note);
   };
 
@@ -333,13 +338,13 @@ if (require.main === module) {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   main(process.argv.slice(2))
     .then((code) => process.exit(code))
-    .catch((err: unknown) => {
+    .catch((e: unknown) => {
       const usage =
-        err instanceof UsageError ||
-        err instanceof ResyncUsageError ||
-        err instanceof RuleUsageError ||
-        (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-      console.error(`linkage: ${err instanceof Error ? err.message : String(err)}`);
+        e instanceof UsageError ||
+        e instanceof ResyncUsageError ||
+        e instanceof RuleUsageError ||
+        (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+      err(`linkage: ${e instanceof Error ? e.message : String(e)}`);
       if (usage) process.stderr.write(USAGE);
       process.exit(usage ? 2 : 1);
     });

@@ -6,6 +6,7 @@
 import os from 'node:os';
 import type { Rec } from '../../common/platform-client';
 import type { OpsContext } from '../context';
+import { inertValue } from '../inert';
 import { formatRetry, retryRun, SUCCESSFUL_OUTCOMES, type RetryResult } from './retry';
 
 export type DlqStatus = 'open' | 'resolved' | 'all';
@@ -119,7 +120,7 @@ function describeRefusal(id: string, status: number, body: unknown): string {
 }
 
 const oneLine = (s: unknown, max: number): string => {
-  const text = String(s ?? '-').replace(/\s+/g, ' ');
+  const text = inertValue(String(s ?? '-').replace(/\s+/g, ' '));
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 };
 
@@ -129,7 +130,7 @@ export function formatDeadLetters(letters: Rec[], more = false): string {
   const withStatus = letters.some((l) => l.status === 'resolved');
   const head = ['ID', 'CREATED', ...(withStatus ? ['STATUS'] : []), 'TENANT', 'EVENT TYPE', 'STEP', 'WORKFLOW'];
   const rows = letters.map((l) => [
-    l.id,
+    inertValue(l.id),
     String(l.createdAt ?? '-').slice(0, 19),
     ...(withStatus ? [String(l.status ?? 'open')] : []),
     oneLine(l.tenantId, 24),
@@ -147,19 +148,21 @@ export function formatDeadLetters(letters: Rec[], more = false): string {
 
 export function formatLetter(l: Rec): string {
   const lines = [
-    `${l.id}  ${String(l.status ?? 'open')}  created ${String(l.createdAt)}`,
-    `  workflow    ${String(l.workflowId ?? '-')}  run ${String(l.runId ?? '-')}`,
-    `  event       ${String(l.eventType ?? '-')} ${String(l.eventId ?? '-')}  tenant ${String(l.tenantId ?? '-')}`,
-    `  step        ${String(l.step ?? '-')}`,
+    `${inertValue(l.id)}  ${inertValue(l.status ?? 'open')}  created ${inertValue(l.createdAt)}`,
+    `  workflow    ${inertValue(l.workflowId)}  run ${inertValue(l.runId)}`,
+    `  event       ${inertValue(l.eventType)} ${inertValue(l.eventId)}  tenant ${inertValue(l.tenantId)}`,
+    `  step        ${inertValue(l.step)}`,
     `  reason      ${oneLine(l.reason, 200)}`,
   ];
   if (l.redriveCount) {
     lines.push(
-      `  redriven    ${String(l.redriveCount)}×, last ${String(l.redrivenAt)} by ${String(l.redrivenBy)} → run ${String(l.redriveRunId ?? '-')}`,
+      `  redriven    ${String(l.redriveCount)}×, last ${String(l.redrivenAt)} by ${inertValue(l.redrivenBy)} → run ${String(l.redriveRunId ?? '-')}`,
     );
   }
   if (l.status === 'resolved') {
-    lines.push(`  resolved    ${String(l.resolvedAt)} by ${String(l.resolvedBy)}: ${String(l.resolutionNote)}`);
+    lines.push(
+      `  resolved    ${inertValue(l.resolvedAt)} by ${inertValue(l.resolvedBy)}: ${inertValue(l.resolutionNote)}`,
+    );
   }
   return lines.join('\n');
 }
