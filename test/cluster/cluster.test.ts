@@ -1,5 +1,5 @@
 /**
- * Issue 13: the linkage, unchanged, on the multi-service Temporal cluster on PostgreSQL (frontend, two
+ * The linkage, unchanged, on the multi-service Temporal cluster on PostgreSQL (frontend, two
  * history processes, matching and worker as processes of their own; scripts/cluster/cluster.ts), with a
  * PostgreSQL instance of its own so a fault test can restart it.
  *

@@ -1,5 +1,5 @@
 /**
- * Issue 13: the cluster launcher (scripts/cluster/cluster.ts) and docker-compose.temporal.yml run the same
+ * The cluster launcher (scripts/cluster/cluster.ts) and docker-compose.temporal.yml run the same
  * Temporal: server version, persistence plugin and schema, databases, shard count, dynamic config and
  * search attributes. Parsed, so it runs everywhere (no Docker engine here).
  */

@@ -1,10 +1,10 @@
 /**
- * Issue 5 (B), item 1: docker-compose.temporal.yml, parsed (no Docker engine here). It must name the
+ * docker-compose.temporal.yml, parsed (no Docker engine here). It must name the
  * Temporal server, PostgreSQL, the Web UI, the admin tools and the worker; point the worker at the
  * server; register every search attribute of common/search-attributes.ts with its type (so the two
  * cannot drift); and let the worker scale out.
  *
- * Issue 11: nothing is published unauthenticated. No `ports:` entry binds beyond loopback, every service
+ * Nothing is published unauthenticated. No `ports:` entry binds beyond loopback, every service
  * is on the private network, the Web UI is loopback-only or behind OIDC; and the overlays of
  * docs/deploy.md (mTLS, workers on other hosts, UI OIDC) are parsed and held to the same rules.
  */

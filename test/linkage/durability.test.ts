@@ -1,5 +1,5 @@
 /**
- * Issue 4, items 3, 5, 6 and 7: one run per event however often it is published or started, no
+ * One run per event however often it is published or started, no
  * duplicate after a SIGKILLed worker, data-lake trouble isolated, poison events isolated, and two
  * worker processes sharing the bus without a duplicate effect.
  */

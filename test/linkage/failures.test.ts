@@ -1,5 +1,5 @@
 /**
- * Issue 4, item 4 (and SPEC §4): transient ERP trouble is retried to one order; a rejection is not
+ * Transient ERP trouble is retried to one order; a rejection is not
  * retried, compensates what was done, leaves a dead letter and fails the run with the cell's reason;
  * an operator's cancel compensates too.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 11, acceptance item 1: hostile input never stalls the bus. An event the bus accepts never fails
+ * Hostile input never stalls the bus. An event the bus accepts never fails
  * for its size; a malformed one gets a dead letter naming it and the cause, and the cursor moves on; a
  * failing bus read is visible in health and metrics; bad poller settings and a refused token stop the
  * worker at start.

@@ -1,5 +1,5 @@
 /**
- * Issue 14, item 1: the lifecycle reaches the data lake. A compensated contract's order is reported as
+ * The lifecycle reaches the data lake. A compensated contract's order is reported as
  * cancelled, not sold; a rejected approval is counted with its time to decision; the same status change
  * ingested twice (its first answer lost in transit) is stored once.
  */

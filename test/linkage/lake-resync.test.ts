@@ -1,5 +1,5 @@
 /**
- * Issue 14, item 2: `npm run linkage -- resync` fills the data lake's holes. The same business scenario runs
+ * `npm run linkage -- resync` fills the data lake's holes. The same business scenario runs
  * in two tenants: B with the lake up (the reference), A with the lake down for longer than the ingest window.
  * Once the lake is back, a resync of A's range fills every hole: A's lake letters are resolved, its tables
  * hold as many records as B's and its three reports equal B's. A resync cancelled mid-way and resumed ends

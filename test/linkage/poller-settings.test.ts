@@ -1,5 +1,5 @@
 /**
- * Issue 11: the poller's settings are the worker's, read at its start, not frozen into the poller's first
+ * The poller's settings are the worker's, read at its start, not frozen into the poller's first
  * input. A poller started under SYNC_WORKER_POLL_INTERVAL_SEC=1 is served after a restart by a worker with
  * 3: a failed bus read is then retried after 3 s — what the server was told (nextRetryDelay), read back
  * from the pending activity, not timed.

@@ -1,5 +1,5 @@
 /**
- * Issue 10, acceptance item 1: one live document per business source on the paths operators take to
+ * One live document per business source on the paths operators take to
  * repair things. Each case counts the live documents per source, with cancelled / withdrawn ones apart.
  *
  * The worker here runs without the poller: each test starts the runs it needs from the bus events

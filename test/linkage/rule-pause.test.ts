@@ -1,5 +1,5 @@
 /**
- * Issue 15, item 3: pausing a rule holds its runs without losing an event. crm-to-erp is paused, 50
+ * Pausing a rule holds its runs without losing an event. crm-to-erp is paused, 50
  * contracts are signed: no ERP order is made while their approvals and lake ingests go on; the held runs
  * are found by LinkageOutcome="paused"; the worker and Temporal restart while paused; a resume at 10/s
  * makes exactly 50 orders, in bus order, one per contract. The lake answers 503 to the first ingests, so

@@ -1,5 +1,5 @@
 /**
- * Issue 11: an event Temporal refuses to start for itself (here over a blob-size limit, lowered on a
+ * An event Temporal refuses to start for itself (here over a blob-size limit, lowered on a
  * dedicated dev server so a bus-sized event crosses it) gets a dead letter naming the cause, and the
  * poller moves on to the next event. A Temporal that is merely unavailable would re-read the page instead.
  */

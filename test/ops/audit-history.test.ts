@@ -1,5 +1,5 @@
 /**
- * Issue 12, "still an audit history": with the calls as local activities, a call that failed and was retried
+ * Still an audit history: with the calls as local activities, a call that failed and was retried
  * shows in the run's history one event per attempt with its failure, a server timer before each retry, then
  * the result, each named by the step's title; `show` reads them from the history. And the retries made one
  * document: counted by its source.

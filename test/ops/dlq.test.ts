@@ -1,5 +1,5 @@
 /**
- * Issue 11, dead letters an operator can work with, through the real CLI (`node --import tsx ops/cli.ts`,
+ * Dead letters an operator can work with, through the real CLI (`node --import tsx ops/cli.ts`,
  * what `npm run linkage --` runs): a linkage failed on purpose leaves a letter that `dlq` lists open;
  * after the cause is fixed `dlq redrive <id> --wait` retries its run to completion and marks the letter;
  * `dlq resolve` records who, when and the note, and the letter is no longer listed as open.

@@ -1,17 +1,17 @@
 /**
- * Issue 5, item 2: every committed history (test/histories, recorded by scripts/record-histories.ts)
+ * Every committed history (test/histories, recorded by scripts/record-histories.ts)
  * replays against the current workflow code; and the check can fail: a bundle whose ContractSigned
  * workflow reorders its steps is caught as non-deterministic.
  *
- * Issue 10, item 3: the histories recorded before the one-live-document change (its own folder) still
+ * The histories recorded before the one-live-document change (its own folder) still
  * replay, on the old path: that change is behind `patched()`, whose marker the new histories carry.
  *
- * Issue 12, item 2: likewise the histories recorded before the calls became local activities: regular
+ * Likewise the histories recorded before the calls became local activities: regular
  * activity events, replayed on the regular-activity path; the new histories record local-activity markers.
  *
- * Issue 14: likewise the histories recorded before the status changes reached the data lake, and the lake
+ * Likewise the histories recorded before the status changes reached the data lake, and the lake
  * resync's before a paused all-to-datalake rule could hold it.
- * Issue 15: a contract run held by a paused rule and released, and the rule-control workflow, replay too.
+ * A contract run held by a paused rule and released, and the rule-control workflow, replay too.
  */
 import fs from 'node:fs';
 import path from 'node:path';

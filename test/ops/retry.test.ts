@@ -1,5 +1,5 @@
 /**
- * Issue 5, acceptance item 1: a linkage failed on purpose is found by `list-failed` with its reason, and
+ * A linkage failed on purpose is found by `list-failed` with its reason, and
  * after the cause is fixed `retry` (a reset to the first workflow task, same workflow id) completes it with
  * exactly one live ERP order for the contract.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 10: the cells keep one live document per business source (a create for a source with a live
+ * The cells keep one live document per business source (a create for a source with a live
  * document answers it, 200), and document lifecycles (a refused transition answers 409 with the status).
  */
 import { EVENT_TYPES } from '../../common/events';

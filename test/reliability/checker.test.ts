@@ -1,5 +1,5 @@
 /**
- * Issue 6 (a): the reliability checker can fail. Known-bad outcomes (a missing order, a duplicate order, a
+ * The reliability checker can fail. Known-bad outcomes (a missing order, a duplicate order, a
  * write-back into another tenant's document) must be reported as lost / duplicated / unexpected.
  */
 import {

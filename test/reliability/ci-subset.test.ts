@@ -1,8 +1,8 @@
 /**
- * Issue 6 (b): the CI subset of the reliability suite — worker SIGKILLs, duplicate and poison events, and
+ * The CI subset of the reliability suite — worker SIGKILLs, duplicate and poison events, and
  * the security scenario (cross-tenant write-back, hostile requests, tenant-bound tokens, secrets in no log line) — through the
  * same scenario code as `npm run reliability`, at a small size, on the jest-wide Temporal dev server.
- * Issue 10, item 2: the five operator-path scenarios too; the checker counts live documents per source.
+ * The five operator-path scenarios too; the checker counts live documents per source.
  */
 import { OPERATOR_PLANS, type OperatorScenarioName } from '../../bench/reliability/operator-plans';
 import { runScenario, type ScenarioName, type ScenarioResult } from '../../bench/reliability/scenarios';

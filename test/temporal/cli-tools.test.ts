@@ -1,5 +1,5 @@
 /**
- * Issue 2, item 5: the `temporal` CLI and `tctl` built by the setup step both list the workflows of a
+ * The `temporal` CLI and `tctl` built by the setup step both list the workflows of a
  * dev server (the same commands the README gives).
  */
 import { execFileSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * Issue 2, item 3: the launcher's dev server keeps a completed workflow across a stop and a start
+ * The launcher's dev server keeps a completed workflow across a stop and a start
  * (its SQLite file), with the project's search attributes registered at start.
  */
 import fs from 'node:fs';

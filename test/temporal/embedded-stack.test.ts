@@ -1,5 +1,5 @@
 /**
- * Issue 2, items 1 and 4 (and issue 4's embedded default): `npm start`'s stack — dev server with Web UI,
+ * `npm start`'s stack — dev server with Web UI,
  * platform, worker — comes up from its launcher, the Web UI answers over HTTP while it runs, a signed
  * contract is linked end to end with every linkage on, and the stack stops cleanly. A start cut short (Ctrl-C
  * while the worker starts) stops what it had started: nothing is left running.

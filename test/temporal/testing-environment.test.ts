@@ -1,5 +1,5 @@
 /**
- * Issue 2, item 2: @temporalio/testing starts a real Temporal dev server from the binary the setup step
+ * @temporalio/testing starts a real Temporal dev server from the binary the setup step
  * built (`existing-path`), a real worker runs a workflow with an activity, and the result and the
  * history are checked.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 4, item 8 and SPEC §3: configuration is validated at start; a bad variable stops the worker
+ * Configuration is validated at start; a bad variable stops the worker
  * with a message naming it (the process test runs the real `worker/main.ts`).
  */
 import { spawnSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * Issue 15: a console a person can read. The worker and the platform run as child processes under a
+ * A console a person can read. The worker and the platform run as child processes under a
  * pseudo-terminal (`script` from util-linux) and without one: readable lines on the terminal (time, level,
  * component, message; no `{`), JSON lines elsewhere, LOG_FORMAT overriding either way (and refused when
  * unknown), no READY handshake on a terminal (it is still given, and never forwarded, through a pipe),

@@ -1,5 +1,5 @@
 /**
- * Issue 5 (B), item 2: the worker's Prometheus endpoint. A real worker with METRICS_PORT on a free port,
+ * The worker's Prometheus endpoint. A real worker with METRICS_PORT on a free port,
  * real events through the real platform and poller: the linkage counters move (started, completed by
  * outcome, failed, compensated, events read), the poller's lag is exposed, and a worker *process* merges
  * the SDK's own `temporal_*` metrics into the same endpoint.

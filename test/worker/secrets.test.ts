@@ -1,5 +1,5 @@
 /**
- * Issue 11: secrets never reach a log. A worker process runs with every secret set — the gateway token,
+ * Secrets never reach a log. A worker process runs with every secret set — the gateway token,
  * TEMPORAL_API_KEY, and (in a second process) an mTLS client key — at debug level, links a contract, and
  * every line it wrote is scanned for each secret's value.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 15 (part 2): one business event is one trace. A real platform process and a real worker process
+ * One business event is one trace. A real platform process and a real worker process
  * (which bundles the workflows itself, with the tracing interceptors) export to an in-process OTLP/HTTP
  * collector; one contract is signed, its run completes, both processes are stopped gracefully — the batch
  * delay is ten minutes, so every span arrives by the shutdown flush — and the contract's trace is checked:
