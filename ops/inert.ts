@@ -5,12 +5,12 @@
  * stays parseable.
  */
 
-// C0 but tab and newline, DEL and C1, the line/paragraph separators and the bidirectional overrides.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-// The same, newline and tab included: for one stored value printed inside a line.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL_IN_VALUE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+// DEL and C1, the line/paragraph separators and the bidirectional overrides, after the C0 set.
+const BEYOND_C0 = '\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
+// C0 but tab and newline: text keeps its lines.
+const CONTROL = new RegExp(`[\\u0000-\\u0008\\u000b-\\u001f${BEYOND_C0}]`, 'g');
+// All of C0 too: one stored value printed inside a line.
+const CONTROL_IN_VALUE = new RegExp(`[\\u0000-\\u001f${BEYOND_C0}]`, 'g');
 
 const escape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
