@@ -19,10 +19,12 @@ import {
   type PlatformOptions,
   type Service,
 } from './shared/config';
+import { routeTable, type RouteEntry } from './shared/access';
 import { listen } from './shared/server';
 
 export type { PlatformOptions, Service, Cell } from './shared/config';
 export type { TokenConfig, Role } from './shared/auth';
+export type { Access, RouteEntry } from './shared/access';
 export { SERVICES, CELLS, optionsFromEnv } from './shared/config';
 
 export interface RunningPlatform {
@@ -30,6 +32,8 @@ export interface RunningPlatform {
   datalakeUrl: string;
   /** Started services at their real URLs; services run elsewhere at the URL this process expects them. */
   urls: Record<Service, string>;
+  /** The route table (method, url, access) of each service started here. */
+  routes: Partial<Record<Service, readonly RouteEntry[]>>;
   stop(): Promise<void>;
 }
 
@@ -53,6 +57,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<RunningPlatf
   const expectedUrl = (s: Service): string => `http://${host}:${portOf(s)}`;
 
   const urls = {} as Record<Service, string>;
+  const routes: Partial<Record<Service, readonly RouteEntry[]>> = {};
   const closers: Array<() => Promise<void>> = [];
   const cells: CellApp[] = [];
   const stop = async (): Promise<void> => {
@@ -69,6 +74,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<RunningPlatf
       closers.push(() => cell.close());
       cells.push(cell);
       urls[name] = await listen(cell.app, host, portOf(name));
+      routes[name] = routeTable(cell.app);
     }
     const cellUrls: Partial<Record<Cell, string>> = {};
     for (const name of CELLS) cellUrls[name] = opts.cellUrls?.[name] ?? urls[name] ?? expectedUrl(name);
@@ -77,6 +83,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<RunningPlatf
       const gateway = createGateway({ ...common, cellUrls: () => cellUrls });
       closers.push(() => gateway.close());
       urls.gateway = await listen(gateway.app, host, portOf('gateway'));
+      routes.gateway = routeTable(gateway.app);
     }
     const busUrl = opts.busUrl ?? urls.gateway ?? expectedUrl('gateway');
     for (const cell of cells) cell.outbox.start(busUrl);
@@ -85,6 +92,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<RunningPlatf
       const lake = createDatalake({ ...common, duckdb: opts.datalake });
       closers.push(() => lake.close());
       urls.datalake = await listen(lake.app, host, portOf('datalake'));
+      routes.datalake = routeTable(lake.app);
     }
     for (const name of CELLS) urls[name] ??= cellUrls[name]!;
     urls.gateway ??= busUrl;
@@ -94,5 +102,5 @@ export async function startPlatform(opts: PlatformOptions): Promise<RunningPlatf
     throw err;
   }
   logger.info({ urls, faultsEnabled: !!opts.faultsEnabled }, 'platform started');
-  return { gatewayUrl: urls.gateway, datalakeUrl: urls.datalake, urls, stop };
+  return { gatewayUrl: urls.gateway, datalakeUrl: urls.datalake, urls, routes, stop };
 }

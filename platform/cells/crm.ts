@@ -1,7 +1,17 @@
 /** CRM cell: contracts (a signed one publishes `crm.contract.signed`) and opportunities. */
 import { z } from 'zod';
 import { EVENT_TYPES } from '../../common/events';
-import { cents, createCell, currency, idField, parse, stamp, StatusSchema, type CellOptions } from '../shared/cell';
+import {
+  cents,
+  createCell,
+  currency,
+  idField,
+  parse,
+  stamp,
+  StatusSchema,
+  TENANT,
+  type CellOptions,
+} from '../shared/cell';
 import { newId, type BaseRecord } from '../shared/record-store';
 
 const ContractInput = z.object({
@@ -31,7 +41,7 @@ interface Contract extends BaseRecord {
 
 export function createCrm(opts: CellOptions) {
   return createCell('crm', opts, (app, ctx) => {
-    app.post('/contracts', async (req, reply) =>
+    app.post('/contracts', TENANT, async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const input = parse(ContractInput, req.body);
         const c: Contract = {
@@ -65,26 +75,26 @@ export function createCrm(opts: CellOptions) {
         return { status: 201, body: c, events };
       }),
     );
-    app.get('/contracts', async (req) => ({ items: ctx.store.list('contracts', ctx.tenantOf(req)) }));
-    app.get<{ Params: { id: string } }>('/contracts/:id', async (req) =>
+    app.get('/contracts', TENANT, async (req) => ({ items: ctx.store.list('contracts', ctx.tenantOf(req)) }));
+    app.get<{ Params: { id: string } }>('/contracts/:id', TENANT, async (req) =>
       ctx.getOr404('contracts', ctx.tenantOf(req), req.params.id),
     );
-    app.patch<{ Params: { id: string } }>('/contracts/:id', async (req, reply) =>
+    app.patch<{ Params: { id: string } }>('/contracts/:id', TENANT, async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const contract = ctx.getOr404<Contract>('contracts', tenantId, req.params.id);
         return ctx.setStatus('contracts', contract, parse(ContractPatch, req.body).status);
       }),
     );
 
-    app.post('/opportunities', async (req, reply) =>
+    app.post('/opportunities', TENANT, async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const input = parse(OpportunityInput, req.body);
         const o = { ...stamp(newId('opp'), tenantId), ...input, amountCents: input.amountCents ?? null, status: 1 };
         return { status: 201, body: ctx.store.insert('opportunities', o) };
       }),
     );
-    app.get('/opportunities', async (req) => ({ items: ctx.store.list('opportunities', ctx.tenantOf(req)) }));
-    app.get<{ Params: { id: string } }>('/opportunities/:id', async (req) =>
+    app.get('/opportunities', TENANT, async (req) => ({ items: ctx.store.list('opportunities', ctx.tenantOf(req)) }));
+    app.get<{ Params: { id: string } }>('/opportunities/:id', TENANT, async (req) =>
       ctx.getOr404('opportunities', ctx.tenantOf(req), req.params.id),
     );
   });

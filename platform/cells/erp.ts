@@ -11,6 +11,7 @@ import {
   stamp,
   StatusSchema,
   type CellOptions,
+  TENANT,
 } from '../shared/cell';
 import { newId, type BaseRecord } from '../shared/record-store';
 
@@ -35,7 +36,7 @@ type Params = { Params: { id: string } };
 
 export function createErp(opts: CellOptions) {
   return createCell('erp', opts, (app, ctx) => {
-    app.post('/orders', async (req, reply) =>
+    app.post('/orders', TENANT, async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const input = parse(OrderInput, req.body);
         // One live order per contract: a repeat (another run, worker or namespace) gets the same order.
@@ -57,18 +58,18 @@ export function createErp(opts: CellOptions) {
         return { status: 201, body: order, events: [{ type: EVENT_TYPES.orderCreated, payload }] };
       }),
     );
-    app.get('/orders', async (req) => ({
+    app.get('/orders', TENANT, async (req) => ({
       items: ctx.store.list('orders', ctx.tenantOf(req), filtersOf(req.query, ['sourceContractId', 'customerId'])),
     }));
-    app.get<Params>('/orders/:id', async (req) => ctx.getOr404('orders', ctx.tenantOf(req), req.params.id));
-    app.patch<Params>('/orders/:id', async (req, reply) =>
+    app.get<Params>('/orders/:id', TENANT, async (req) => ctx.getOr404('orders', ctx.tenantOf(req), req.params.id));
+    app.patch<Params>('/orders/:id', TENANT, async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const order = ctx.getOr404<BaseRecord>('orders', tenantId, req.params.id);
         return ctx.setStatus('orders', order, parse(OrderPatch, req.body).orderStatus, 'orderStatus');
       }),
     );
 
-    app.post('/mm/purchase-requisitions', async (req, reply) =>
+    app.post('/mm/purchase-requisitions', TENANT, async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const input = parse(RequisitionInput, req.body);
         const reqn = ctx.store.insert('purchase_requisitions', {
@@ -85,14 +86,14 @@ export function createErp(opts: CellOptions) {
         return { status: 201, body: reqn, events: [{ type: EVENT_TYPES.requisitionCreated, payload }] };
       }),
     );
-    app.get('/mm/purchase-requisitions', async (req) => ({
+    app.get('/mm/purchase-requisitions', TENANT, async (req) => ({
       items: ctx.store.list('purchase_requisitions', ctx.tenantOf(req)),
     }));
-    app.get<Params>('/mm/purchase-requisitions/:id', async (req) =>
+    app.get<Params>('/mm/purchase-requisitions/:id', TENANT, async (req) =>
       ctx.getOr404('purchase_requisitions', ctx.tenantOf(req), req.params.id),
     );
 
-    app.post('/mm/purchase-orders', async (req, reply) =>
+    app.post('/mm/purchase-orders', TENANT, async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const input = parse(PurchaseOrderInput, req.body);
         // One live purchase order per awarded quote.
@@ -117,17 +118,17 @@ export function createErp(opts: CellOptions) {
         return { status: 201, body: po, events: [{ type: EVENT_TYPES.purchaseOrderCreated, payload }] };
       }),
     );
-    app.get('/mm/purchase-orders', async (req) => ({
+    app.get('/mm/purchase-orders', TENANT, async (req) => ({
       items: ctx.store.list(
         'purchase_orders',
         ctx.tenantOf(req),
         filtersOf(req.query, ['quoteId', 'rfqId', 'supplierId']),
       ),
     }));
-    app.get<Params>('/mm/purchase-orders/:id', async (req) =>
+    app.get<Params>('/mm/purchase-orders/:id', TENANT, async (req) =>
       ctx.getOr404('purchase_orders', ctx.tenantOf(req), req.params.id),
     );
-    app.patch<Params>('/mm/purchase-orders/:id', async (req, reply) =>
+    app.patch<Params>('/mm/purchase-orders/:id', TENANT, async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const po = ctx.getOr404<BaseRecord>('purchase_orders', tenantId, req.params.id);
         return ctx.setStatus('purchase_orders', po, parse(PurchaseOrderPatch, req.body).status);

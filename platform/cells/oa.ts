@@ -1,7 +1,7 @@
 /** OA cell: approval instances; completing one publishes `oa.approval.completed`. */
 import { z } from 'zod';
 import { EVENT_TYPES, STATUS } from '../../common/events';
-import { createCell, filtersOf, parse, stamp, type CellOptions } from '../shared/cell';
+import { createCell, filtersOf, parse, stamp, TENANT, type CellOptions } from '../shared/cell';
 import { HttpError } from '../shared/errors';
 import { newId, type BaseRecord } from '../shared/record-store';
 
@@ -31,7 +31,7 @@ const refused = (a: Approval, what: string): HttpError =>
 
 export function createOa(opts: CellOptions) {
   return createCell('oa', opts, (app, ctx) => {
-    app.post('/approvals', async (req, reply) =>
+    app.post('/approvals', TENANT, async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const input = parse(ApprovalInput, req.body);
         // One live approval per (sourceCell, sourceId, sourceType, typeCode); a withdrawn one is not live.
@@ -55,15 +55,17 @@ export function createOa(opts: CellOptions) {
         return { status: 201, body: ctx.store.insert('approvals', approval) };
       }),
     );
-    app.get('/approvals', async (req) => {
+    app.get('/approvals', TENANT, async (req) => {
       const filters = {
         ...filtersOf(req.query, ['sourceCell', 'sourceId', 'sourceType'], 'formData.'),
         ...filtersOf(req.query, ['typeCode']),
       };
       return { items: ctx.store.list('approvals', ctx.tenantOf(req), filters) };
     });
-    app.get<Params>('/approvals/:id', async (req) => ctx.getOr404('approvals', ctx.tenantOf(req), req.params.id));
-    app.post<Params>('/approvals/:id/complete', async (req, reply) =>
+    app.get<Params>('/approvals/:id', TENANT, async (req) =>
+      ctx.getOr404('approvals', ctx.tenantOf(req), req.params.id),
+    );
+    app.post<Params>('/approvals/:id/complete', TENANT, async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const approval = ctx.getOr404<Approval>('approvals', tenantId, req.params.id);
         const { approved } = parse(CompleteInput, req.body);
@@ -82,7 +84,7 @@ export function createOa(opts: CellOptions) {
         return { status: 200, body: done, events: [{ type: EVENT_TYPES.approvalCompleted, payload }] };
       }),
     );
-    app.post<Params>('/approvals/:id/withdraw', async (req, reply) =>
+    app.post<Params>('/approvals/:id/withdraw', TENANT, async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const approval = ctx.getOr404<Approval>('approvals', tenantId, req.params.id);
         // Withdrawing twice is a no-op so compensation can be retried; a decided approval cannot be undone.

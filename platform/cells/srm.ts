@@ -11,6 +11,7 @@ import {
   stamp,
   StatusSchema,
   type CellOptions,
+  TENANT,
 } from '../shared/cell';
 import { conflict } from '../shared/errors';
 import { newId, type BaseRecord } from '../shared/record-store';
@@ -35,7 +36,7 @@ type Params = { Params: { id: string } };
 
 export function createSrm(opts: CellOptions) {
   return createCell('srm', opts, (app, ctx) => {
-    app.post('/rfqs', async (req, reply) =>
+    app.post('/rfqs', TENANT, async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const input = parse(RfqInput, req.body);
         // One live RFQ per requisition.
@@ -45,18 +46,18 @@ export function createSrm(opts: CellOptions) {
         return { status: 201, body: ctx.store.insert('rfqs', rfq) };
       }),
     );
-    app.get('/rfqs', async (req) => ({
+    app.get('/rfqs', TENANT, async (req) => ({
       items: ctx.store.list('rfqs', ctx.tenantOf(req), filtersOf(req.query, ['requisitionId'])),
     }));
-    app.get<Params>('/rfqs/:id', async (req) => ctx.getOr404('rfqs', ctx.tenantOf(req), req.params.id));
-    app.patch<Params>('/rfqs/:id', async (req, reply) =>
+    app.get<Params>('/rfqs/:id', TENANT, async (req) => ctx.getOr404('rfqs', ctx.tenantOf(req), req.params.id));
+    app.patch<Params>('/rfqs/:id', TENANT, async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const rfq = ctx.getOr404<Rfq>('rfqs', tenantId, req.params.id);
         return ctx.setStatus('rfqs', rfq, parse(RfqPatch, req.body).status);
       }),
     );
 
-    app.post<Params>('/rfqs/:id/quotes', async (req, reply) =>
+    app.post<Params>('/rfqs/:id/quotes', TENANT, async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const rfq = ctx.getOr404<Rfq>('rfqs', tenantId, req.params.id);
         const input = parse(QuoteInput, req.body);
@@ -65,13 +66,13 @@ export function createSrm(opts: CellOptions) {
         return { status: 201, body: ctx.store.insert('quotes', quote) };
       }),
     );
-    app.get<Params>('/rfqs/:id/quotes', async (req) => {
+    app.get<Params>('/rfqs/:id/quotes', TENANT, async (req) => {
       const tenantId = ctx.tenantOf(req);
       ctx.getOr404('rfqs', tenantId, req.params.id);
       return { items: ctx.store.list('quotes', tenantId, { rfqId: req.params.id }) };
     });
-    app.get<Params>('/quotes/:id', async (req) => ctx.getOr404('quotes', ctx.tenantOf(req), req.params.id));
-    app.post<Params>('/quotes/:id/award', async (req, reply) =>
+    app.get<Params>('/quotes/:id', TENANT, async (req) => ctx.getOr404('quotes', ctx.tenantOf(req), req.params.id));
+    app.post<Params>('/quotes/:id/award', TENANT, async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
         const quote = ctx.getOr404<Quote>('quotes', tenantId, req.params.id);
         const rfq = ctx.getOr404<Rfq>('rfqs', tenantId, quote.rfqId);

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Logger } from '../../common/logger';
+import { access } from '../shared/access';
 import type { TokenMap } from '../shared/auth';
 import { HttpError, parse } from '../shared/errors';
 import { createServer } from '../shared/server';
@@ -50,19 +51,22 @@ export function createDatalake(opts: DatalakeOptions): { app: FastifyInstance; c
     return store;
   };
 
-  app.post('/api/datalake/ingest', async (req) => {
+  const tenant = access('tenant');
+  app.post('/api/datalake/ingest', tenant, async (req) => {
     const { tenantId, cellId, table, records } = parse(IngestInput, req.body);
     return lake().ingest(tenantId, cellId, table, records);
   });
-  app.get('/api/datalake/tables/:cell/:table', async (req) => {
+  app.get('/api/datalake/tables/:cell/:table', tenant, async (req) => {
     const { cell, table } = parse(TableParams, req.params);
     return { items: await lake().table(parse(TenantQuery, req.query).tenantId, cell, table) };
   });
-  app.get('/api/datalake/reports/sales-performance', async (req) =>
+  app.get('/api/datalake/reports/sales-performance', tenant, async (req) =>
     salesPerformance(lake(), parse(ReportQuery, req.query)),
   );
-  app.get('/api/datalake/reports/purchase-cost', async (req) => purchaseCost(lake(), parse(ReportQuery, req.query)));
-  app.get('/api/datalake/reports/approval-efficiency', async (req) =>
+  app.get('/api/datalake/reports/purchase-cost', tenant, async (req) =>
+    purchaseCost(lake(), parse(ReportQuery, req.query)),
+  );
+  app.get('/api/datalake/reports/approval-efficiency', tenant, async (req) =>
     approvalEfficiency(lake(), parse(ReportQuery, req.query)),
   );
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { PublishEventSchema } from '../../common/events';
 import type { Logger } from '../../common/logger';
 import { ALL_TENANTS, forbidden, principalOf, type TokenMap } from '../shared/auth';
+import { access } from '../shared/access';
 import { openDb } from '../shared/db';
 import { conflict, validationError } from '../shared/errors';
 import { createServer } from '../shared/server';
@@ -47,7 +48,7 @@ export function createGateway(opts: GatewayOptions): GatewayApp {
   const app = createServer({ logger, token: opts.token, tokens: opts.tokens, faultsEnabled: opts.faultsEnabled });
   const shutdown = new AbortController();
 
-  app.post('/api/events', async (req, reply) => {
+  app.post('/api/events', access('tenant'), async (req, reply) => {
     const parsed = PublishEventSchema.safeParse(req.body ?? {});
     if (!parsed.success) throw validationError(parsed.error);
     // The auth hook has checked the body's tenantId against the token.
@@ -57,7 +58,7 @@ export function createGateway(opts: GatewayOptions): GatewayApp {
     const { eventId, seq, duplicate } = appended;
     return duplicate ? reply.code(200).send({ eventId, seq, duplicate: true }) : reply.code(201).send({ eventId, seq });
   });
-  app.get('/api/events', async (req, reply) => {
+  app.get('/api/events', access('tenant'), async (req, reply) => {
     const parsed = ReadQuery.safeParse(req.query);
     if (!parsed.success) throw validationError(parsed.error);
     // A token bound to tenants reads one of them, named explicitly (the hook checked which): silently
@@ -71,7 +72,7 @@ export function createGateway(opts: GatewayOptions): GatewayApp {
     return events.read({ ...parsed.data, signal: AbortSignal.any([gone.signal, shutdown.signal]) });
   });
   // Where a time falls on the bus: the first seq received at or after `at` (a resync's `--from <time>`).
-  app.get('/api/events/position', async (req) => {
+  app.get('/api/events/position', access('tenant'), async (req) => {
     const parsed = PositionQuery.safeParse(req.query);
     if (!parsed.success) throw validationError(parsed.error);
     if (principalOf(req).tenants !== ALL_TENANTS && !parsed.data.tenantId) {

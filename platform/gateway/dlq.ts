@@ -3,10 +3,13 @@
  * Every posted field is kept; they are listed newest first with a cursor, resolved once (who, when, note)
  * and redriven any number of times (the operator CLI retries the run, then records it here); the letters of
  * a data-lake resync's events are resolved in bulk.
- * Admin routes: the auth hook lets a service token post, and nothing else through.
+ * Admin routes: a service token may post letters and bulk-resolve (a resync), nothing else; each handler
+ * checks the role again beside the route's declared access.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { access } from '../shared/access';
+import { requireRole } from '../shared/auth';
 import type { Db } from '../shared/db';
 import { HttpError, notFound, parse } from '../shared/errors';
 import { createIdempotencyStore, REPLAY_HEADER, requestIdOf } from '../shared/idempotency';
@@ -109,17 +112,23 @@ export function registerDlq(app: FastifyInstance, db: Db): void {
     return { body, replayed: false };
   });
 
-  app.post(BASE, async (req, reply) => {
+  app.post(BASE, access('service'), async (req, reply) => {
+    requireRole(req, 'service', 'admin');
     const { letter, replayed } = add(requestIdOf(req), posted(parse(DeadLetterInput, req.body)));
     if (replayed) reply.header(REPLAY_HEADER, 'true');
     return reply.code(201).send(letter);
   });
-  app.get(BASE, async (req) => {
+  app.get(BASE, access('admin'), async (req) => {
+    requireRole(req, 'admin');
     const q = parse(ListQuery, req.query);
     return store.list({ ...q, before: q.cursor });
   });
-  app.get(`${BASE}/:id`, async (req) => store.get(parse(Params, req.params).id) ?? notFoundLetter());
-  app.post(`${BASE}/:id/resolve`, async (req) => {
+  app.get(`${BASE}/:id`, access('admin'), async (req) => {
+    requireRole(req, 'admin');
+    return store.get(parse(Params, req.params).id) ?? notFoundLetter();
+  });
+  app.post(`${BASE}/:id/resolve`, access('admin'), async (req) => {
+    requireRole(req, 'admin');
     const { id: letterId } = parse(Params, req.params);
     const { by, note } = parse(ResolveInput, req.body);
     const updated = store.update(letterId, (l) => {
@@ -133,14 +142,16 @@ export function registerDlq(app: FastifyInstance, db: Db): void {
    * resync: `datalake` and `datalake-status`). Idempotent: resolved letters and letters of other steps are
    * left as they are, so a repeat resolves nothing more; an `X-Request-ID` repeat answers the first answer.
    */
-  app.post(`${BASE}/bulk-resolve`, async (req, reply) => {
+  app.post(`${BASE}/bulk-resolve`, access('service'), async (req, reply) => {
+    requireRole(req, 'service', 'admin');
     const input = parse(BulkResolveInput, req.body);
     const key = requestIdOf(req);
     const answer = bulkResolve(key, input);
     if (answer.replayed) reply.header(REPLAY_HEADER, 'true');
     return answer.body;
   });
-  app.post(`${BASE}/:id/redriven`, async (req) => {
+  app.post(`${BASE}/:id/redriven`, access('admin'), async (req) => {
+    requireRole(req, 'admin');
     const { id: letterId } = parse(Params, req.params);
     const { by, newRunId } = parse(RedrivenInput, req.body);
     const updated = store.update(letterId, (l) => ({

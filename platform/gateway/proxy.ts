@@ -1,9 +1,11 @@
 /**
  * `ANY /api/v1/<cell>/<path>` → the cell. Bodies are passed through as raw bytes (the cell validates
- * them), over keep-alive sockets so the gateway does not pay a TCP handshake per call.
+ * them), over keep-alive sockets so the gateway does not pay a TCP handshake per call. The suffix is forwarded
+ * as sent: createServer has refused non-normalized targets, so the cell routes it as the gateway did.
  */
 import http from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { access } from '../shared/access';
 import { isCell, type Cell } from '../shared/config';
 import { HttpError, notFound } from '../shared/errors';
 
@@ -81,8 +83,9 @@ export function registerProxy(app: FastifyInstance, cellUrls: () => CellUrls): {
       }
       return reply.code(res.status).send(res.body);
     };
-    proxy.all('/api/v1/:cell', handler);
-    proxy.all('/api/v1/:cell/*', handler);
+    // Any token; the cell checks the route it serves (the Authorization header is forwarded).
+    proxy.all('/api/v1/:cell', access('tenant'), handler);
+    proxy.all('/api/v1/:cell/*', access('tenant'), handler);
   });
   return { close: () => agent.destroy() };
 }

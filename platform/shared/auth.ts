@@ -6,13 +6,14 @@
  * - `admin`: every tenant, plus the admin routes (DLQ, fault injection).
  *
  * Every tenant a request names (the `X-Tenant-ID` header, a `tenantId` query parameter, a top-level
- * `tenantId` of a JSON body) must be one the token may act for: 403 otherwise. Routes that need more (the
- * bus read) ask `principalOf`. Lookup digests every configured token and compares all of them with
+ * `tenantId` of a JSON body) must be one the token may act for: 403 otherwise. Which roles a route takes is
+ * its declared access (access.ts); routes that need more (the bus read) ask `principalOf`. Lookup digests every configured token and compares all of them with
  * timingSafeEqual, so the time taken depends neither on where tokens differ nor on which one matched.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { accessOf, refusal } from './access';
 import { HttpError, sendError } from './errors';
 
 export const ROLES = ['tenant', 'service', 'admin'] as const;
@@ -120,16 +121,9 @@ export function mayActFor(p: Principal, tenantId: string): boolean {
 
 export const forbidden = (message: string): HttpError => new HttpError(403, 'forbidden', message);
 
-/**
- * Admin routes a service token may call too: the worker posts dead letters, and its data-lake resync
- * resolves the lake letters of the events it re-ingested (for the tenant its body names, checked below).
- */
-const SERVICE_ADMIN_ROUTES = new Set(['POST /api/admin/events/dlq', 'POST /api/admin/events/dlq/bulk-resolve']);
-const ADMIN_PREFIX = '/api/admin/';
-
 const principals = new WeakMap<FastifyRequest['raw'], Principal>();
 
-/** The authenticated caller (set for every route but `/healthz`). */
+/** The authenticated caller (set for every route but the public ones). */
 export function principalOf(request: FastifyRequest): Principal {
   const p = principals.get(request.raw);
   if (!p) throw new HttpError(401, 'unauthorized', 'missing or invalid bearer token');
@@ -145,24 +139,35 @@ export function checkTenants(p: Principal, tenants: unknown[], where: string): v
   }
 }
 
+/**
+ * 403 unless the caller has one of `roles`: handlers of the admin routes check again themselves, so a route
+ * whose declared access were ever wrong still refuses.
+ */
+export function requireRole(request: FastifyRequest, ...roles: Role[]): Principal {
+  const p = principalOf(request);
+  if (!roles.includes(p.role))
+    throw forbidden(`${request.method} ${request.routeOptions.url} needs role ${roles.join(' or ')}`);
+  return p;
+}
+
 const asList = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 export function installAuth(app: FastifyInstance, tokens: TokenMap): void {
+  // Decided by the route that matched (its declared access), never by the URL's spelling. No route matched
+  // (404): a valid token is still required, so an unknown path answers 401 before it answers 404.
   app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?')[0];
-    if (request.method === 'GET' && path === '/healthz') return;
+    const level = accessOf(request);
+    if (level === 'public') return;
     const p = tokens.resolve(request.headers.authorization);
     if (!p) return sendError(reply, new HttpError(401, 'unauthorized', 'missing or invalid bearer token'));
     principals.set(request.raw, p);
     try {
-      if (path.startsWith(ADMIN_PREFIX) && p.role !== 'admin') {
-        const allowed = p.role === 'service' && SERVICE_ADMIN_ROUTES.has(`${request.method} ${path}`);
-        if (!allowed) throw forbidden(`${request.method} ${path} needs an admin token`);
-      }
+      const refused = level && refusal(request, level, p);
+      if (refused) throw refused;
       checkTenants(p, asList(request.headers['x-tenant-id']), 'X-Tenant-ID');
       checkTenants(p, asList((request.query as Record<string, unknown> | undefined)?.tenantId), 'query tenantId');
     } catch (err) {
-      request.log.warn({ principal: p.name, role: p.role, path }, (err as Error).message);
+      request.log.warn({ principal: p.name, role: p.role, route: request.routeOptions.url }, (err as Error).message);
       return sendError(reply, err as HttpError);
     }
   });

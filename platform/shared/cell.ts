@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PayloadSchemas, isKnownEventType } from '../../common/events';
 import type { Logger } from '../../common/logger';
+import { access } from './access';
 import type { TokenMap } from './auth';
 import type { Cell } from './config';
 import { openDb, type Db } from './db';
@@ -61,6 +62,9 @@ export interface CellApp {
 }
 
 export { parse } from './errors';
+
+/** Every cell route: any token, for the tenant its X-Tenant-ID names (checked by the auth hook). */
+export const TENANT = access('tenant');
 
 function tenantOf(request: FastifyRequest): string {
   const raw = request.headers['x-tenant-id'];

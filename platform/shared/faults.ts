@@ -5,6 +5,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { access, routedPath } from './access';
+import { requireRole } from './auth';
 import { validationError } from './errors';
 import { newId } from './record-store';
 
@@ -29,8 +31,9 @@ export function installFaults(app: FastifyInstance): void {
   let faults: Fault[] = [];
 
   function take(request: FastifyRequest): Fault | undefined {
-    const path = request.url.split('?')[0];
-    if (path === ADMIN_PATH) return undefined;
+    // The path the router matched on (decoded), so a fault matches however the target was spelled.
+    if (request.routeOptions.url === ADMIN_PATH) return undefined;
+    const path = routedPath(request);
     const fault = faults.find(
       (f) => path.startsWith(f.path) && (!f.method || f.method.toUpperCase() === request.method),
     );
@@ -67,15 +70,21 @@ export function installFaults(app: FastifyInstance): void {
     return reply.code(status).send(body);
   });
 
-  app.post(ADMIN_PATH, async (request, reply) => {
+  const admin = access('admin');
+  app.post(ADMIN_PATH, admin, async (request, reply) => {
+    requireRole(request, 'admin');
     const parsed = FaultSchema.safeParse(request.body ?? {});
     if (!parsed.success) throw validationError(parsed.error);
     const fault: Fault = { ...parsed.data, id: newId('flt'), hits: 0 };
     if (fault.times !== 0) faults.push(fault);
     return reply.code(201).send({ id: fault.id });
   });
-  app.get(ADMIN_PATH, async () => ({ items: faults }));
-  app.delete(ADMIN_PATH, async () => {
+  app.get(ADMIN_PATH, admin, async (request) => {
+    requireRole(request, 'admin');
+    return { items: faults };
+  });
+  app.delete(ADMIN_PATH, admin, async (request) => {
+    requireRole(request, 'admin');
     const cleared = faults.length;
     faults = [];
     return { cleared };

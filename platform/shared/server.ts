@@ -1,9 +1,11 @@
 /**
  * The fastify setup every service shares: 1 MiB body limit, one JSON parser with our error codes, the
- * error/404 handlers, bearer auth and (when enabled) fault injection.
+ * error/404 handlers, the refusal of routes without an access rule and of non-normalized targets, bearer auth
+ * and (when enabled) fault injection.
  */
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from '../../common/logger';
+import { access, installRouteTable, installTargetCheck } from './access';
 import { createTokenMap, installAuth, singleTokenConfig, type TokenMap } from './auth';
 import { HttpError, installErrorHandling } from './errors';
 import { installFaults } from './faults';
@@ -29,6 +31,10 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     // Per-request info lines would drown the worker's logs in a demo; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
+  // Before any route is registered, so every one (plugins' too) is checked and recorded.
+  installRouteTable(app);
+  // The first onRequest hook: a disguised target is refused before auth or faults look at it.
+  installTargetCheck(app);
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     // An empty body is allowed for POSTs that carry no data (award, withdraw).
@@ -49,7 +55,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
   installErrorHandling(app);
   installAuth(app, opts.tokens ?? createTokenMap(singleTokenConfig(opts.token)));
   if (opts.faultsEnabled) installFaults(app);
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', access('public'), async () => ({ status: 'ok' }));
   return app;
 }
 
