@@ -7,8 +7,9 @@
  *
  * Every tenant a request names (the `X-Tenant-ID` header, a `tenantId` query parameter, a top-level
  * `tenantId` of a JSON body) must be one the token may act for: 403 otherwise. Which roles a route takes is
- * its declared access (access.ts); routes that need more (the bus read) ask `principalOf`. Lookup digests every configured token and compares all of them with
- * timingSafeEqual, so the time taken depends neither on where tokens differ nor on which one matched.
+ * its declared access (access.ts); routes that need more (the bus read) ask `principalOf`. Lookup digests
+ * every configured token and compares all of them with timingSafeEqual, so the time taken depends neither
+ * on where tokens differ nor on which one matched.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
