@@ -154,6 +154,10 @@ export function formatLetter(l: Rec): string {
     `  step        ${inertValue(l.step)}`,
     `  reason      ${oneLine(l.reason, 200)}`,
   ];
+  // A cell's publish letter (step `publish`) names the document whose event the bus refused.
+  const d = (l.details ?? {}) as Rec;
+  if (d.documentId)
+    lines.push(`  document    ${inertValue(d.cell)} ${inertValue(d.collection)}/${inertValue(d.documentId)}`);
   if (l.redriveCount) {
     lines.push(
       `  redriven    ${String(l.redriveCount)}×, last ${String(l.redrivenAt)} by ${inertValue(l.redrivenBy)} → run ${String(l.redriveRunId ?? '-')}`,

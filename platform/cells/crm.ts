@@ -1,6 +1,6 @@
 /** CRM cell: contracts (a signed one publishes `crm.contract.signed`) and opportunities. */
 import { z } from 'zod';
-import { EVENT_TYPES } from '../../common/events';
+import { EVENT_TYPES, PayloadSchemas } from '../../common/events';
 import {
   cents,
   createCell,
@@ -14,14 +14,14 @@ import {
 } from '../shared/cell';
 import { newId, type BaseRecord } from '../shared/record-store';
 
-const ContractInput = z.object({
-  customerId: idField,
-  contractNo: z.string().min(1).max(200),
-  amountCents: cents,
-  currency,
-  opportunityId: idField.nullish(),
-  signedAt: z.union([z.string().datetime({ offset: true }), z.string().date()]).nullish(),
-});
+// The fields `crm.contract.signed` carries, as it checks them (narrowed where the cell is stricter).
+const ContractInput = PayloadSchemas[EVENT_TYPES.contractSigned]
+  .pick({ customerId: true, contractNo: true, opportunityId: true })
+  .extend({
+    amountCents: cents,
+    currency,
+    signedAt: z.union([z.string().datetime({ offset: true }), z.string().date()]).nullish(),
+  });
 const ContractPatch = z.object({ status: StatusSchema }).strict();
 const OpportunityInput = z.object({
   customerId: idField,
@@ -69,6 +69,7 @@ export function createCrm(opts: CellOptions) {
                   opportunityId: c.opportunityId,
                   signedAt: c.signedAt,
                 },
+                document: { collection: 'contracts', id: c.id },
               },
             ]
           : [];

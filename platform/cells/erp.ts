@@ -1,6 +1,6 @@
 /** ERP cell: sales orders, purchase requisitions and purchase orders (each creation publishes an event). */
 import { z } from 'zod';
-import { EVENT_TYPES } from '../../common/events';
+import { EVENT_TYPES, PayloadSchemas } from '../../common/events';
 import {
   cents,
   createCell,
@@ -15,16 +15,15 @@ import {
 } from '../shared/cell';
 import { newId, type BaseRecord } from '../shared/record-store';
 
-const OrderInput = z.object({
-  customerId: idField,
-  totalAmountCents: cents,
-  currency,
-  sourceContractId: idField.nullish(),
-});
+// Each create checks the fields its event carries as the event does (narrowed where the cell is stricter).
+const OrderInput = PayloadSchemas[EVENT_TYPES.orderCreated]
+  .pick({ customerId: true })
+  .extend({ totalAmountCents: cents, currency, sourceContractId: idField.nullish() });
 const OrderPatch = z.object({ orderStatus: StatusSchema }).strict();
-const RequisitionInput = z.object({ demandDesc: z.string().min(1).max(2000), totalAmountCents: cents });
-const PurchaseOrderInput = z.object({
-  supplierId: idField,
+const RequisitionInput = PayloadSchemas[EVENT_TYPES.requisitionCreated]
+  .pick({ demandDesc: true })
+  .extend({ totalAmountCents: cents });
+const PurchaseOrderInput = PayloadSchemas[EVENT_TYPES.purchaseOrderCreated].pick({ supplierId: true }).extend({
   totalAmountCents: cents,
   currency,
   rfqId: idField.nullish(),
@@ -55,7 +54,11 @@ export function createErp(opts: CellOptions) {
           totalAmountCents: order.totalAmountCents,
           currency: order.currency,
         };
-        return { status: 201, body: order, events: [{ type: EVENT_TYPES.orderCreated, payload }] };
+        return {
+          status: 201,
+          body: order,
+          events: [{ type: EVENT_TYPES.orderCreated, payload, document: { collection: 'orders', id: order.id } }],
+        };
       }),
     );
     app.get('/orders', TENANT, async (req) => ({
@@ -83,7 +86,17 @@ export function createErp(opts: CellOptions) {
           demandDesc: reqn.demandDesc,
           totalAmountCents: reqn.totalAmountCents,
         };
-        return { status: 201, body: reqn, events: [{ type: EVENT_TYPES.requisitionCreated, payload }] };
+        return {
+          status: 201,
+          body: reqn,
+          events: [
+            {
+              type: EVENT_TYPES.requisitionCreated,
+              payload,
+              document: { collection: 'purchase_requisitions', id: reqn.id },
+            },
+          ],
+        };
       }),
     );
     app.get('/mm/purchase-requisitions', TENANT, async (req) => ({
@@ -115,7 +128,13 @@ export function createErp(opts: CellOptions) {
           documentNo,
           totalAmountCents: po.totalAmountCents,
         };
-        return { status: 201, body: po, events: [{ type: EVENT_TYPES.purchaseOrderCreated, payload }] };
+        return {
+          status: 201,
+          body: po,
+          events: [
+            { type: EVENT_TYPES.purchaseOrderCreated, payload, document: { collection: 'purchase_orders', id: po.id } },
+          ],
+        };
       }),
     );
     app.get('/mm/purchase-orders', TENANT, async (req) => ({

@@ -1,15 +1,15 @@
 /** OA cell: approval instances; completing one publishes `oa.approval.completed`. */
 import { z } from 'zod';
-import { EVENT_TYPES, STATUS } from '../../common/events';
-import { createCell, filtersOf, parse, stamp, TENANT, type CellOptions } from '../shared/cell';
+import { EVENT_TYPES, PayloadSchemas, STATUS } from '../../common/events';
+import { createCell, filtersOf, parse, refuseOversize, stamp, TENANT, type CellOptions } from '../shared/cell';
 import { HttpError } from '../shared/errors';
 import { newId, type BaseRecord } from '../shared/record-store';
 
 const TYPE_CODES = ['purchase', 'reimburse', 'leave', 'contract', 'sales_order', 'purchase_order'] as const;
-const ApprovalInput = z.object({
+// formData as the completion event checks it, so an approval that is stored can always be completed.
+const ApprovalInput = PayloadSchemas[EVENT_TYPES.approvalCompleted].pick({ formData: true }).extend({
   typeCode: z.enum(TYPE_CODES),
   title: z.string().max(500).optional(),
-  formData: z.record(z.unknown()).default({}),
 });
 const CompleteInput = z.object({ approved: z.boolean() }).strict();
 
@@ -22,6 +22,17 @@ interface Approval extends BaseRecord {
 }
 
 type Params = { Params: { id: string } };
+
+/** What `oa.approval.completed` carries: built at create (to measure it) and at completion (to publish). */
+const completion = (a: Approval, status: number, completedAt: string | null) => ({
+  instanceId: a.id,
+  tenantId: a.tenantId,
+  status,
+  formData: a.formData,
+  typeCode: a.typeCode,
+  createdAt: a.createdAt,
+  completedAt,
+});
 
 /** 409 with the current status: only a pending approval can be completed or withdrawn. */
 const refused = (a: Approval, what: string): HttpError =>
@@ -36,11 +47,10 @@ export function createOa(opts: CellOptions) {
         const input = parse(ApprovalInput, req.body);
         // One live approval per (sourceCell, sourceId, sourceType, typeCode); a withdrawn one is not live.
         const fd = input.formData;
-        const str = (v: unknown) => (typeof v === 'string' ? v : null);
         const live = ctx.liveBySource('approvals', tenantId, {
-          'formData.sourceId': str(fd.sourceId),
-          'formData.sourceCell': str(fd.sourceCell),
-          'formData.sourceType': str(fd.sourceType),
+          'formData.sourceId': fd.sourceId,
+          'formData.sourceCell': fd.sourceCell,
+          'formData.sourceType': fd.sourceType,
           typeCode: input.typeCode,
         });
         if (live) return { status: 200, body: live };
@@ -52,6 +62,7 @@ export function createOa(opts: CellOptions) {
           status: STATUS.pending,
           completedAt: null,
         };
+        refuseOversize(completion(approval, STATUS.rejected, approval.createdAt), 'formData');
         return { status: 201, body: ctx.store.insert('approvals', approval) };
       }),
     );
@@ -72,16 +83,9 @@ export function createOa(opts: CellOptions) {
         if (approval.status !== STATUS.pending) throw refused(approval, 'completed');
         const status = approved ? STATUS.approved : STATUS.rejected;
         const done = ctx.store.update('approvals', approval, { status, completedAt: new Date().toISOString() });
-        const payload = {
-          instanceId: done.id,
-          tenantId,
-          status,
-          formData: done.formData,
-          typeCode: done.typeCode,
-          createdAt: done.createdAt,
-          completedAt: done.completedAt,
-        };
-        return { status: 200, body: done, events: [{ type: EVENT_TYPES.approvalCompleted, payload }] };
+        const payload = completion(done, status, done.completedAt);
+        const document = { collection: 'approvals', id: done.id };
+        return { status: 200, body: done, events: [{ type: EVENT_TYPES.approvalCompleted, payload, document }] };
       }),
     );
     app.post<Params>('/approvals/:id/withdraw', TENANT, async (req, reply) =>

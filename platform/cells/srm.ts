@@ -1,6 +1,6 @@
 /** SRM cell: RFQs and their quotes; awarding a quote publishes `srm.quote.awarded`. */
 import { z } from 'zod';
-import { EVENT_TYPES, STATUS } from '../../common/events';
+import { EVENT_TYPES, PayloadSchemas, STATUS } from '../../common/events';
 import {
   cents,
   createCell,
@@ -18,7 +18,10 @@ import { newId, type BaseRecord } from '../shared/record-store';
 
 const RfqInput = z.object({ requisitionId: idField, demandDesc: z.string().min(1).max(2000), totalAmountCents: cents });
 const RfqPatch = z.object({ status: StatusSchema }).strict();
-const QuoteInput = z.object({ supplierId: idField, amountCents: cents, currency });
+// What the award's `srm.quote.awarded` carries from the quote, checked as the event does when it is quoted.
+const QuoteInput = PayloadSchemas[EVENT_TYPES.quoteAwarded]
+  .pick({ supplierId: true })
+  .extend({ amountCents: cents, currency });
 
 interface Rfq extends BaseRecord {
   status: number;
@@ -89,7 +92,11 @@ export function createSrm(opts: CellOptions) {
           amountCents: quote.amountCents,
           currency: quote.currency,
         };
-        return { status: 200, body: awarded, events: [{ type: EVENT_TYPES.quoteAwarded, payload }] };
+        return {
+          status: 200,
+          body: awarded,
+          events: [{ type: EVENT_TYPES.quoteAwarded, payload, document: { collection: 'quotes', id: quote.id } }],
+        };
       }),
     );
   });

@@ -13,14 +13,14 @@ import { openDb, type Db } from './db';
 import { HttpError, notFound } from './errors';
 import { checkTransition, liveBySource } from './lifecycle';
 import { createIdempotencyStore, REPLAY_HEADER, requestIdOf, type IdempotencyStore } from './idempotency';
-import { createOutbox, type Outbox } from './outbox';
+import { createOutbox, MAX_PAYLOAD_BYTES, type DocumentRef, type Outbox } from './outbox';
 import { createRecordStore, type BaseRecord, type RecordStore } from './record-store';
 import { createServer } from './server';
 
 export interface CellResult {
   status: number;
   body: unknown;
-  events?: Array<{ type: string; payload: Record<string, unknown> }>;
+  events?: Array<{ type: string; payload: Record<string, unknown>; document: DocumentRef }>;
 }
 
 export interface CellContext {
@@ -90,7 +90,7 @@ function createContext(name: Cell, db: Db, outbox: Outbox): CellContext {
     for (const e of result.events ?? []) {
       // A payload drifting from the shared contract is a bug here, not the caller's problem: fail loudly.
       if (isKnownEventType(e.type)) PayloadSchemas[e.type].parse(e.payload);
-      outbox.add(e.type, tenantId, e.payload);
+      outbox.add(e.type, tenantId, e.payload, e.document);
     }
     return { status: result.status, body: result.body, replayed: false, published: !!result.events?.length };
   });
@@ -158,6 +158,17 @@ export function createCell(
 export function stamp(id: string, tenantId: string): BaseRecord {
   const now = new Date().toISOString();
   return { id, tenantId, createdAt: now, updatedAt: now };
+}
+
+/**
+ * Refuses at create (400 naming `field`) a document whose eventual event the bus could never take: `payload`
+ * is what that event will carry, measured as the outbox sends it.
+ */
+export function refuseOversize(payload: Record<string, unknown>, field: string): void {
+  const bytes = Buffer.byteLength(JSON.stringify(payload));
+  if (bytes <= MAX_PAYLOAD_BYTES) return;
+  const message = `its event would carry ${bytes} bytes of JSON; the bus takes at most ${MAX_PAYLOAD_BYTES}`;
+  throw new HttpError(400, 'validation_error', `invalid ${field}`, [{ field, message }]);
 }
 
 export const StatusSchema = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(9)]);
