@@ -11,6 +11,7 @@ import https from 'node:https';
 import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
 import { ApplicationFailure } from '@temporalio/common';
 import { bounded } from '../common/bounded';
+import { contentDigest } from '../common/canonical-json';
 import { HTTP_ERROR_TYPES } from '../common/http-errors';
 
 export interface CallOptions {
@@ -107,6 +108,15 @@ export function boundedRequestId(id: string): string {
   if (id.length <= MAX_REQUEST_ID) return id;
   const digest = createHash('sha256').update(id).digest('hex').slice(0, 40);
   return `${id.slice(0, MAX_REQUEST_ID - digest.length - 1)}~${digest}`;
+}
+
+/**
+ * A request id bound to its body: `base` plus a digest of the body's canonical JSON. For a caller that
+ * cannot promise the same body on every retry under one id (the platform answers such a reuse 422
+ * `request_id_reused`): the same body is the same request, another body another request.
+ */
+export function requestIdFor(base: string, body: unknown): string {
+  return `${base}:${contentDigest(body).slice(0, 16)}`;
 }
 
 /** The cell's own message, with the failing fields when it names them. */
