@@ -1,5 +1,6 @@
 /** Dead letters go to the gateway (`POST /api/admin/events/dlq`), where operators list them. */
 import { bounded } from '../common/bounded';
+import { requestIdFor } from '../common/canonical-json';
 import type { HttpClient } from './http-client';
 
 export interface DeadLetter {
@@ -22,7 +23,10 @@ const boundedId = (v: string | undefined) => (v === undefined ? undefined : boun
 
 /**
  * Posts a letter, bounded to what the queue takes (a letter refused for its size would be lost; the whole
- * story stays in the run). `requestId` makes a repeated post (a retried activity, a re-read page) one letter.
+ * story stays in the run). The request id is `requestId` (who posts it, and for what) plus a digest of the
+ * body: a repeated post of the same letter (a retried activity, a re-read page) is one letter, and a post
+ * whose text differs (a reason naming another cause) is a letter of its own, never a 422 for a reused id
+ * that would be retried for ever.
  * Letters of events that never got a workflow (the poller's) have no workflow or run id.
  */
 export function postDeadLetter(
@@ -30,19 +34,20 @@ export function postDeadLetter(
   dl: Partial<DeadLetter> & Pick<DeadLetter, 'reason' | 'step'>,
   requestId: string,
 ): Promise<{ id: string }> {
+  const body = {
+    ...dl,
+    reason: bounded(dl.reason, MAX_REASON),
+    eventId: boundedId(dl.eventId),
+    eventType: boundedId(dl.eventType),
+    tenantId: boundedId(dl.tenantId),
+    businessKeys: dl.businessKeys?.map((k) => bounded(k, MAX_ID)),
+  };
   return gateway.call<{ id: string }>({
     method: 'POST',
     path: '/api/admin/events/dlq',
     tenantId: dl.tenantId,
-    requestId,
-    body: {
-      ...dl,
-      reason: bounded(dl.reason, MAX_REASON),
-      eventId: boundedId(dl.eventId),
-      eventType: boundedId(dl.eventType),
-      tenantId: boundedId(dl.tenantId),
-      businessKeys: dl.businessKeys?.map((k) => bounded(k, MAX_ID)),
-    },
+    requestId: requestIdFor(requestId, body),
+    body,
   });
 }
 

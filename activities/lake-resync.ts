@@ -19,6 +19,7 @@ import type { RulePausedDetails } from '../common/rules';
 import type { RuleGuard } from './rule-guard';
 import { DOCUMENTS, statusChangeOf, type CreatedRecord, type DocumentKind } from './cells';
 import { zeroCounters } from '../workflows/lake-resync';
+import { requestIdFor } from '../common/canonical-json';
 import type { HttpClient } from './http-client';
 
 /** The dead-letter steps of the lake ingests a linkage run gave up on (workflows/linkage-run.ts). */
@@ -508,23 +509,25 @@ class ResyncPage {
     for (const [tenantId, bySteps] of groups) {
       for (const [key, eventIds] of bySteps) {
         for (let i = 0; i < eventIds.length; i += 1000) {
+          const body = {
+            tenantId,
+            eventIds: eventIds.slice(i, i + 1000),
+            steps: key.split(','),
+            // The DLQ takes a resolver of up to 200 characters and a note of up to 5000.
+            by: bounded(`resync ${workflowId}`, 200),
+            note: bounded(
+              `re-ingested into the data lake by the resync ${workflowId} (run ${runId}, bus page after seq ${after})`,
+              5000,
+            ),
+          };
           const res = await this.gateway.call<{ resolved: unknown[]; alreadyResolved: number }>({
             method: 'POST',
             path: '/api/admin/events/dlq/bulk-resolve',
             tenantId,
-            // A retried attempt answers the first attempt's result (and resolves nothing twice).
-            requestId: `${workflowId}:${runId}:resync:${after}:${tenantId}:${key}:${i}`,
-            body: {
-              tenantId,
-              eventIds: eventIds.slice(i, i + 1000),
-              steps: key.split(','),
-              // The DLQ takes a resolver of up to 200 characters and a note of up to 5000.
-              by: bounded(`resync ${workflowId}`, 200),
-              note: bounded(
-                `re-ingested into the data lake by the resync ${workflowId} (run ${runId}, bus page after seq ${after})`,
-                5000,
-              ),
-            },
+            // A retried attempt answers the first attempt's result (and resolves nothing twice); one that
+            // re-read a page grown since is another request, not a reused id.
+            requestId: requestIdFor(`${workflowId}:${runId}:resync:${after}:${tenantId}:${key}:${i}`, body),
+            body,
             signal: this.signal,
           });
           this.counters.lettersResolved += res.resolved.length;

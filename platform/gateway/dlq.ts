@@ -6,13 +6,13 @@
  * Admin routes: a service token may post letters and bulk-resolve (a resync), nothing else; each handler
  * checks the role again beside the route's declared access.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { access } from '../shared/access';
-import { requireRole } from '../shared/auth';
+import { principalOf, requireRole } from '../shared/auth';
 import type { Db } from '../shared/db';
 import { HttpError, notFound, parse } from '../shared/errors';
-import { createIdempotencyStore, REPLAY_HEADER, requestIdOf } from '../shared/idempotency';
+import { createIdempotencyStore, fingerprintOf, REPLAY_HEADER, requestIdOf } from '../shared/idempotency';
 import { createDlqStore, type DeadLetter, type PostedLetter } from './dlq-store';
 
 const BASE = '/api/admin/events/dlq';
@@ -89,34 +89,46 @@ const alreadyResolved = (l: DeadLetter): HttpError =>
 export function registerDlq(app: FastifyInstance, db: Db): void {
   const store = createDlqStore(db);
   const idem = createIdempotencyStore(db);
-  const add = db.transaction((key: string | undefined, letter: PostedLetter) => {
-    const prior = key ? idem.get('dlq', key) : undefined;
+  // A request id is the caller's own: replays are kept per principal (and per tenant for a bulk resolve),
+  // so another caller's key, even the same string, never answers this caller's letter.
+  interface Key {
+    scope: string;
+    requestId: string;
+    fingerprint: string;
+  }
+  const keyOf = (req: FastifyRequest, scope: string): Key | undefined => {
+    const requestId = requestIdOf(req);
+    return requestId ? { scope, requestId, fingerprint: fingerprintOf(req) } : undefined;
+  };
+
+  const add = db.transaction((key: Key | undefined, letter: PostedLetter) => {
+    const prior = key && idem.replay(key.scope, key.requestId, key.fingerprint);
     // A replay answers the letter as it is now (it may have been resolved since).
     if (prior) return { letter: store.get((prior.body as DeadLetter).id) ?? prior.body, replayed: true };
     const created = store.add(letter);
-    if (key) idem.put('dlq', key, { status: 201, body: created });
+    if (key) idem.put(key.scope, key.requestId, key.fingerprint, { status: 201, body: created });
     return { letter: created, replayed: false };
   });
 
-  const bulkResolve = db.transaction((key: string | undefined, input: z.infer<typeof BulkResolveInput>) => {
+  const bulkResolve = db.transaction((key: Key | undefined, input: z.infer<typeof BulkResolveInput>) => {
     const { tenantId, eventIds, steps, by, note } = input;
-    const scope = `dlq-bulk-resolve:${tenantId}`;
-    const prior = key ? idem.get(scope, key) : undefined;
+    const prior = key && idem.replay(key.scope, key.requestId, key.fingerprint);
     if (prior) return { body: prior.body, replayed: true };
     const { resolved, alreadyResolved } = store.resolveMatching({ tenantId, eventIds, steps }, { by, note });
     const body = {
       resolved: resolved.map((l) => ({ id: l.id, eventId: l.eventId, step: l.step, workflowId: l.workflowId })),
       alreadyResolved,
     };
-    if (key) idem.put(scope, key, { status: 200, body });
+    if (key) idem.put(key.scope, key.requestId, key.fingerprint, { status: 200, body });
     return { body, replayed: false };
   });
 
   app.post(BASE, access('service'), async (req, reply) => {
     requireRole(req, 'service', 'admin');
-    const { letter, replayed } = add(requestIdOf(req), posted(parse(DeadLetterInput, req.body)));
+    const letter = posted(parse(DeadLetterInput, req.body));
+    const { letter: answer, replayed } = add(keyOf(req, `dlq:${principalOf(req).name}`), letter);
     if (replayed) reply.header(REPLAY_HEADER, 'true');
-    return reply.code(201).send(letter);
+    return reply.code(201).send(answer);
   });
   app.get(BASE, access('admin'), async (req) => {
     requireRole(req, 'admin');
@@ -145,8 +157,8 @@ export function registerDlq(app: FastifyInstance, db: Db): void {
   app.post(`${BASE}/bulk-resolve`, access('service'), async (req, reply) => {
     requireRole(req, 'service', 'admin');
     const input = parse(BulkResolveInput, req.body);
-    const key = requestIdOf(req);
-    const answer = bulkResolve(key, input);
+    const scope = `dlq-bulk-resolve:${principalOf(req).name}:${input.tenantId}`;
+    const answer = bulkResolve(keyOf(req, scope), input);
     if (answer.replayed) reply.header(REPLAY_HEADER, 'true');
     return answer.body;
   });

@@ -12,7 +12,13 @@ import type { Cell } from './config';
 import { openDb, type Db } from './db';
 import { HttpError, notFound } from './errors';
 import { checkTransition, liveBySource } from './lifecycle';
-import { createIdempotencyStore, REPLAY_HEADER, requestIdOf, type IdempotencyStore } from './idempotency';
+import {
+  createIdempotencyStore,
+  fingerprintOf,
+  REPLAY_HEADER,
+  requestIdOf,
+  type IdempotencyStore,
+} from './idempotency';
 import { createOutbox, MAX_PAYLOAD_BYTES, type DocumentRef, type Outbox } from './outbox';
 import { createRecordStore, type BaseRecord, type RecordStore } from './record-store';
 import { createServer } from './server';
@@ -80,13 +86,16 @@ function tenantOf(request: FastifyRequest): string {
 function createContext(name: Cell, db: Db, outbox: Outbox): CellContext {
   const store = createRecordStore(db);
   const idem: IdempotencyStore = createIdempotencyStore(db);
-  const run = db.transaction((tenantId: string, key: string | undefined, fn: (t: string) => CellResult) => {
+  type Key = { requestId: string; fingerprint: string } | undefined;
+  const run = db.transaction((tenantId: string, key: Key, fn: (t: string) => CellResult) => {
     if (key) {
-      const prior = idem.get(tenantId, key);
+      const prior = idem.replay(tenantId, key.requestId, key.fingerprint);
       if (prior) return { ...prior, replayed: true, published: false };
     }
     const result = fn(tenantId);
-    if (key && result.status < 300) idem.put(tenantId, key, { status: result.status, body: result.body });
+    if (key && result.status < 300) {
+      idem.put(tenantId, key.requestId, key.fingerprint, { status: result.status, body: result.body });
+    }
     for (const e of result.events ?? []) {
       // A payload drifting from the shared contract is a bug here, not the caller's problem: fail loudly.
       if (isKnownEventType(e.type)) PayloadSchemas[e.type].parse(e.payload);
@@ -102,7 +111,8 @@ function createContext(name: Cell, db: Db, outbox: Outbox): CellContext {
     tenantOf,
     mutate(request, reply, fn) {
       const tenantId = tenantOf(request);
-      const key = requestIdOf(request);
+      const requestId = requestIdOf(request);
+      const key = requestId ? { requestId, fingerprint: fingerprintOf(request, `/api/v1/${name}`) } : undefined;
       const r = run(tenantId, key, fn);
       if (r.published) outbox.kick();
       if (r.replayed) reply.header(REPLAY_HEADER, 'true');

@@ -1,9 +1,13 @@
 /**
- * `X-Request-ID` replay store: the first successful answer to a key is kept per tenant and returned again
- * for the same key, so a retried call never creates or publishes twice. Errors are not stored: they
- * changed nothing, so a retry may legitimately succeed.
+ * `X-Request-ID` replay store: the first successful answer to a key is kept per scope (a tenant on the
+ * cells, a caller on the DLQ) together with the fingerprint of the request it answered, and returned
+ * again only to the same request, so a retried call never creates or publishes twice and a reused key
+ * is never told that a different change succeeded. Errors are not stored: they changed nothing, so a
+ * retry may legitimately succeed.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { canonicalJson } from '../../common/canonical-json';
 import { HttpError } from './errors';
 import type { Db } from './db';
 
@@ -13,27 +17,66 @@ export interface StoredResponse {
 }
 
 export interface IdempotencyStore {
-  get(scope: string, key: string): StoredResponse | undefined;
-  put(scope: string, key: string, res: StoredResponse): void;
+  /**
+   * The answer stored for `key` if it was given to the request with this fingerprint; undefined when the
+   * key is new; 422 `request_id_reused` when the key answered another request. Call it inside the
+   * transaction that makes the change, so the check and the change cannot interleave with another.
+   */
+  replay(scope: string, key: string, fingerprint: string): StoredResponse | undefined;
+  put(scope: string, key: string, fingerprint: string, res: StoredResponse): void;
 }
 
 export function createIdempotencyStore(db: Db): IdempotencyStore {
   db.exec(`CREATE TABLE IF NOT EXISTS idempotency (
     scope TEXT NOT NULL, request_id TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,
-    created_at TEXT NOT NULL, PRIMARY KEY (scope, request_id))`);
-  const select = db.prepare<[string, string], { status: number; body: string }>(
-    'SELECT status, body FROM idempotency WHERE scope = ? AND request_id = ?',
+    created_at TEXT NOT NULL, fingerprint TEXT, PRIMARY KEY (scope, request_id))`);
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(idempotency)').all();
+  // Tables of older versions: their rows keep a NULL fingerprint (see `replay`).
+  if (!columns.some((c) => c.name === 'fingerprint')) db.exec('ALTER TABLE idempotency ADD COLUMN fingerprint TEXT');
+  const select = db.prepare<[string, string], { status: number; body: string; fingerprint: string | null }>(
+    'SELECT status, body, fingerprint FROM idempotency WHERE scope = ? AND request_id = ?',
   );
-  const insert = db.prepare('INSERT OR IGNORE INTO idempotency VALUES (?, ?, ?, ?, ?)');
+  const insert = db.prepare(
+    `INSERT OR IGNORE INTO idempotency (scope, request_id, status, body, created_at, fingerprint)
+     VALUES (?, ?, ?, ?, ?, ?)`,
+  );
   return {
-    get(scope, key) {
+    replay(scope, key, fingerprint) {
       const row = select.get(scope, key);
-      return row && { status: row.status, body: JSON.parse(row.body) };
+      if (!row) return undefined;
+      // A row of an older version has no fingerprint: replayed as that version did, so a call in flight
+      // across the upgrade is answered, not refused (its caller would take a 422 as a permanent failure).
+      if (row.fingerprint !== null && row.fingerprint !== fingerprint) throw requestIdReused(key);
+      return { status: row.status, body: JSON.parse(row.body) };
     },
-    put(scope, key, res) {
-      insert.run(scope, key, res.status, JSON.stringify(res.body), new Date().toISOString());
+    put(scope, key, fingerprint, res) {
+      insert.run(scope, key, res.status, JSON.stringify(res.body), new Date().toISOString(), fingerprint);
     },
   };
+}
+
+function requestIdReused(key: string): HttpError {
+  return new HttpError(
+    422,
+    'request_id_reused',
+    `X-Request-ID ${JSON.stringify(key)} was used for another request; send a new X-Request-ID for a new request`,
+    [{ field: 'X-Request-ID', message: 'already used for another method, path or body' }],
+    { requestId: key },
+  );
+}
+
+/**
+ * What a request is, for `X-Request-ID`: sha256 of the method, the path and the canonical JSON body.
+ * `mount` (a cell's `/api/v1/<cell>`) is cut from the path, so the same request sent to the cell through
+ * the gateway proxy (which forwards it to the cell's root) or straight to the prefixed route is one
+ * request. The query string is left out: no mutating route reads it, so a query that changes nothing
+ * must not turn a retry into a refusal. An absent body is `{}`, as the routes read it.
+ */
+export function fingerprintOf(request: FastifyRequest, mount = ''): string {
+  let path = request.url.split('?')[0];
+  if (mount && (path === mount || path.startsWith(`${mount}/`))) path = path.slice(mount.length) || '/';
+  const body = canonicalJson(request.body ?? {});
+  return createHash('sha256').update(`${request.method}\n${path}\n${body}`).digest('hex');
 }
 
 /** The request's `X-Request-ID`, if any. */

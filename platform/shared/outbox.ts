@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { bounded } from '../../common/bounded';
+import { requestIdFor } from '../../common/canonical-json';
 import type { Logger } from '../../common/logger';
 import type { Db } from './db';
 import { BODY_LIMIT } from './server';
@@ -98,7 +99,7 @@ export function createOutbox(db: Db, source: string, token: string, log: Logger)
 
   /**
    * Posts the dead letter of a refused row and returns its id; throws unless the gateway stored it, so the
-   * row is kept and tried again. The event id in X-Request-ID makes a repeat (a lost answer) one letter.
+   * row is kept and tried again. The event id and a digest of the letter in X-Request-ID make a repeat (a lost answer) one letter.
    */
   async function deadLetter(
     row: { seq: number; event: string; document: string | null },
@@ -127,7 +128,9 @@ export function createOutbox(db: Db, source: string, token: string, log: Logger)
         busAnswer: bounded(refusal.answer, MAX_ANSWER_CHARS),
       },
     };
-    const res = await post(DLQ_PATH, JSON.stringify(letter), { 'x-request-id': `outbox:${source}:${e.eventId}` });
+    const res = await post(DLQ_PATH, JSON.stringify(letter), {
+      'x-request-id': requestIdFor(`outbox:${source}:${e.eventId}`, letter),
+    });
     const text = await res.text();
     if (res.status !== 201) throw new Error(`dead letter not stored: gateway answered ${res.status} ${text}`);
     return (JSON.parse(text) as { id: string }).id;

@@ -97,11 +97,11 @@ describe('POST keeps every field', () => {
   test('X-Request-ID answers the first letter again, as it is now', async () => {
     const body = workerLetter();
     const first = await post(body, `dlq-key-${n}`);
-    const replay = await post({ reason: 'other' }, `dlq-key-${n}`);
+    const replay = await post(body, `dlq-key-${n}`);
     expect([replay.status, replay.headers.get('idempotent-replayed')]).toEqual([201, 'true']);
     expect(replay.body).toEqual(first.body);
     await resolve(first.body.id, { by: 'ops', note: 'handled' });
-    const later = await post({ reason: 'other' }, `dlq-key-${n}`);
+    const later = await post(body, `dlq-key-${n}`);
     expect(later.body).toMatchObject({ id: first.body.id, status: 'resolved', resolvedBy: 'ops' });
     expect((await list(`?workflowId=${body.workflowId}`)).body.items).toHaveLength(1);
   });

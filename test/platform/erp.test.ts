@@ -56,7 +56,7 @@ describe('orders', () => {
     expect(patch.body.orderStatus).toBe(9);
     const patchAgain = await call(`${erp}/orders/${first.body.id}`, {
       method: 'PATCH',
-      body: { orderStatus: 2 },
+      body: { orderStatus: 9 },
       tenant: 'erp-b',
       requestId: 'p-1',
     });

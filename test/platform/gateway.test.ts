@@ -105,14 +105,11 @@ describe('GET /api/events', () => {
 
 describe('proxy', () => {
   test('forwards method, sub-path, query, body and headers; returns status, body, content-type', async () => {
-    const created = await call(`${p.cell('erp')}/orders`, {
-      body: { customerId: 'cus-proxy', totalAmountCents: 5, sourceContractId: 'ctr_proxy' },
-      tenant: 'proxy-t',
-      requestId: 'proxy-1',
-    });
+    const body = { customerId: 'cus-proxy', totalAmountCents: 5, sourceContractId: 'ctr_proxy' };
+    const created = await call(`${p.cell('erp')}/orders`, { body, tenant: 'proxy-t', requestId: 'proxy-1' });
     expect(created.status).toBe(201);
     expect(created.headers.get('content-type')).toMatch(/application\/json/);
-    const replay = await call(`${p.cell('erp')}/orders`, { body: {}, tenant: 'proxy-t', requestId: 'proxy-1' });
+    const replay = await call(`${p.cell('erp')}/orders`, { body, tenant: 'proxy-t', requestId: 'proxy-1' });
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     const list = await call(`${p.cell('erp')}/orders?sourceContractId=ctr_proxy`, { tenant: 'proxy-t' });
     expect(list.body.items.map((o) => o.id)).toEqual([created.body.id]);

@@ -66,7 +66,7 @@ test('quotes and award: event with exactly its fields; replay; second award 409'
   expect(
     (
       await call(`${srm}/rfqs/${rfq.id}/quotes`, {
-        body: { supplierId: 'x', amountCents: 1 },
+        body: { supplierId: 'sup-1', amountCents: 9_000 },
         tenant: t,
         requestId: 'q-1',
       })
