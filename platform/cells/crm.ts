@@ -65,7 +65,7 @@ export function createCrm(opts: CellOptions) {
         return { status: 201, body: c, events };
       }),
     );
-    app.get('/contracts', async (req) => ({ items: ctx.store.list('contracts', ctx.tenantOf(req)) }));
+    app.get('/contracts', async (req) => ctx.page(req, 'contracts'));
     app.get<{ Params: { id: string } }>('/contracts/:id', async (req) =>
       ctx.getOr404('contracts', ctx.tenantOf(req), req.params.id),
     );
@@ -83,7 +83,7 @@ export function createCrm(opts: CellOptions) {
         return { status: 201, body: ctx.store.insert('opportunities', o) };
       }),
     );
-    app.get('/opportunities', async (req) => ({ items: ctx.store.list('opportunities', ctx.tenantOf(req)) }));
+    app.get('/opportunities', async (req) => ctx.page(req, 'opportunities'));
     app.get<{ Params: { id: string } }>('/opportunities/:id', async (req) =>
       ctx.getOr404('opportunities', ctx.tenantOf(req), req.params.id),
     );

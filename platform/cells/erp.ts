@@ -57,9 +57,9 @@ export function createErp(opts: CellOptions) {
         return { status: 201, body: order, events: [{ type: EVENT_TYPES.orderCreated, payload }] };
       }),
     );
-    app.get('/orders', async (req) => ({
-      items: ctx.store.list('orders', ctx.tenantOf(req), filtersOf(req.query, ['sourceContractId', 'customerId'])),
-    }));
+    app.get('/orders', async (req) =>
+      ctx.page(req, 'orders', filtersOf(req.query, ['sourceContractId', 'customerId'])),
+    );
     app.get<Params>('/orders/:id', async (req) => ctx.getOr404('orders', ctx.tenantOf(req), req.params.id));
     app.patch<Params>('/orders/:id', async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
@@ -85,9 +85,7 @@ export function createErp(opts: CellOptions) {
         return { status: 201, body: reqn, events: [{ type: EVENT_TYPES.requisitionCreated, payload }] };
       }),
     );
-    app.get('/mm/purchase-requisitions', async (req) => ({
-      items: ctx.store.list('purchase_requisitions', ctx.tenantOf(req)),
-    }));
+    app.get('/mm/purchase-requisitions', async (req) => ctx.page(req, 'purchase_requisitions'));
     app.get<Params>('/mm/purchase-requisitions/:id', async (req) =>
       ctx.getOr404('purchase_requisitions', ctx.tenantOf(req), req.params.id),
     );
@@ -117,13 +115,9 @@ export function createErp(opts: CellOptions) {
         return { status: 201, body: po, events: [{ type: EVENT_TYPES.purchaseOrderCreated, payload }] };
       }),
     );
-    app.get('/mm/purchase-orders', async (req) => ({
-      items: ctx.store.list(
-        'purchase_orders',
-        ctx.tenantOf(req),
-        filtersOf(req.query, ['quoteId', 'rfqId', 'supplierId']),
-      ),
-    }));
+    app.get('/mm/purchase-orders', async (req) =>
+      ctx.page(req, 'purchase_orders', filtersOf(req.query, ['quoteId', 'rfqId', 'supplierId'])),
+    );
     app.get<Params>('/mm/purchase-orders/:id', async (req) =>
       ctx.getOr404('purchase_orders', ctx.tenantOf(req), req.params.id),
     );
