@@ -115,8 +115,9 @@ export function createCellActivities(gateway: HttpClient, guard: RuleGuard) {
   // Every call of a step checks its rule first (a paused rule holds the run); compensations name no rule.
   const post = (ctx: CallContext, path: string, body: unknown) =>
     guard.run(ctx, () => gateway.call<CreatedRecord>({ method: 'POST', path, body, ...callOf(ctx) }));
-  const list = async (ctx: CallContext, path: string, query: Record<string, string>) =>
-    (await gateway.call<{ items: CreatedRecord[] }>({ method: 'GET', path, query, tenantId: ctx.tenantId })).items;
+  // A cascade must see every approval of its source: all pages.
+  const list = (ctx: CallContext, path: string, query: Record<string, string>) =>
+    gateway.listAll<CreatedRecord>({ path, query, tenantId: ctx.tenantId });
   const setStatus = (ctx: CallContext, kind: DocumentKind, id: string, status: number) =>
     guard.run(ctx, () =>
       gateway.call<CreatedRecord>({

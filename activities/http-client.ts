@@ -12,6 +12,7 @@ import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
 import { ApplicationFailure } from '@temporalio/common';
 import { bounded } from '../common/bounded';
 import { HTTP_ERROR_TYPES } from '../common/http-errors';
+import { readAllPages, type ListPage } from '../common/paging';
 
 export interface CallOptions {
   method: Method;
@@ -93,6 +94,13 @@ export class HttpClient {
       throw ApplicationFailure.retryable(message, HTTP_ERROR_TYPES.authRejected, details);
     }
     throw ApplicationFailure.nonRetryable(message, HTTP_ERROR_TYPES.rejected, details);
+  }
+
+  /** Every item of a paged list (GET `{items, nextCursor}`), following the cursor to the last page. */
+  listAll<T>(opts: Omit<CallOptions, 'method' | 'body'>): Promise<T[]> {
+    return readAllPages((page) =>
+      this.call<ListPage<T>>({ ...opts, method: 'GET', query: { ...opts.query, ...page } }),
+    );
   }
 }
 

@@ -472,9 +472,9 @@ class ResyncPage {
   }
 
   private list(tenantId: string, path: string, query: Record<string, string>): Promise<CreatedRecord[]> {
-    return this.cached(tenantId, `${path}?${new URLSearchParams(query).toString()}`, async () => {
-      return (await this.cellCall<{ items: CreatedRecord[] }>(tenantId, path, query)).items;
-    });
+    return this.cached(tenantId, `${path}?${new URLSearchParams(query).toString()}`, () =>
+      this.gateway.listAll<CreatedRecord>({ path, query, tenantId, signal: this.signal }),
+    );
   }
 
   private cellCall<T>(tenantId: string, path: string, query?: Record<string, string>): Promise<T> {

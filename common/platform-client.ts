@@ -1,3 +1,5 @@
+import { readAllPages, type ListPage } from './paging';
+
 /**
  * A small client of the platform contract (SPEC §5) for the demo, the tests, the benchmarks and the
  * reliability suite: the calls a business user's actions make (sign a contract, award a quote, ...).
@@ -79,8 +81,9 @@ export class PlatformClient {
     return this.ok<T>(method, `/api/v1${path}`, { tenant, body, requestId });
   }
 
-  async list(tenant: string, path: string): Promise<Rec[]> {
-    return (await this.cell<{ items: Rec[] }>(tenant, 'GET', path)).items;
+  /** Every record of a cell list (`path` may carry filters), following `nextCursor` to the last page. */
+  list(tenant: string, path: string): Promise<Rec[]> {
+    return readAllPages((page) => this.cell<ListPage<Rec>>(tenant, 'GET', withQuery(path, page)));
   }
 
   // The business actions that publish the events the linkages react to.
@@ -140,9 +143,10 @@ export class PlatformClient {
   markDeadLetterRedriven(id: string, redrive: { by: string; newRunId?: string }): Promise<ApiResponse<Rec>> {
     return this.call<Rec>('POST', `/api/admin/events/dlq/${encodeURIComponent(id)}/redriven`, { body: redrive });
   }
-  async table(tenant: string, cell: string, table: string): Promise<Rec[]> {
+  /** Every record of a data-lake table, in ingest order, following `nextCursor` to the last page. */
+  table(tenant: string, cell: string, table: string): Promise<Rec[]> {
     const url = `${this.datalakeUrl}/api/datalake/tables/${cell}/${table}?tenantId=${encodeURIComponent(tenant)}`;
-    return (await this.ok<{ items: Rec[] }>('GET', url)).items;
+    return readAllPages((page) => this.ok<ListPage<Rec>>('GET', withQuery(url, page)));
   }
   /** Test-only fault injection (PLATFORM_FAULTS=1). */
   fault(f: Fault, base?: string) {
@@ -179,6 +183,11 @@ export const SOURCES = {
 } as const;
 export type SourceQuery = ReturnType<(typeof SOURCES)[keyof typeof SOURCES]>;
 const enc = encodeURIComponent;
+
+/** `url` with `params` added to its query string. */
+function withQuery(url: string, params: Record<string, string>): string {
+  return `${url}${url.includes('?') ? '&' : '?'}${new URLSearchParams(params).toString()}`;
+}
 
 /** Documents of one source: live ones (any status but 9) apart from cancelled / withdrawn ones. */
 export interface SourceCount {

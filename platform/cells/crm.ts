@@ -76,7 +76,7 @@ export function createCrm(opts: CellOptions) {
         return { status: 201, body: c, events };
       }),
     );
-    app.get('/contracts', TENANT, async (req) => ({ items: ctx.store.list('contracts', ctx.tenantOf(req)) }));
+    app.get('/contracts', TENANT, async (req) => ctx.page(req, 'contracts'));
     app.get<{ Params: { id: string } }>('/contracts/:id', TENANT, async (req) =>
       ctx.getOr404('contracts', ctx.tenantOf(req), req.params.id),
     );
@@ -94,7 +94,7 @@ export function createCrm(opts: CellOptions) {
         return { status: 201, body: ctx.store.insert('opportunities', o) };
       }),
     );
-    app.get('/opportunities', TENANT, async (req) => ({ items: ctx.store.list('opportunities', ctx.tenantOf(req)) }));
+    app.get('/opportunities', TENANT, async (req) => ctx.page(req, 'opportunities'));
     app.get<{ Params: { id: string } }>('/opportunities/:id', TENANT, async (req) =>
       ctx.getOr404('opportunities', ctx.tenantOf(req), req.params.id),
     );

@@ -61,9 +61,9 @@ export function createErp(opts: CellOptions) {
         };
       }),
     );
-    app.get('/orders', TENANT, async (req) => ({
-      items: ctx.store.list('orders', ctx.tenantOf(req), filtersOf(req.query, ['sourceContractId', 'customerId'])),
-    }));
+    app.get('/orders', TENANT, async (req) =>
+      ctx.page(req, 'orders', filtersOf(req.query, ['sourceContractId', 'customerId'])),
+    );
     app.get<Params>('/orders/:id', TENANT, async (req) => ctx.getOr404('orders', ctx.tenantOf(req), req.params.id));
     app.patch<Params>('/orders/:id', TENANT, async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
@@ -99,9 +99,7 @@ export function createErp(opts: CellOptions) {
         };
       }),
     );
-    app.get('/mm/purchase-requisitions', TENANT, async (req) => ({
-      items: ctx.store.list('purchase_requisitions', ctx.tenantOf(req)),
-    }));
+    app.get('/mm/purchase-requisitions', TENANT, async (req) => ctx.page(req, 'purchase_requisitions'));
     app.get<Params>('/mm/purchase-requisitions/:id', TENANT, async (req) =>
       ctx.getOr404('purchase_requisitions', ctx.tenantOf(req), req.params.id),
     );
@@ -137,13 +135,9 @@ export function createErp(opts: CellOptions) {
         };
       }),
     );
-    app.get('/mm/purchase-orders', TENANT, async (req) => ({
-      items: ctx.store.list(
-        'purchase_orders',
-        ctx.tenantOf(req),
-        filtersOf(req.query, ['quoteId', 'rfqId', 'supplierId']),
-      ),
-    }));
+    app.get('/mm/purchase-orders', TENANT, async (req) =>
+      ctx.page(req, 'purchase_orders', filtersOf(req.query, ['quoteId', 'rfqId', 'supplierId'])),
+    );
     app.get<Params>('/mm/purchase-orders/:id', TENANT, async (req) =>
       ctx.getOr404('purchase_orders', ctx.tenantOf(req), req.params.id),
     );

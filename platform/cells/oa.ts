@@ -71,7 +71,7 @@ export function createOa(opts: CellOptions) {
         ...filtersOf(req.query, ['sourceCell', 'sourceId', 'sourceType'], 'formData.'),
         ...filtersOf(req.query, ['typeCode']),
       };
-      return { items: ctx.store.list('approvals', ctx.tenantOf(req), filters) };
+      return ctx.page(req, 'approvals', filters);
     });
     app.get<Params>('/approvals/:id', TENANT, async (req) =>
       ctx.getOr404('approvals', ctx.tenantOf(req), req.params.id),

@@ -49,9 +49,7 @@ export function createSrm(opts: CellOptions) {
         return { status: 201, body: ctx.store.insert('rfqs', rfq) };
       }),
     );
-    app.get('/rfqs', TENANT, async (req) => ({
-      items: ctx.store.list('rfqs', ctx.tenantOf(req), filtersOf(req.query, ['requisitionId'])),
-    }));
+    app.get('/rfqs', TENANT, async (req) => ctx.page(req, 'rfqs', filtersOf(req.query, ['requisitionId'])));
     app.get<Params>('/rfqs/:id', TENANT, async (req) => ctx.getOr404('rfqs', ctx.tenantOf(req), req.params.id));
     app.patch<Params>('/rfqs/:id', TENANT, async (req, reply) =>
       ctx.mutate(req, reply, (tenantId) => {
@@ -70,9 +68,8 @@ export function createSrm(opts: CellOptions) {
       }),
     );
     app.get<Params>('/rfqs/:id/quotes', TENANT, async (req) => {
-      const tenantId = ctx.tenantOf(req);
-      ctx.getOr404('rfqs', tenantId, req.params.id);
-      return { items: ctx.store.list('quotes', tenantId, { rfqId: req.params.id }) };
+      ctx.getOr404('rfqs', ctx.tenantOf(req), req.params.id);
+      return ctx.page(req, 'quotes', { rfqId: req.params.id });
     });
     app.get<Params>('/quotes/:id', TENANT, async (req) => ctx.getOr404('quotes', ctx.tenantOf(req), req.params.id));
     app.post<Params>('/quotes/:id/award', TENANT, async (req, reply) =>

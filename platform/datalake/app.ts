@@ -9,7 +9,7 @@ import { createServer } from '../shared/server';
 import { ReportQuery } from './report-query';
 import { approvalEfficiency, purchaseCost, salesPerformance } from './reports';
 import type { DuckDbSizing } from './duckdb';
-import { openLakeStore, type LakeStore } from './store';
+import { LakePageQuery, openLakeStore, type LakeStore } from './store';
 
 const name = z
   .string()
@@ -58,7 +58,8 @@ export function createDatalake(opts: DatalakeOptions): { app: FastifyInstance; c
   });
   app.get('/api/datalake/tables/:cell/:table', tenant, async (req) => {
     const { cell, table } = parse(TableParams, req.params);
-    return { items: await lake().table(parse(TenantQuery, req.query).tenantId, cell, table) };
+    const { tenantId } = parse(TenantQuery, req.query);
+    return lake().table(tenantId, cell, table, parse(LakePageQuery, req.query));
   });
   app.get('/api/datalake/reports/sales-performance', tenant, async (req) =>
     salesPerformance(lake(), parse(ReportQuery, req.query)),

@@ -7,7 +7,10 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import type { Logger } from '../../common/logger';
+import type { ListPage } from '../../common/paging';
+import { pageOf, pageQuery } from '../shared/paging';
 import { STAGING_DDL, TABLE_DDL, type LakeRecord } from './columns';
 import { openDuckDb, queryRows, type DuckDbSizing, type SqlParams } from './duckdb';
 import { legacyBatches, legacyFile } from './legacy';
@@ -22,12 +25,16 @@ export interface IngestResult {
 
 export interface LakeStore {
   ingest(tenantId: string, cellId: string, table: string, records: readonly LakeRecord[]): Promise<IngestResult>;
-  /** A table's records exactly as ingested, in ingest order. */
-  table(tenantId: string, cellId: string, table: string): Promise<LakeRecord[]>;
+  /** One page of a table's records exactly as ingested, in ingest order (by `seq`, after `page.after`). */
+  table(tenantId: string, cellId: string, table: string, page: LakePage): Promise<ListPage<LakeRecord>>;
   /** One read-only statement on a connection of its own. */
   query<T>(sql: string, params?: SqlParams): Promise<T[]>;
   close(): Promise<void>;
 }
+
+/** A table's cursor key: `seq`, which the one writer only ever increases, so pages never skip or repeat. */
+export const LakePageQuery = pageQuery(z.number().int().positive().max(Number.MAX_SAFE_INTEGER));
+export type LakePage = z.infer<typeof LakePageQuery>;
 
 export const DUCKDB_FILE = 'datalake.duckdb';
 
@@ -72,14 +79,21 @@ export async function openLakeStore(dataDir: string, logger?: Logger, sizing?: D
       // Records repeated within the batch count as duplicates, like those stored earlier.
       return { inserted, duplicates: records.length - inserted };
     },
-    table: (tenantId, cellId, table) =>
+    table: (tenantId, cellId, table, { limit, after }) =>
       reading(async (reader) => {
-        const rows = await queryRows<{ record: string }>(
+        const rows = await queryRows<{ record: string; seq: number }>(
           reader,
-          'SELECT record FROM lake_records WHERE tenant_id = $tenantId AND cell_id = $cellId AND tbl = $table ORDER BY seq',
-          { tenantId, cellId, table },
+          `SELECT record, seq FROM lake_records
+           WHERE tenant_id = $tenantId AND cell_id = $cellId AND tbl = $table AND seq > $after
+           ORDER BY seq LIMIT $limit`,
+          { tenantId, cellId, table, after: after ?? 0, limit: limit + 1 },
         );
-        return rows.map((r) => JSON.parse(r.record) as LakeRecord);
+        return pageOf(
+          rows,
+          limit,
+          (r) => JSON.parse(r.record) as LakeRecord,
+          (r) => r.seq,
+        );
       }),
     query: (sql, params) => reading((reader) => queryRows(reader, sql, params)),
     async close() {

@@ -2,6 +2,7 @@
  * `ANY /api/v1/<cell>/<path>` → the cell. Bodies are passed through as raw bytes (the cell validates
  * them), over keep-alive sockets so the gateway does not pay a TCP handshake per call. The suffix is forwarded
  * as sent: createServer has refused non-normalized targets, so the cell routes it as the gateway did.
+ * The cell's answer is streamed to the client as it arrives: the gateway holds a chunk at a time, never a whole list.
  */
 import http from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -13,12 +14,6 @@ const FORWARD_REQUEST = ['authorization', 'content-type', 'x-tenant-id', 'x-requ
 const FORWARD_RESPONSE = ['content-type', 'idempotent-replayed'];
 const UPSTREAM_TIMEOUT_MS = 60_000;
 
-interface Upstream {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
 export type CellUrls = Partial<Record<Cell, string>>;
 
 function call(
@@ -27,7 +22,7 @@ function call(
   req: FastifyRequest,
   reply: FastifyReply,
   body: Buffer | undefined,
-): Promise<Upstream> {
+): Promise<http.IncomingMessage> {
   const headers: Record<string, string> = {};
   for (const h of FORWARD_REQUEST) {
     const v = req.headers[h];
@@ -35,14 +30,8 @@ function call(
   }
   if (body) headers['content-length'] = String(body.length);
   return new Promise((resolve, reject) => {
-    const upstream = http.request(url, { method: req.method, headers, agent, timeout: UPSTREAM_TIMEOUT_MS }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }),
-      );
-      res.on('error', reject);
-    });
+    // Settles on the answer's head; its body (and a failure within it) travels with the stream.
+    const upstream = http.request(url, { method: req.method, headers, agent, timeout: UPSTREAM_TIMEOUT_MS }, resolve);
     upstream.on('timeout', () =>
       upstream.destroy(new HttpError(504, 'gateway_timeout', 'cell did not answer in time')),
     );
@@ -69,7 +58,7 @@ export function registerProxy(app: FastifyInstance, cellUrls: () => CellUrls): {
       if (!base) throw notFound(`cell ${cell}`);
       const rest = req.url.slice(`/api/v1/${cell}`.length); // keeps sub-path and query string verbatim
       const url = new URL(base.replace(/\/+$/, '') + (rest.startsWith('/') ? rest : `/${rest}`));
-      let res: Upstream;
+      let res: http.IncomingMessage;
       try {
         res = await call(agent, url, req, reply, Buffer.isBuffer(req.body) ? req.body : undefined);
       } catch (err) {
@@ -81,7 +70,13 @@ export function registerProxy(app: FastifyInstance, cellUrls: () => CellUrls): {
         const v = res.headers[h];
         if (v !== undefined) reply.header(h, v);
       }
-      return reply.code(res.status).send(res.body);
+      reply.code(res.statusCode ?? 502);
+      // An answer without a body: drained so its keep-alive socket goes back to the pool.
+      if (req.method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304) {
+        res.resume();
+        return reply.send();
+      }
+      return reply.send(res);
     };
     // Any token; the cell checks the route it serves (the Authorization header is forwarded).
     proxy.all('/api/v1/:cell', access('tenant'), handler);

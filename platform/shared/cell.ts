@@ -7,10 +7,11 @@ import { z } from 'zod';
 import { PayloadSchemas, isKnownEventType } from '../../common/events';
 import type { Logger } from '../../common/logger';
 import { access } from './access';
+import type { ListPage } from '../../common/paging';
 import type { TokenMap } from './auth';
 import type { Cell } from './config';
 import { openDb, type Db } from './db';
-import { HttpError, notFound } from './errors';
+import { HttpError, notFound, parse } from './errors';
 import { checkTransition, liveBySource } from './lifecycle';
 import {
   createIdempotencyStore,
@@ -20,7 +21,7 @@ import {
   type IdempotencyStore,
 } from './idempotency';
 import { createOutbox, MAX_PAYLOAD_BYTES, type DocumentRef, type Outbox } from './outbox';
-import { createRecordStore, type BaseRecord, type RecordStore } from './record-store';
+import { createRecordStore, RecordPageQuery, type BaseRecord, type RecordStore } from './record-store';
 import { createServer } from './server';
 
 export interface CellResult {
@@ -37,6 +38,12 @@ export interface CellContext {
   /** Runs `fn` for the caller's tenant, honouring X-Request-ID; `fn` throwing rolls everything back. */
   mutate(request: FastifyRequest, reply: FastifyReply, fn: (tenantId: string) => CellResult): unknown;
   tenantOf(request: FastifyRequest): string;
+  /** One page of the caller's tenant's list (`?limit=&cursor=`, paging.ts): `{items, nextCursor}`. */
+  page<T extends BaseRecord>(
+    request: FastifyRequest,
+    collection: string,
+    filters?: Record<string, string>,
+  ): ListPage<T>;
   /** The tenant's record or 404 (also for another tenant's record, so its existence is not revealed). */
   getOr404<T extends BaseRecord>(collection: string, tenantId: string, id: string): T;
   /** The live document of a business source, if there is one (lifecycle.ts): a create answers it, 200. */
@@ -109,6 +116,10 @@ function createContext(name: Cell, db: Db, outbox: Outbox): CellContext {
     store,
     outbox,
     tenantOf,
+    page(request, collection, filters = {}) {
+      const tenantId = tenantOf(request);
+      return store.page(collection, tenantId, filters, parse(RecordPageQuery, request.query));
+    },
     mutate(request, reply, fn) {
       const tenantId = tenantOf(request);
       const requestId = requestIdOf(request);

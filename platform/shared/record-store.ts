@@ -4,7 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
+import { z } from 'zod';
 import type { Db } from './db';
+import type { ListPage } from '../../common/paging';
+import { pageOf, pageQuery } from './paging';
 
 export interface BaseRecord {
   id: string;
@@ -18,17 +21,37 @@ export interface RecordStore {
   insert<T extends BaseRecord>(collection: string, record: T): T;
   get<T extends BaseRecord>(collection: string, tenantId: string, id: string): T | undefined;
   update<T extends BaseRecord>(collection: string, record: T, changes: Partial<T>): T;
-  /** filters: JSON path below the record (e.g. `formData.sourceId`) → exact value. */
+  /** Every match, for lookups known to be small (one source's documents). filters: JSON path → exact value. */
   list<T extends BaseRecord>(collection: string, tenantId: string, filters?: Record<string, string>): T[];
+  /** One page of the matches, in list order, after `page.after` (the key of a previous page's last row). */
+  page<T extends BaseRecord>(
+    collection: string,
+    tenantId: string,
+    filters: Record<string, string>,
+    page: RecordPage,
+  ): ListPage<T>;
   /** Next value of a per-tenant counter (document numbers). */
   nextNumber(tenantId: string, name: string): number;
   /** An index for lookups by a JSON path (a business source, looked up on every create); made once. */
   indexPath(path: string): void;
 }
 
+interface Row {
+  data: string;
+  rowid: number;
+}
+
 export function newId(prefix: string): string {
   return `${prefix}_${randomBytes(10).toString('hex')}`;
 }
+
+/**
+ * A list's order and cursor key: the rowid, i.e. insertion (= creation) order. It only grows (records are
+ * never deleted, the file never vacuumed), so a row added while a caller pages lands after its cursor: pages
+ * never skip or repeat a row, which a clock-based order could not promise.
+ */
+export const RecordPageQuery = pageQuery(z.number().int().positive().max(Number.MAX_SAFE_INTEGER));
+export type RecordPage = z.infer<typeof RecordPageQuery>;
 
 const SAFE_PATH = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$/;
 
@@ -36,7 +59,8 @@ export function createRecordStore(db: Db): RecordStore {
   db.exec(`CREATE TABLE IF NOT EXISTS records (
       collection TEXT NOT NULL, id TEXT NOT NULL PRIMARY KEY, tenant_id TEXT NOT NULL, data TEXT NOT NULL,
       created_at TEXT NOT NULL);
-    CREATE INDEX IF NOT EXISTS records_tenant ON records (collection, tenant_id, created_at);
+    DROP INDEX IF EXISTS records_tenant;
+    CREATE INDEX IF NOT EXISTS records_list ON records (collection, tenant_id);
     CREATE TABLE IF NOT EXISTS counters (
       tenant_id TEXT NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (tenant_id, name));`);
   const insert = db.prepare('INSERT INTO records (collection, id, tenant_id, data, created_at) VALUES (?, ?, ?, ?, ?)');
@@ -48,17 +72,21 @@ export function createRecordStore(db: Db): RecordStore {
     `INSERT INTO counters VALUES (?, ?, 1)
      ON CONFLICT (tenant_id, name) DO UPDATE SET value = value + 1 RETURNING value`,
   );
-  const listStatements = new Map<string, Statement<unknown[], { data: string }>>();
+  const listStatements = new Map<string, Statement<unknown[], Row>>();
   const indexed = new Set<string>();
 
-  function listStatement(paths: string[]): Statement<unknown[], { data: string }> {
+  /** The rows of a list, in rowid order (an index entry ends with the rowid): all, or one page + 1. */
+  function rowsOf(collection: string, tenantId: string, filters: Record<string, string>, page?: RecordPage): Row[] {
+    const entries = Object.entries(filters).sort(([a], [b]) => a.localeCompare(b));
+    for (const [p] of entries) if (!SAFE_PATH.test(p)) throw new Error(`unsafe filter path ${p}`);
     const sql =
-      'SELECT data FROM records WHERE collection = ? AND tenant_id = ?' +
-      paths.map((p) => ` AND json_extract(data, '$.${p}') = ?`).join('') +
-      ' ORDER BY created_at, rowid';
+      'SELECT data, rowid FROM records WHERE collection = ? AND tenant_id = ?' +
+      entries.map(([p]) => ` AND json_extract(data, '$.${p}') = ?`).join('') +
+      (page ? ' AND rowid > ? ORDER BY rowid LIMIT ?' : ' ORDER BY rowid');
     let stmt = listStatements.get(sql);
-    if (!stmt) listStatements.set(sql, (stmt = db.prepare<unknown[], { data: string }>(sql)));
-    return stmt;
+    if (!stmt) listStatements.set(sql, (stmt = db.prepare<unknown[], Row>(sql)));
+    const params = [collection, tenantId, ...entries.map(([, v]) => v)];
+    return page ? stmt.all(...params, page.after ?? 0, page.limit + 1) : stmt.all(...params);
   }
 
   return {
@@ -76,10 +104,21 @@ export function createRecordStore(db: Db): RecordStore {
       return next;
     },
     list<T extends BaseRecord>(collection: string, tenantId: string, filters: Record<string, string> = {}) {
-      const entries = Object.entries(filters).sort(([a], [b]) => a.localeCompare(b));
-      for (const [p] of entries) if (!SAFE_PATH.test(p)) throw new Error(`unsafe filter path ${p}`);
-      const rows = listStatement(entries.map(([p]) => p)).all(collection, tenantId, ...entries.map(([, v]) => v));
-      return rows.map((r) => JSON.parse(r.data) as T);
+      return rowsOf(collection, tenantId, filters).map((r) => JSON.parse(r.data) as T);
+    },
+    page<T extends BaseRecord>(
+      collection: string,
+      tenantId: string,
+      filters: Record<string, string>,
+      page: RecordPage,
+    ) {
+      const rows = rowsOf(collection, tenantId, filters, page);
+      return pageOf(
+        rows,
+        page.limit,
+        (r) => JSON.parse(r.data) as T,
+        (r) => r.rowid,
+      );
     },
     indexPath(path) {
       if (indexed.has(path)) return;
