@@ -12,9 +12,11 @@ import { HttpClient } from '../activities/http-client';
 import type { Config } from '../common/config';
 import { temporalConnectionOptions } from '../common/temporal-connection';
 import { activeTracing } from '../common/tracing';
-import { POLLER_WORKFLOW_ID } from '../common/linkage';
+import { pollerWorkflowId } from '../common/linkage';
+import { legacyPollerWorkflowId } from '../common/workflow-ids';
 import { hasEventAfter } from '../starter/poll-and-start';
-import { busHead, resumeCursor } from '../starter/poller-cursor';
+import { busHead, legacyCursor, resumeCursor } from '../starter/poller-cursor';
+import { checkNamespace } from '../starter/start-refusal';
 import { createLinkageMetrics, serveMetrics, type MetricsServer } from './metrics';
 import type { WorkerTracing } from './tracing';
 import { bundleHasTracing, bundlerOptions, workflowInterceptorModules, WORKFLOWS_PATH } from './workflow-bundle';
@@ -46,6 +48,12 @@ export async function createLinkageWorker(
     connection: nativeConnection,
     namespace,
     ...(traced ? { interceptors: traced.clientInterceptors } : {}),
+  });
+
+  // A namespace missing or without the Linkage* search attributes: a ConfigError (exit 2), not a dead letter per event.
+  await checkNamespace(client, namespace).catch(async (err: unknown) => {
+    await nativeConnection.close();
+    throw err;
   });
 
   // Counters always exist (the workflows' sink needs a receiver); they are served when METRICS_PORT > 0.
@@ -132,10 +140,15 @@ function tracingSinks(traced: WorkerTracing | null, bundlePath: string | null): 
  * A poller that was terminated or failed is succeeded by one that resumes from its cursor.
  */
 export async function ensurePoller(client: Client, config: Config, gateway: HttpClient): Promise<void> {
-  const workflowId = `${POLLER_WORKFLOW_ID}-${config.temporal.taskQueue}`;
+  const workflowId = pollerWorkflowId(config.temporal.taskQueue);
   const { startAfter } = config.poller;
-  const after = await resumeCursor(client, workflowId, async () =>
-    startAfter === 'head' ? busHead((seq) => hasEventAfter(gateway, seq)) : startAfter,
+  // An upgrade carries on from the old-id poller's cursor (and stops it).
+  const after = await resumeCursor(
+    client,
+    workflowId,
+    async () =>
+      (await legacyCursor(client, legacyPollerWorkflowId(config.temporal.taskQueue))) ??
+      (startAfter === 'head' ? busHead((seq) => hasEventAfter(gateway, seq)) : startAfter),
   );
   if (after === null) return;
   await client.workflow.start('EventPollerWorkflow', {
