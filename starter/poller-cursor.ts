@@ -50,7 +50,9 @@ export async function resumeCursor(
 export async function legacyCursor(client: Client, legacyWorkflowId: string): Promise<number | null> {
   const handle = client.workflow.getHandle(legacyWorkflowId);
   try {
-    const { status } = await handle.describe();
+    const { status, type } = await handle.describe();
+    // The old id is in the linkage space: an event's run may hold it, which is neither stopped nor read.
+    if (type !== 'EventPollerWorkflow') return null;
     if (status.name === 'RUNNING') {
       await handle.terminate('superseded by the poller under its new id (paas-linkage:poller:<taskQueue>)');
     }

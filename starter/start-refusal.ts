@@ -6,6 +6,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { ConfigError } from '../common/config';
 import { ALL_SEARCH_ATTRIBUTES, searchAttributeArgs } from '../common/search-attributes';
+import { WorkflowIdCollisionError } from './start-linkage';
 
 export type StartRefusal = { kind: 'event'; cause: string } | { kind: 'namespace'; cause: string } | null;
 
@@ -19,6 +20,7 @@ const EVENT_MESSAGES = [/size|too large|exceeds|limit/i, /workflow ?id/i, /workf
 
 export function classifyStartRefusal(err: unknown): StartRefusal {
   if (err instanceof WorkflowExecutionAlreadyStartedError) return null;
+  if (err instanceof WorkflowIdCollisionError) return { kind: 'event', cause: err.message };
   for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
     const code = (e as Error & { code?: unknown }).code;
     if (typeof code !== 'number') continue;

@@ -17,6 +17,7 @@ import { legacyPollerWorkflowId } from '../common/workflow-ids';
 import { hasEventAfter } from '../starter/poll-and-start';
 import { busHead, legacyCursor, resumeCursor } from '../starter/poller-cursor';
 import { checkNamespace } from '../starter/start-refusal';
+import { carryOverRuleControl } from './rule-control-upgrade';
 import { createLinkageMetrics, serveMetrics, type MetricsServer } from './metrics';
 import type { WorkerTracing } from './tracing';
 import { bundleHasTracing, bundlerOptions, workflowInterceptorModules, WORKFLOWS_PATH } from './workflow-bundle';
@@ -109,6 +110,8 @@ export async function createLinkageWorker(
         if (config.poller.enabled) await ensurePoller(client, config, gateway);
         const running = worker.run();
         onRunning?.();
+        // Needs a worker polling (it queries the old control run), so it runs beside this one.
+        void carryOverUntilDone(client, taskQueue, () => !['INITIALIZED', 'RUNNING'].includes(worker.getState()));
         await running;
       } finally {
         await metricsServer?.close();
@@ -116,6 +119,26 @@ export async function createLinkageWorker(
       }
     },
   };
+}
+
+/**
+ * Carries the previous version's rule state over (worker/rule-control-upgrade.ts), retried until it is
+ * done: an old worker still polling answers its query without the new handler, for instance.
+ */
+async function carryOverUntilDone(client: Client, taskQueue: string, stopped: () => boolean): Promise<void> {
+  for (let delayMs = 1000; !stopped(); delayMs = Math.min(delayMs * 2, 60_000)) {
+    try {
+      if (await carryOverRuleControl(client, taskQueue)) {
+        Runtime.instance().logger.info('rule state of the previous version carried over', { taskQueue });
+      }
+      return;
+    } catch (err) {
+      if (stopped()) return;
+      Runtime.instance().logger.warn('rule state carry-over failed; retrying', { error: String(err), delayMs });
+    }
+    // Unref'd: a worker shutting down does not wait for the next attempt.
+    await new Promise((r) => setTimeout(r, delayMs).unref());
+  }
 }
 
 /**
