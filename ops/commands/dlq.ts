@@ -131,11 +131,13 @@ async function startFromLetter(ctx: OpsContext, letter: Rec, wait?: boolean): Pr
   }
   const event = parsed.data;
   const workflowId = linkageWorkflowId(event.eventId);
+  let started: boolean;
   try {
-    await startLinkage(ctx.client, ctx.config, event);
+    started = await startLinkage(ctx.client, ctx.config, event);
   } catch (err) {
     return { error: `Temporal refused the start again: ${(err as Error).message}` };
   }
+  if (!started) return { error: `the event already has its linkage ${workflowId} (retry that run instead)` };
   const handle = ctx.client.workflow.getHandle(workflowId);
   const { runId } = await handle.describe();
   const result: RetryResult = { workflowId, oldRunId: '-', newRunId: runId, link: uiLink(ctx, workflowId, runId) };
