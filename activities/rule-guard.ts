@@ -5,8 +5,10 @@
  * `RulePaused` failure that the run turns into a durable wait (workflows/linkage-run.ts), not an error.
  */
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { Runtime } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { readRuleControl, RuleControlMisconfiguredError } from '../common/rule-control-client';
 import {
   ruleControlWorkflowId,
   RULE_PAUSED_FAILURE,
@@ -35,6 +37,8 @@ export interface RuleGuard {
   run<T>(ctx: RuleGuardContext, call: () => Promise<T>): Promise<T>;
   /** The state as last read (for the metrics' held-runs gauge). */
   view(): Promise<RulesView>;
+  /** Why the rule state cannot be read (the control id answers as another workflow type), or null. */
+  alarm(): string | null;
 }
 
 const NO_RULES: RulesView = { version: 0, rules: [] };
@@ -43,15 +47,24 @@ export function createRuleGuard(client: Client | null, taskQueue: string, maxAge
   let cached: RulesView = NO_RULES;
   let readAt = -Infinity;
   let reading: Promise<RulesView> | null = null;
+  let controlId = ruleControlWorkflowId(taskQueue);
+  let alarm: string | null = null;
 
   async function read(): Promise<RulesView> {
     if (!client) return NO_RULES;
     try {
-      return await client.workflow.getHandle(ruleControlWorkflowId(taskQueue)).query(rulesQuery);
+      // null: no rule was ever paused on this task queue, so none is.
+      const answer = await readRuleControl(client, taskQueue);
+      controlId = answer?.workflowId ?? ruleControlWorkflowId(taskQueue);
+      alarm = null;
+      return answer?.view ?? NO_RULES;
     } catch (err) {
-      // No rule was ever paused in this namespace: nothing is.
-      if (err instanceof WorkflowNotFoundError) return NO_RULES;
-      throw err;
+      if (!(err instanceof RuleControlMisconfiguredError)) throw err;
+      // Retrying cannot fix it and every linkage would wait: runs go on as if no rule were paused, and the
+      // worker says so loudly (metrics, /healthz) until an operator frees the id.
+      if (alarm !== err.message) Runtime.instance().logger.error('rule state unreadable', { error: err.message });
+      alarm = err.message;
+      return NO_RULES;
     }
   }
 
@@ -68,7 +81,7 @@ export function createRuleGuard(client: Client | null, taskQueue: string, maxAge
     return reading;
   }
 
-  const control = () => client!.workflow.getHandle(ruleControlWorkflowId(taskQueue));
+  const control = () => client!.workflow.getHandle(controlId);
 
   return {
     async run(ctx, call) {
@@ -99,5 +112,6 @@ export function createRuleGuard(client: Client | null, taskQueue: string, maxAge
       }
     },
     view: () => current(),
+    alarm: () => alarm,
   };
 }

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { POLLER_WORKFLOW_ID } from '../common/linkage';
+import { pollerWorkflowId } from '../common/linkage';
 import { PlatformClient, type Rec } from '../common/platform-client';
 import { startService, type ServiceProcess } from '../scripts/service-process';
 import { DISPATCHED_LINE, type DispatchRecord } from './direct-dispatcher';
@@ -664,7 +664,7 @@ async function startConsumer(env: BenchEnv, spec: ScenarioSpec, c: ConsumerConte
     async stop() {
       // The poller of this task queue would outlive its workers: end it, then stop the workers.
       await c.client.workflow
-        .getHandle(`${POLLER_WORKFLOW_ID}-${c.taskQueue}`)
+        .getHandle(pollerWorkflowId(c.taskQueue))
         .terminate('benchmark scenario over')
         .catch(() => undefined);
       for (const w of workers) await w.stop(3000);

@@ -5,12 +5,7 @@
 import { bounded } from './bounded';
 import { EVENT_TYPES } from './event-types';
 
-export const POLLER_WORKFLOW_ID = 'linkage-event-poller';
-
-/** One event, one workflow id, ever: a re-read or a second worker cannot start a second run. */
-export function linkageWorkflowId(eventId: string): string {
-  return `linkage-${eventId}`;
-}
+export { linkageWorkflowId, pollerWorkflowId } from './workflow-ids';
 
 export const WORKFLOW_FOR_EVENT: Record<string, string> = {
   [EVENT_TYPES.contractSigned]: 'ContractSignedWorkflow',

@@ -40,9 +40,7 @@ export function ruleOfStep(step: string): RuleName | undefined {
  * The rule-control workflow of a deployment (its task queue, like the poller's id): it holds the pause
  * state and the held runs.
  */
-export function ruleControlWorkflowId(taskQueue: string): string {
-  return `linkage-rule-control-${taskQueue}`;
-}
+export { ruleControlWorkflowId } from './workflow-ids';
 
 /** Who paused a rule, when and why. */
 export interface RulePause {

@@ -15,6 +15,8 @@ export interface OpsContext {
   api: PlatformClient;
   /** Web UI base URL, or null when links should not be printed. */
   uiUrl: string | null;
+  /** The worker's configuration (task queue, toggles, retries): what a linkage started by hand runs with. */
+  config?: Config;
 }
 
 export async function openContext(
@@ -28,6 +30,7 @@ export async function openContext(
     namespace,
     api: new PlatformClient(config.gatewayUrl, config.token),
     uiUrl: config.temporal.uiUrl,
+    config,
     close: () => connection.close(),
   };
 }

@@ -13,7 +13,7 @@
  */
 import path from 'node:path';
 import { EVENT_TYPES, type BusEvent } from '../common/events';
-import { linkageWorkflowId, POLLER_WORKFLOW_ID } from '../common/linkage';
+import { linkageWorkflowId, pollerWorkflowId } from '../common/linkage';
 import { waitFor, type Rec } from '../common/platform-client';
 import { exportHistoryToFile } from '../ops/commands/export';
 import { describeResync, followResync, startResync } from '../ops/commands/resync';
@@ -186,7 +186,7 @@ async function record(env: LinkageEnv): Promise<void> {
   await saveResync(heldResync.workflowId, 'LakeResyncWorkflow-paused');
 
   // The poller, still running: its history so far (several pages handed over).
-  const poller = `${POLLER_WORKFLOW_ID}-${env.taskQueue}`;
+  const poller = pollerWorkflowId(env.taskQueue);
   console.log(`recorded ${await exportHistoryToFile(ctx, poller, path.join(OUT, 'EventPollerWorkflow.json'))}`);
 }
 

@@ -5,7 +5,7 @@
  * the page and the workflow-id rule and the letters' request ids turn the re-read into no-ops.
  */
 import { Context } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, type Config } from '../common/config';
@@ -16,6 +16,7 @@ import { causeChain } from '../common/cause-chain';
 import type { PollResult } from '../workflows/types';
 import { traceBusRead, traceEventStart } from './poller-tracing';
 import { startLinkage } from './start-linkage';
+import { classifyStartRefusal, NamespaceRefusedError } from './start-refusal';
 import { forEachConcurrently } from '../common/concurrency';
 
 export interface EventPage {
@@ -77,8 +78,11 @@ export function createPollerActivities(
             if (await traceEventStart(event, readSpan, () => startLinkage(client, config, event, { eager }))) started++;
           } catch (err) {
             // A start the server refuses for the event itself (too large, an invalid id) never will succeed:
-            // dead-letter it and go on. Anything else (Temporal down) is retried with the whole page.
-            if (!isRefusedForTheEvent(err)) throw err;
+            // dead-letter it and go on. A namespace-level refusal (search attributes not registered) and
+            // anything else (Temporal down) fail the whole page: the cursor stays, nothing is skipped.
+            const refusal = classifyStartRefusal(err);
+            if (refusal?.kind === 'namespace') throw new NamespaceRefusedError(refusal.cause);
+            if (refusal?.kind !== 'event') throw err;
             refused++;
             unstartable.push({
               seq: event.seq,
@@ -168,19 +172,6 @@ function pollerSummary() {
   };
 }
 
-/** gRPC codes the server answers for the request itself (INVALID_ARGUMENT, OUT_OF_RANGE): a retry of the
- *  same start cannot succeed. */
-const REFUSED_FOR_THE_EVENT = new Set([3, 11]);
-
-function isRefusedForTheEvent(err: unknown): boolean {
-  if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
-  for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
-    const code = (e as Error & { code?: unknown }).code;
-    if (typeof code === 'number' && REFUSED_FOR_THE_EVENT.has(code)) return true;
-  }
-  return false;
-}
-
 /** The dead letter of an event without a workflow; idempotent per seq, so a re-read page posts it once. */
 async function deadLetter(gateway: HttpClient, u: Unstartable, observer: PollerObserver): Promise<void> {
   const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
@@ -191,7 +182,8 @@ async function deadLetter(gateway: HttpClient, u: Unstartable, observer: PollerO
     eventType: str(u.event.eventType),
     tenantId: str(u.event.tenantId),
     step: 'start',
-    details: { seq: u.seq },
+    // The event itself, so `dlq redrive` can start its linkage once the cause is fixed.
+    details: { seq: u.seq, event: u.event },
   };
   await postDeadLetter(gateway, letter, `poller:seq-${u.seq ?? 'none'}:${letter.eventId ?? 'no-event-id'}`);
   observer.onDeadLetter?.(reason);

@@ -43,6 +43,26 @@ export async function resumeCursor(
   return after;
 }
 
+/**
+ * The cursor of the previous version's poller (its old id), or null when there is none. A running one is
+ * terminated first so that one reader remains; its history then holds every page it completed.
+ */
+export async function legacyCursor(client: Client, legacyWorkflowId: string): Promise<number | null> {
+  const handle = client.workflow.getHandle(legacyWorkflowId);
+  try {
+    const { status, type } = await handle.describe();
+    // The old id is in the linkage space: an event's run may hold it, which is neither stopped nor read.
+    if (type !== 'EventPollerWorkflow') return null;
+    if (status.name === 'RUNNING') {
+      await handle.terminate('superseded by the poller under its new id (paas-linkage:poller:<taskQueue>)');
+    }
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    throw err;
+  }
+  return resumeCursor(client, legacyWorkflowId);
+}
+
 /** Does the bus hold an event after `seq`? One read of at most one event, no waiting. */
 export type HasEventAfter = (seq: number) => Promise<boolean>;
 

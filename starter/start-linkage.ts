@@ -66,7 +66,33 @@ export async function startLinkage(
     });
     return true;
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
-    throw err;
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    await checkSameEvent(client, linkageWorkflowId(event.eventId), event);
+    return false;
   }
+}
+
+/**
+ * The id is taken by a run that is not this event's linkage (a workflow of the previous version under an
+ * old id, one an operator started by hand): the event gets a dead letter naming the collision, it is not
+ * counted as a duplicate and dropped.
+ */
+export class WorkflowIdCollisionError extends Error {
+  constructor(
+    readonly workflowId: string,
+    holder: string,
+  ) {
+    super(`workflow id ${workflowId} is held by ${holder}, not by this event's linkage`);
+    this.name = 'WorkflowIdCollisionError';
+  }
+}
+
+/** A re-read or a second worker is a duplicate only when the run under the id links this very event. */
+async function checkSameEvent(client: Client, workflowId: string, event: BusEvent): Promise<void> {
+  const d = await client.workflow.getHandle(workflowId).describe();
+  const attrs = d.typedSearchAttributes;
+  if (attrs.get(LinkageEventId) === bounded(event.eventId) && attrs.get(LinkageTenant) === bounded(event.tenantId)) {
+    return;
+  }
+  throw new WorkflowIdCollisionError(workflowId, `a ${d.type} run (${d.status.name.toLowerCase()}, run ${d.runId})`);
 }

@@ -12,9 +12,12 @@ import { HttpClient } from '../activities/http-client';
 import type { Config } from '../common/config';
 import { temporalConnectionOptions } from '../common/temporal-connection';
 import { activeTracing } from '../common/tracing';
-import { POLLER_WORKFLOW_ID } from '../common/linkage';
+import { pollerWorkflowId } from '../common/linkage';
+import { legacyPollerWorkflowId } from '../common/workflow-ids';
 import { hasEventAfter } from '../starter/poll-and-start';
-import { busHead, resumeCursor } from '../starter/poller-cursor';
+import { busHead, legacyCursor, resumeCursor } from '../starter/poller-cursor';
+import { checkNamespace } from '../starter/start-refusal';
+import { carryOverRuleControl } from './rule-control-upgrade';
 import { createLinkageMetrics, serveMetrics, type MetricsServer } from './metrics';
 import type { WorkerTracing } from './tracing';
 import { bundleHasTracing, bundlerOptions, workflowInterceptorModules, WORKFLOWS_PATH } from './workflow-bundle';
@@ -46,6 +49,12 @@ export async function createLinkageWorker(
     connection: nativeConnection,
     namespace,
     ...(traced ? { interceptors: traced.clientInterceptors } : {}),
+  });
+
+  // A namespace missing or without the Linkage* search attributes: a ConfigError (exit 2), not a dead letter per event.
+  await checkNamespace(client, namespace).catch(async (err: unknown) => {
+    await nativeConnection.close();
+    throw err;
   });
 
   // Counters always exist (the workflows' sink needs a receiver); they are served when METRICS_PORT > 0.
@@ -101,6 +110,8 @@ export async function createLinkageWorker(
         if (config.poller.enabled) await ensurePoller(client, config, gateway);
         const running = worker.run();
         onRunning?.();
+        // Needs a worker polling (it queries the old control run), so it runs beside this one.
+        void carryOverUntilDone(client, taskQueue, () => !['INITIALIZED', 'RUNNING'].includes(worker.getState()));
         await running;
       } finally {
         await metricsServer?.close();
@@ -108,6 +119,26 @@ export async function createLinkageWorker(
       }
     },
   };
+}
+
+/**
+ * Carries the previous version's rule state over (worker/rule-control-upgrade.ts), retried until it is
+ * done: an old worker still polling answers its query without the new handler, for instance.
+ */
+async function carryOverUntilDone(client: Client, taskQueue: string, stopped: () => boolean): Promise<void> {
+  for (let delayMs = 1000; !stopped(); delayMs = Math.min(delayMs * 2, 60_000)) {
+    try {
+      if (await carryOverRuleControl(client, taskQueue)) {
+        Runtime.instance().logger.info('rule state of the previous version carried over', { taskQueue });
+      }
+      return;
+    } catch (err) {
+      if (stopped()) return;
+      Runtime.instance().logger.warn('rule state carry-over failed; retrying', { error: String(err), delayMs });
+    }
+    // Unref'd: a worker shutting down does not wait for the next attempt.
+    await new Promise((r) => setTimeout(r, delayMs).unref());
+  }
 }
 
 /**
@@ -132,10 +163,15 @@ function tracingSinks(traced: WorkerTracing | null, bundlePath: string | null): 
  * A poller that was terminated or failed is succeeded by one that resumes from its cursor.
  */
 export async function ensurePoller(client: Client, config: Config, gateway: HttpClient): Promise<void> {
-  const workflowId = `${POLLER_WORKFLOW_ID}-${config.temporal.taskQueue}`;
+  const workflowId = pollerWorkflowId(config.temporal.taskQueue);
   const { startAfter } = config.poller;
-  const after = await resumeCursor(client, workflowId, async () =>
-    startAfter === 'head' ? busHead((seq) => hasEventAfter(gateway, seq)) : startAfter,
+  // An upgrade carries on from the old-id poller's cursor (and stops it).
+  const after = await resumeCursor(
+    client,
+    workflowId,
+    async () =>
+      (await legacyCursor(client, legacyPollerWorkflowId(config.temporal.taskQueue))) ??
+      (startAfter === 'head' ? busHead((seq) => hasEventAfter(gateway, seq)) : startAfter),
   );
   if (after === null) return;
   await client.workflow.start('EventPollerWorkflow', {

@@ -74,7 +74,10 @@ async function main(): Promise<void> {
     config,
     {},
     sdkMetrics ? { sdkMetricsUrl: `http://${sdkMetrics}/metrics` } : {},
-  );
+  ).catch((err: unknown) => {
+    if (err instanceof ConfigError) refuse(err, log);
+    throw err;
+  });
   await run(() => {
     log.info({ taskQueue }, 'linkage worker running');
     // The line the embedded stack and the tests wait for (not printed on a terminal).

@@ -129,6 +129,15 @@ export function createLinkageMetrics(opts: MetricsOptions = {}): LinkageMetrics 
     },
   });
   new Gauge({
+    name: 'linkage_config_alarm',
+    help: '1 while the rule state cannot be read: the rule-control id is held by another workflow type (see /healthz)',
+    registers: [registry],
+    async collect() {
+      await rulesView();
+      this.set(rules?.alarm() ? 1 : 0);
+    },
+  });
+  new Gauge({
     name: 'linkage_rule_paused',
     help: '1 while a rule is paused (npm run linkage -- pause <rule>)',
     labelNames: ['rule'] as const,
@@ -193,9 +202,9 @@ export function createLinkageMetrics(opts: MetricsOptions = {}): LinkageMetrics 
       authFailures.inc({ service });
     },
     health() {
-      return pollerError
-        ? { ok: false, status: `poller failing since ${pollerError.since}: ${pollerError.error}` }
-        : { ok: true, status: 'ok' };
+      if (pollerError) return { ok: false, status: `poller failing since ${pollerError.since}: ${pollerError.error}` };
+      const alarm = rules?.alarm();
+      return alarm ? { ok: false, status: `configuration alarm: ${alarm}` } : { ok: true, status: 'ok' };
     },
     async render() {
       const own = await registry.metrics();

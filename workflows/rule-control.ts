@@ -30,6 +30,10 @@ export const runHeldSignal = defineSignal<[HeldRun]>('runHeld');
 /** From a released run's call (activities/rule-guard.ts): it was made, the next one may go. */
 export const runProceededSignal = defineSignal<[{ workflowId: string; rule: RuleName }]>('runProceeded');
 export const rulesQuery = defineQuery<RulesView>('rules');
+/** The whole state (paused rules and held runs), read to carry it over to the control workflow's new id. */
+export const controlStateQuery = defineQuery<RuleControlState>('controlState');
+/** The state of the previous control workflow (its old id), merged into this one on upgrade. */
+export const adoptStateSignal = defineSignal<[{ state: RuleControlState; fromRunId: string }]>('adoptState');
 /** To a linkage run: `rule` may go on; `version` is the control state it was released under. */
 export const releaseRuleSignal = defineSignal<[{ rule: RuleName; version: number }]>('releaseRule');
 
@@ -38,7 +42,12 @@ export interface RuleControlState {
   paused: Partial<Record<RuleName, RulePause>>;
   resumed: Partial<Record<RuleName, { by: string; at: string; ratePerSec: number }>>;
   held: HeldRun[];
+  /** Runs of the previous control workflow whose state this one took over (each is taken once). */
+  adopted?: string[];
 }
+
+/** The control workflow's summary in the Web UI. */
+export const RULE_CONTROL_SUMMARY = 'Linkage rules: which are paused, and the runs they hold';
 
 /** How long a release waits for the released run's call before releasing the next one anyway. */
 const PROCEED_WAIT = '30 seconds';
@@ -74,6 +83,14 @@ export async function RuleControlWorkflow(state?: RuleControlState): Promise<voi
     );
 
   setHandler(rulesQuery, view);
+  setHandler(controlStateQuery, () => s);
+  setHandler(adoptStateSignal, ({ state: old, fromRunId }) => {
+    if (s.adopted?.includes(fromRunId)) return;
+    adoptState(s, old);
+    s.adopted = [...(s.adopted ?? []), fromRunId];
+    log.info('rule state adopted', { fromRunId, paused: Object.keys(old.paused), held: old.held.length });
+    render();
+  });
   setHandler(pauseRuleSignal, ({ rule, by, reason }) => {
     s.version++;
     s.paused[rule] = { by, reason, at: new Date().toISOString() };
@@ -134,4 +151,21 @@ export async function RuleControlWorkflow(state?: RuleControlState): Promise<voi
   // The history grows with every held run: start afresh with the state, once no signal is being handled.
   await condition(allHandlersFinished);
   await continueAsNew<typeof RuleControlWorkflow>(s);
+}
+
+/**
+ * Merges the previous control workflow's state into `s`: its paused rules stay paused unless this one
+ * resumed them since, and its held runs join the queue once each (released later in bus order).
+ */
+export function adoptState(s: RuleControlState, old: RuleControlState): void {
+  s.version = Math.max(s.version, old.version) + 1;
+  for (const rule of RULES) {
+    const pause = old.paused[rule];
+    if (pause && !s.paused[rule] && !s.resumed[rule]) s.paused[rule] = pause;
+    const resumed = old.resumed[rule];
+    if (resumed && !s.resumed[rule] && !s.paused[rule]) s.resumed[rule] = resumed;
+  }
+  for (const run of old.held) {
+    if (!s.held.some((h) => h.workflowId === run.workflowId && h.rule === run.rule)) s.held.push(run);
+  }
 }

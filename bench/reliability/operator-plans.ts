@@ -6,7 +6,7 @@
  */
 import { Client, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { STATUS } from '../../common/events';
-import { POLLER_WORKFLOW_ID } from '../../common/linkage';
+import { pollerWorkflowId } from '../../common/linkage';
 import { SOURCES } from '../../common/platform-client';
 import { retryAll, SUCCESSFUL_OUTCOMES } from '../../ops/commands/retry';
 import type { OpsContext } from '../../ops/context';
@@ -181,7 +181,7 @@ export const OPERATOR_PLANS: Record<OperatorScenarioName, Plan> = {
         detail: `${replayed} runs, ${events} events`,
       });
       await fresh.workflow
-        .getHandle(`${POLLER_WORKFLOW_ID}-${s.taskQueue}`)
+        .getHandle(pollerWorkflowId(s.taskQueue))
         .terminate('reliability scenario finished')
         .catch(() => undefined);
     },

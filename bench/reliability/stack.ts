@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../../common/config';
 import type { BusEvent } from '../../common/events';
-import { POLLER_WORKFLOW_ID } from '../../common/linkage';
+import { pollerWorkflowId } from '../../common/linkage';
 import { PlatformClient } from '../../common/platform-client';
 import type { Cluster } from '../../scripts/cluster/cluster';
 import { startService, type ServiceProcess } from '../../scripts/service-process';
@@ -150,7 +150,7 @@ export async function createStack(opts: StackOptions): Promise<Stack> {
     },
     async cursor(other = client) {
       try {
-        const handle = other.workflow.getHandle(`${POLLER_WORKFLOW_ID}-${taskQueue}`);
+        const handle = other.workflow.getHandle(pollerWorkflowId(taskQueue));
         return await handle.query<number>('cursor');
       } catch {
         return null;
@@ -160,7 +160,7 @@ export async function createStack(opts: StackOptions): Promise<Stack> {
       for (const w of workers.splice(0).reverse()) await w.stop().catch(() => undefined);
       // The poller runs for ever: end it so the shared Temporal keeps no orphan.
       await client.workflow
-        .getHandle(`${POLLER_WORKFLOW_ID}-${taskQueue}`)
+        .getHandle(pollerWorkflowId(taskQueue))
         .terminate('reliability scenario finished')
         .catch(() => undefined);
       await connection.close().catch(() => undefined);

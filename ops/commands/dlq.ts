@@ -5,9 +5,12 @@
  */
 import os from 'node:os';
 import type { Rec } from '../../common/platform-client';
-import type { OpsContext } from '../context';
 import { inertValue } from '../inert';
-import { formatRetry, retryRun, SUCCESSFUL_OUTCOMES, type RetryResult } from './retry';
+import { BusEventSchema, describeIssues } from '../../common/events';
+import { linkageWorkflowId } from '../../common/linkage';
+import { startLinkage } from '../../starter/start-linkage';
+import { uiLink, type OpsContext } from '../context';
+import { closedOutcome, formatRetry, retryRun, SUCCESSFUL_OUTCOMES, type RetryResult } from './retry';
 
 export type DlqStatus = 'open' | 'resolved' | 'all';
 
@@ -90,11 +93,14 @@ export async function redriveDeadLetter(
   const got = await ctx.api.deadLetter(id);
   if (got.status !== 200) return { letterId: id, error: describeRefusal(id, got.status, got.body) };
   const workflowId = got.body.workflowId;
-  if (typeof workflowId !== 'string') return { letterId: id, letter: got.body, error: 'the letter names no workflow' };
-  const retry = await retryRun(ctx, workflowId, {
-    wait: opts.wait,
-    reason: `redrive of dead letter ${id} by ${opts.by} (ops/cli.ts dlq redrive)`,
-  });
+  const reason = `redrive of dead letter ${id} by ${opts.by} (ops/cli.ts dlq redrive)`;
+  let retry: RetryResult;
+  if (typeof workflowId === 'string') retry = await retryRun(ctx, workflowId, { wait: opts.wait, reason });
+  else if (got.body.step === 'start') {
+    const started = await startFromLetter(ctx, got.body, opts.wait);
+    if ('error' in started) return { letterId: id, letter: got.body, error: started.error };
+    retry = started;
+  } else return { letterId: id, letter: got.body, error: 'the letter names no workflow' };
   if (retry.error || !retry.newRunId) return { letterId: id, letter: got.body, retry, error: retry.error };
   const marked = await ctx.api.markDeadLetterRedriven(id, { by: opts.by, newRunId: retry.newRunId });
   if (marked.status !== 200) {
@@ -108,6 +114,35 @@ export async function redriveDeadLetter(
     if (res.status === 200) Object.assign(outcome, { letter: res.body, resolved: true });
   }
   return outcome;
+}
+
+/**
+ * A `start` letter (the event had no workflow): its linkage is started from the event the letter stores,
+ * under the event's own workflow id, so a second redrive, or the poller re-reading it, is a duplicate.
+ */
+async function startFromLetter(ctx: OpsContext, letter: Rec, wait?: boolean): Promise<RetryResult | { error: string }> {
+  if (!ctx.config)
+    return { error: 'a start letter is redriven with the worker configuration (run it through the CLI)' };
+  const parsed = BusEventSchema.safeParse((letter.details as Rec | undefined)?.event);
+  if (!parsed.success) {
+    return {
+      error: `its stored event cannot be linked: ${describeIssues(parsed.error).join('; ')} (fix it at the source)`,
+    };
+  }
+  const event = parsed.data;
+  const workflowId = linkageWorkflowId(event.eventId);
+  let started: boolean;
+  try {
+    started = await startLinkage(ctx.client, ctx.config, event);
+  } catch (err) {
+    return { error: `Temporal refused the start again: ${(err as Error).message}` };
+  }
+  if (!started) return { error: `the event already has its linkage ${workflowId} (retry that run instead)` };
+  const handle = ctx.client.workflow.getHandle(workflowId);
+  const { runId } = await handle.describe();
+  const result: RetryResult = { workflowId, oldRunId: '-', newRunId: runId, link: uiLink(ctx, workflowId, runId) };
+  if (wait) Object.assign(result, await closedOutcome(ctx, workflowId, runId));
+  return result;
 }
 
 function describeRefusal(id: string, status: number, body: unknown): string {

@@ -11,7 +11,7 @@ import {
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { boundedId } from '../../common/bounded';
+import { isLinkageSpace, resyncWorkflowIdOf } from '../../common/workflow-ids';
 import {
   heldBy,
   LAKE_RESYNC_WORKFLOW,
@@ -67,13 +67,13 @@ export function parsePageSize(value: string | undefined): number {
 }
 
 /**
- * The workflow id of a resync: `lake-resync-<from>-<to|head>-<tenant|all>-<type|all>`, characters other than
+ * The workflow id of a resync: `paas-linkage:resync:<from>-<to|head>-<tenant|all>-<type|all>`, characters other than
  * letters, digits, `.`, `_` and `-` as `_`, at most 200 characters (a long one ends with a hash of the whole).
  * The same command gives the same id, so it cannot run twice at once.
  */
 export function resyncWorkflowId(p: Pick<ResyncParams, 'from' | 'to' | 'tenant' | 'type'>): string {
-  const raw = `lake-resync-${p.from}-${p.to ?? 'head'}-${p.tenant ?? 'all'}-${p.type ?? 'all'}`;
-  return boundedId(raw.replace(/[^A-Za-z0-9._-]/g, '_'), 200);
+  const raw = `${p.from}-${p.to ?? 'head'}-${p.tenant ?? 'all'}-${p.type ?? 'all'}`;
+  return resyncWorkflowIdOf(raw.replace(/[^A-Za-z0-9._-]/g, '_'));
 }
 
 export function resyncInput(p: ResyncParams): LakeResyncInput {
@@ -121,6 +121,10 @@ export interface StartedResync {
  */
 export async function startResync(ctx: OpsContext, taskQueue: string, params: ResyncParams): Promise<StartedResync> {
   const input = resyncInput(params);
+  // An id in the linkage space could take an event's run id (or be taken by one).
+  if (params.id !== undefined && isLinkageSpace(params.id)) {
+    throw new ResyncUsageError(`--id must not start with linkage- (the id space of event runs): ${params.id}`);
+  }
   const workflowId = params.id ?? resyncWorkflowId(params);
   try {
     const handle = await startRun(

@@ -53,20 +53,29 @@ export async function retryRun(ctx: OpsContext, workflowId: string, opts: RetryO
     return { workflowId, oldRunId: d.runId, error: (err as Error).message };
   }
   const result: RetryResult = { workflowId, oldRunId: d.runId, newRunId, link: uiLink(ctx, workflowId, newRunId) };
-  if (opts.wait && newRunId) {
-    const handle = ctx.client.workflow.getHandle(workflowId, newRunId);
-    try {
-      const r = await handle.result();
-      result.outcome = (r as LinkageResult | undefined)?.outcome;
-    } catch (err) {
-      result.failure = err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : String(err);
-    }
-    // The run's own word on how it ended (a failed run may have compensated, been cancelled, …).
-    const d = await handle.describe();
-    result.status = d.status.name;
-    result.outcome ??= d.typedSearchAttributes.get(LinkageOutcome) ?? d.status.name.toLowerCase();
-  }
+  if (opts.wait && newRunId) Object.assign(result, await closedOutcome(ctx, workflowId, newRunId));
   return result;
+}
+
+/** Waits for a run to close: its outcome (LinkageOutcome), status and failure. */
+export async function closedOutcome(
+  ctx: OpsContext,
+  workflowId: string,
+  runId: string,
+): Promise<Pick<RetryResult, 'outcome' | 'status' | 'failure'>> {
+  const handle = ctx.client.workflow.getHandle(workflowId, runId);
+  const out: Pick<RetryResult, 'outcome' | 'status' | 'failure'> = {};
+  try {
+    const r = await handle.result();
+    out.outcome = (r as LinkageResult | undefined)?.outcome;
+  } catch (err) {
+    out.failure = err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : String(err);
+  }
+  // The run's own word on how it ended (a failed run may have compensated, been cancelled, …).
+  const d = await handle.describe();
+  out.status = d.status.name;
+  out.outcome ??= d.typedSearchAttributes.get(LinkageOutcome) ?? d.status.name.toLowerCase();
+  return out;
 }
 
 /**

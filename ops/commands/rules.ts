@@ -3,7 +3,7 @@
  * (workflows/rule-control.ts). A pause holds every run at the paused rule's step, durably, until a resume
  * releases them in bus order at the given rate; nothing is skipped.
  */
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { readRuleControl } from '../../common/rule-control-client';
 import {
   isRuleName,
   ruleControlWorkflowId,
@@ -13,7 +13,12 @@ import {
   type RulesView,
 } from '../../common/rules';
 import { waitFor } from '../../common/platform-client';
-import { pauseRuleSignal, resumeRuleSignal, RuleControlWorkflow, rulesQuery } from '../../workflows/rule-control';
+import {
+  pauseRuleSignal,
+  resumeRuleSignal,
+  RuleControlWorkflow,
+  RULE_CONTROL_SUMMARY,
+} from '../../workflows/rule-control';
 import type { OpsContext } from '../context';
 
 export interface RuleCommandOptions {
@@ -48,12 +53,7 @@ const EMPTY: RulesView = {
 
 /** The rules as the control workflow holds them; all running when no rule was ever paused here. */
 export async function listRules(ctx: OpsContext, taskQueue: string): Promise<RulesView> {
-  try {
-    return await ctx.client.workflow.getHandle(ruleControlWorkflowId(taskQueue)).query(rulesQuery);
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return EMPTY;
-    throw err;
-  }
+  return (await readRuleControl(ctx.client, taskQueue))?.view ?? EMPTY;
 }
 
 /**
@@ -73,7 +73,7 @@ export async function pauseRule(
     args: [],
     signal: pauseRuleSignal,
     signalArgs: [{ rule, ...who }],
-    staticSummary: 'Linkage rules: which are paused, and the runs they hold',
+    staticSummary: RULE_CONTROL_SUMMARY,
   });
   const view = await inForce(ctx, opts.taskQueue, before, (v) => !!v.rules.find((r) => r.rule === rule)?.paused);
   await new Promise((r) => setTimeout(r, opts.settleMs));
@@ -87,9 +87,11 @@ export async function resumeRule(
   who: { by: string; ratePerSec: number },
   taskQueue: string,
 ): Promise<RulesView> {
-  const current = await listRules(ctx, taskQueue);
-  if (!current.rules.find((r) => r.rule === rule)?.paused) throw new Error(`rule ${rule} is not paused`);
-  await ctx.client.workflow.getHandle(ruleControlWorkflowId(taskQueue)).signal(resumeRuleSignal, { rule, ...who });
+  const answer = await readRuleControl(ctx.client, taskQueue);
+  const current = answer?.view ?? EMPTY;
+  if (!answer || !current.rules.find((r) => r.rule === rule)?.paused) throw new Error(`rule ${rule} is not paused`);
+  // During an upgrade the pause may still live in the previous control workflow: resumed there.
+  await ctx.client.workflow.getHandle(answer.workflowId).signal(resumeRuleSignal, { rule, ...who });
   return inForce(ctx, taskQueue, current.version, (v) => !v.rules.find((r) => r.rule === rule)?.paused);
 }
 

@@ -380,7 +380,7 @@ describe('resync after a lake outage', () => {
     const stopped = cancelled.progress!;
     expect(stopped.state).toBe('cancelled');
     expect(stopped.range).toMatchObject({ after: events[0].seq - 1, firstSeq: events[0].seq });
-    expect(started.workflowId).toBe(`lake-resync-${since.replace(/:/g, '_')}-head-${tenant}-all`);
+    expect(started.workflowId).toBe(`paas-linkage:resync:${since.replace(/:/g, '_')}-head-${tenant}-all`);
     expect(stopped.pages).toBeGreaterThanOrEqual(2);
     expect(stopped.cursor!).toBeGreaterThan(stopped.range!.after);
     expect(stopped.cursor!).toBeLessThan(stopped.range!.toSeq);

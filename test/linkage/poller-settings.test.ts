@@ -4,7 +4,7 @@
  * 3: a failed bus read is then retried after 3 s — what the server was told (nextRetryDelay), read back
  * from the pending activity, not timed.
  */
-import { POLLER_WORKFLOW_ID } from '../../common/linkage';
+import { pollerWorkflowId } from '../../common/linkage';
 import { waitFor } from '../../common/platform-client';
 import { createLinkageEnv, type LinkageEnv } from '../helpers/linkage-env';
 
@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 it('a failed bus read is retried after the running worker’s SYNC_WORKER_POLL_INTERVAL_SEC', async () => {
-  const poller = env.client.workflow.getHandle(`${POLLER_WORKFLOW_ID}-${env.taskQueue}`);
+  const poller = env.client.workflow.getHandle(pollerWorkflowId(env.taskQueue));
   const first = await env.startWorker({ SYNC_WORKER_POLL_INTERVAL_SEC: '1' });
   await waitFor('the poller', async () => (await poller.query<number>('cursor')) >= 0);
   await first.stop();

@@ -3,7 +3,7 @@
  * starts a poller that resumes from where the last one stopped (not from seq 0), and nothing is lost.
  */
 import { defaultPayloadConverter, fromPayloadsAtIndex } from '@temporalio/common';
-import { POLLER_WORKFLOW_ID } from '../../common/linkage';
+import { pollerWorkflowId } from '../../common/linkage';
 import { waitFor } from '../../common/platform-client';
 import type { PollerInput } from '../../workflows/types';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
@@ -25,7 +25,7 @@ it('a terminated poller is succeeded by one that resumes from its cursor', async
   const worker = await env.startWorker();
   const first = await api.signContract(tenant, { customerId: 'c', contractNo: 'P-1', amountCents: 1 });
   await waitFor('the first contract linked', async () => (await orders(first.id)).length === 1);
-  const poller = client.workflow.getHandle(`${POLLER_WORKFLOW_ID}-${env.taskQueue}`);
+  const poller = client.workflow.getHandle(pollerWorkflowId(env.taskQueue));
   const cursor = await waitFor('the cursor past the first events', async () => {
     const c = await poller.query<number>('cursor');
     return c > 0 ? c : null;

@@ -7,7 +7,7 @@
  */
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { EVENT_TYPES, STATUS, type BusEvent } from '../../common/events';
-import { linkageWorkflowId } from '../../common/linkage';
+import { linkageWorkflowId, pollerWorkflowId } from '../../common/linkage';
 import { countBySource, SOURCES, waitFor, type Rec, type SourceQuery } from '../../common/platform-client';
 import { retryRun } from '../../ops/commands/retry';
 import type { OpsContext } from '../../ops/context';
@@ -251,8 +251,7 @@ describe('one live document per business source', () => {
     const head = (await env.events()).at(-1)!.seq;
     await waitFor(
       'the fresh poller to pass the bus head',
-      async () =>
-        (await fresh.workflow.getHandle(`linkage-event-poller-${env.taskQueue}`).query<number>('cursor')) >= head,
+      async () => (await fresh.workflow.getHandle(pollerWorkflowId(env.taskQueue)).query<number>('cursor')) >= head,
       120_000,
     );
     await waitFor(
@@ -274,7 +273,7 @@ describe('one live document per business source', () => {
     await env.startWorker({ TEMPORAL_NAMESPACE: namespace, POLLER_START_AFTER: 'head' });
     const fresh = new Client({ connection: env.client.connection, namespace });
     const cursor = await waitFor('the poller', () =>
-      fresh.workflow.getHandle(`linkage-event-poller-${env.taskQueue}`).query<number>('cursor'),
+      fresh.workflow.getHandle(pollerWorkflowId(env.taskQueue)).query<number>('cursor'),
     );
     expect(cursor).toBe(head);
     expect((await fresh.workflow.count('LinkageEventId IS NOT NULL')).count).toBe(0);

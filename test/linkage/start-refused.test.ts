@@ -6,6 +6,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { linkageWorkflowId } from '../../common/linkage';
 import { waitFor } from '../../common/platform-client';
+import { redriveDeadLetter } from '../../ops/commands/dlq';
+import type { OpsContext } from '../../ops/context';
 import { startDevServer, type DevServer } from '../../scripts/dev-server';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 import { freePort } from '../helpers/ports';
@@ -59,4 +61,19 @@ it('a start refused for the event itself (blob over the limit): a dead letter wi
   });
   expect(closed.status.name).toBe('COMPLETED');
   await expect(client.workflow.getHandle(linkageWorkflowId(big.eventId)).describe()).rejects.toThrow();
+
+  // The cause fixed (a Temporal whose limit takes the event: the jest run's own server), `dlq redrive`
+  // starts the linkage from the event the letter stores, and resolves the letter once it linked.
+  await env.startWorker({ POLLER_ENABLED: '0' });
+  const ops: OpsContext = { client: env.client, namespace: 'default', api: env.api, uiUrl: null, config: env.config() };
+  const redriven = await redriveDeadLetter(ops, String(letter.id), { by: 'ops-test', wait: true });
+  expect(redriven).toMatchObject({
+    resolved: true,
+    retry: { workflowId: linkageWorkflowId(big.eventId), outcome: 'completed' },
+  });
+  const run = await env.client.workflow.getHandle(linkageWorkflowId(big.eventId)).describe();
+  expect(run.status.name).toBe('COMPLETED');
+  // A second redrive of the resolved letter starts nothing.
+  expect((await redriveDeadLetter(ops, String(letter.id), { by: 'ops-test' })).error).toBeDefined();
+  expect((await env.client.workflow.count(`WorkflowId="${linkageWorkflowId(big.eventId)}"`)).count).toBe(1);
 });

@@ -1,0 +1,42 @@
+/**
+ * Every workflow id the product uses (pure, workflow-safe). Linkage runs are `linkage-<eventId>`: event ids
+ * are unique on the bus across tenants, so one event is one run, and the id stays what operators search by.
+ * Every other workflow the product owns starts with `paas-linkage:`, which no `linkage-…` string can be:
+ * an event id can no longer take the poller's or the rule control's id.
+ */
+import { boundedId } from './bounded';
+
+export const LINKAGE_PREFIX = 'linkage-';
+export const OWNED_PREFIX = 'paas-linkage:';
+
+/** One event, one workflow id, ever: a re-read or a second worker cannot start a second run. */
+export function linkageWorkflowId(eventId: string): string {
+  return `${LINKAGE_PREFIX}${eventId}`;
+}
+
+export function pollerWorkflowId(taskQueue: string): string {
+  return `${OWNED_PREFIX}poller:${taskQueue}`;
+}
+
+export function ruleControlWorkflowId(taskQueue: string): string {
+  return `${OWNED_PREFIX}rule-control:${taskQueue}`;
+}
+
+/** A resync's id from its parameters (already reduced to safe characters), at most 200 characters. */
+export function resyncWorkflowIdOf(key: string): string {
+  return boundedId(`${OWNED_PREFIX}resync:${key}`, 200);
+}
+
+/** Could this id be an event's linkage run? Owned workflows must never be. */
+export function isLinkageSpace(workflowId: string): boolean {
+  return workflowId.startsWith(LINKAGE_PREFIX);
+}
+
+/** The ids of the previous version, read only to carry state over on upgrade. */
+export function legacyPollerWorkflowId(taskQueue: string): string {
+  return `linkage-event-poller-${taskQueue}`;
+}
+
+export function legacyRuleControlWorkflowId(taskQueue: string): string {
+  return `linkage-rule-control-${taskQueue}`;
+}

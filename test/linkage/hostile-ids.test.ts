@@ -1,0 +1,118 @@
+/**
+ * Property: whatever id and payload a hostile tenant gives an event, once the bus accepts it the event ends
+ * as exactly one linkage run or exactly one dead letter, and another tenant's contract signed after it gets
+ * its one ERP order. The ids drawn include every workflow id the product owns (in both spellings, bare and
+ * as a prefix), ids that look like linkage ids, and arbitrary Unicode; the payloads arbitrary JSON. Runs
+ * through the real bus, poller, worker and cells.
+ */
+import fc from 'fast-check';
+import { bounded } from '../../common/bounded';
+import { EVENT_TYPES } from '../../common/events';
+import { linkageWorkflowId } from '../../common/linkage';
+import { LinkageEventId } from '../../common/search-attributes';
+import { countBySource, SOURCES, waitFor, type Rec } from '../../common/platform-client';
+import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
+
+let env: LinkageEnv;
+beforeAll(async () => {
+  env = await createLinkageEnv('hostile-ids');
+  await env.startWorker({ POLLER_PAGE_SIZE: '50' });
+});
+afterAll(async () => {
+  await env?.stop();
+});
+
+const RUNS = 12;
+let tried = 0;
+let accepted = 0;
+
+/** Ids a hostile tenant would try: the product's own workflow ids, old and new spellings, and look-alikes. */
+function ownedLike(taskQueue: string): string[] {
+  return [
+    `rule-control-${taskQueue}`,
+    `event-poller-${taskQueue}`,
+    'event-poller',
+    `paas-linkage:poller:${taskQueue}`,
+    `paas-linkage:rule-control:${taskQueue}`,
+    `paas-linkage:resync:x`,
+    `linkage-rule-control-${taskQueue}`,
+    `linkage-event-poller-${taskQueue}`,
+    'lake-resync-0-head-all-all',
+    'linkage-',
+  ];
+}
+
+const eventIds = (taskQueue: string) =>
+  fc.oneof(
+    fc.constantFrom(...ownedLike(taskQueue)),
+    fc.tuple(fc.constantFrom(...ownedLike(taskQueue)), fc.string({ maxLength: 12 })).map(([a, b]) => a + b),
+    fc.string({ minLength: 1, maxLength: 60, unit: 'grapheme' }),
+    fc.string({ minLength: 1, maxLength: 40, unit: 'binary' }),
+  );
+const eventTypes = fc.oneof(fc.constantFrom(...Object.values(EVENT_TYPES)), fc.string({ minLength: 1, maxLength: 30 }));
+const payloads = fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 6 });
+
+/** The run the event's linkage id holds, if it is this event's linkage. */
+async function runOf(eventId: string): Promise<boolean> {
+  try {
+    const d = await env.client.workflow.getHandle(linkageWorkflowId(eventId)).describe();
+    return d.typedSearchAttributes.get(LinkageEventId) === bounded(eventId);
+  } catch {
+    return false;
+  }
+}
+/** The dead letters that stand for the event instead of a run (no run was started for it). */
+async function startLettersOf(eventId: string): Promise<Rec[]> {
+  const letters = await env.api.deadLetters(`?eventId=${encodeURIComponent(eventId)}&status=all`);
+  return letters.filter((l) => l.eventId === eventId && !l.runId);
+}
+
+test(`any accepted event ends as one run or one dead letter; another tenant is served after it (${RUNS} runs)`, async () => {
+  const hostile = uniqueTenant('hostile');
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.record({ eventId: eventIds(env.taskQueue), eventType: eventTypes, payload: payloads }), {
+        minLength: 1,
+        maxLength: 6,
+      }),
+      async (events) => {
+        const mine: string[] = [];
+        for (const e of events) {
+          tried++;
+          const r = await env.api.publish({ ...e, tenantId: hostile });
+          if (r.status === 201 && !r.body.duplicate) {
+            accepted++;
+            mine.push(e.eventId);
+          } else expect([201, 400, 409, 413]).toContain(r.status);
+        }
+        const victim = uniqueTenant('victim');
+        const contract = await env.api.signContract(victim, { customerId: 'c-1', contractNo: 'n-1', amountCents: 100 });
+        const orders = await waitFor(
+          `the victim's ERP order after ${JSON.stringify(mine)}`,
+          async () => {
+            const c = await countBySource(env.api, victim, SOURCES.order(String(contract.id)));
+            return c.live ? c : null;
+          },
+          120_000,
+          250,
+        );
+        expect(orders.live).toBe(1);
+        for (const eventId of mine) {
+          const ended = await waitFor(
+            `event ${JSON.stringify(eventId)} run or dead letter`,
+            async () => {
+              const [run, letters] = await Promise.all([runOf(eventId), startLettersOf(eventId)]);
+              return run || letters.length ? { run, letters: letters.length } : null;
+            },
+            60_000,
+            250,
+          );
+          expect(Number(ended.run) + ended.letters).toBe(1);
+        }
+      },
+    ),
+    { numRuns: RUNS, endOnFailure: true },
+  );
+  console.log(`hostile ids: ${RUNS} property runs, ${tried} events tried, ${accepted} accepted by the bus`);
+  expect(accepted).toBeGreaterThan(RUNS);
+});
