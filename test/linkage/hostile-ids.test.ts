@@ -67,6 +67,39 @@ async function startLettersOf(eventId: string): Promise<Rec[]> {
   return letters.filter((l) => l.eventId === eventId && !l.runId);
 }
 
+/** One event ends as exactly one run or one dead letter (never both, never neither). */
+async function endedOnce(eventId: string): Promise<void> {
+  const ended = await waitFor(
+    `event ${JSON.stringify(eventId)} run or dead letter`,
+    async () => {
+      const [run, letters] = await Promise.all([runOf(eventId), startLettersOf(eventId)]);
+      return run || letters.length ? { run, letters: letters.length } : null;
+    },
+    60_000,
+    250,
+  );
+  expect(Number(ended.run) + ended.letters).toBe(1);
+}
+
+test("events named like the poller's and the rule control's ids: each linked once, and another tenant's contract gets its order", async () => {
+  const hostile = uniqueTenant('hostile');
+  const ids = [`rule-control-${env.taskQueue}`, `event-poller-${env.taskQueue}`];
+  for (const eventId of ids) {
+    const r = await env.api.publish({ eventId, eventType: 'hr.document.uploaded', tenantId: hostile, payload: {} });
+    expect(r.status).toBe(201);
+  }
+  const victim = uniqueTenant('victim');
+  const contract = await env.api.signContract(victim, { customerId: 'c-1', contractNo: 'n-1', amountCents: 100 });
+  await waitFor(
+    "the victim's ERP order",
+    async () => (await countBySource(env.api, victim, SOURCES.order(String(contract.id)))).live === 1,
+    120_000,
+    250,
+  );
+  expect(await countBySource(env.api, victim, SOURCES.order(String(contract.id)))).toMatchObject({ live: 1 });
+  for (const eventId of ids) await endedOnce(eventId);
+});
+
 test(`any accepted event ends as one run or one dead letter; another tenant is served after it (${RUNS} runs)`, async () => {
   const hostile = uniqueTenant('hostile');
   await fc.assert(
@@ -97,18 +130,7 @@ test(`any accepted event ends as one run or one dead letter; another tenant is s
           250,
         );
         expect(orders.live).toBe(1);
-        for (const eventId of mine) {
-          const ended = await waitFor(
-            `event ${JSON.stringify(eventId)} run or dead letter`,
-            async () => {
-              const [run, letters] = await Promise.all([runOf(eventId), startLettersOf(eventId)]);
-              return run || letters.length ? { run, letters: letters.length } : null;
-            },
-            60_000,
-            250,
-          );
-          expect(Number(ended.run) + ended.letters).toBe(1);
-        }
+        for (const eventId of mine) await endedOnce(eventId);
       },
     ),
     { numRuns: RUNS, endOnFailure: true },
