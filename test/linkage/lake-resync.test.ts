@@ -352,7 +352,7 @@ describe('resync after a lake outage', () => {
     expect(status.code).toBe(0);
     expect(status.stdout).toContain(`${A.workflowId}  COMPLETED`);
     expect(status.stdout).toMatch(/records +ingested 0, already there \d+/);
-    expect(status.stdout).toContain(`/workflows/${A.workflowId}/`);
+    expect(status.stdout).toContain(`/workflows/${encodeURIComponent(A.workflowId)}/`);
   });
 
   it('cancelled mid-way and resumed: the same lake contents, nothing twice', async () => {
