@@ -221,7 +221,7 @@ it('a valid but different task queue links on its own queue: nothing skipped, no
   // Back on the suite's queue: its poller re-reads what the other one linked, and starts nothing again.
   const after = await signContract(tenant);
   await afterTheFix(tenant, [before, during, after]);
-});
+}, 240_000);
 
 it('a search attribute removed while the worker runs: the poller holds (healthz 503, logged), then links every contract once', async () => {
   tried.push('a search attribute removed while running');
