@@ -72,7 +72,18 @@ export const EnvSchema = z.object({
     .default('localhost:7233')
     .refine((v) => /^[^\s:/]+:\d+$/.test(v), { message: 'TEMPORAL_ADDRESS must be host:port' }),
   TEMPORAL_NAMESPACE: z.string().trim().min(1, 'TEMPORAL_NAMESPACE must not be empty').default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().trim().min(1, 'TEMPORAL_TASK_QUEUE must not be empty').default('paas-linkage'),
+  /**
+   * Temporal takes almost any string, so a typo would make a worker that links on a queue of its own; what
+   * cannot be meant is refused: blanks (a pasted name), Temporal's reserved `/_sys/` prefix, and names too
+   * long for the poller's and rule control's workflow ids (common/workflow-ids.ts) to stay readable.
+   */
+  TEMPORAL_TASK_QUEUE: z
+    .string()
+    .trim()
+    .default('paas-linkage')
+    .refine((v) => v.length <= 200 && /^[^\s\p{Cc}]+$/u.test(v) && !v.startsWith('/_sys/'), {
+      message: 'TEMPORAL_TASK_QUEUE must be 1 to 200 characters, without blanks, not starting with /_sys/',
+    }),
   /** A production cluster: mTLS client certificate and key (PEM files), optional CA, or an API key. */
   TEMPORAL_TLS_CERT_PATH: z.string().trim().optional(),
   TEMPORAL_TLS_KEY_PATH: z.string().trim().optional(),

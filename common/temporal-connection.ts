@@ -37,3 +37,18 @@ export function temporalConnectionOptions(config: Config): TemporalConnectionOpt
     ...(apiKey ? { apiKey } : {}),
   };
 }
+
+/**
+ * Temporal did not answer the first connection: the address (or the TLS settings) is wrong or the server is
+ * down. Not a configuration error as such (the same address works once the server is up): a clear message
+ * and a non-zero exit, for the orchestrator to restart the worker.
+ */
+export class TemporalUnreachableError extends Error {
+  constructor(address: string, cause: unknown) {
+    super(
+      `TEMPORAL_ADDRESS=${address}: Temporal cannot be reached (${cause instanceof Error ? cause.message : String(cause)}); check the address, the TLS settings and that the server runs`,
+      { cause },
+    );
+    this.name = 'TemporalUnreachableError';
+  }
+}

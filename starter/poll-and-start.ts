@@ -254,7 +254,11 @@ export async function checkBusAccess(gateway: HttpClient): Promise<{ reachable: 
     const status = err instanceof ApplicationFailure ? (err.details?.[0] as { status?: unknown })?.status : undefined;
     const error = causeChain(err);
     if (status === 401 || status === 403) {
-      throw new ConfigError([`GATEWAY_TOKEN / EVENT_BUS_TOKEN: the bus at ${gateway.baseUrl} refused it: ${error}`]);
+      // A 403 is a known token of the wrong role (a tenant's): the bus's own hint (add tenantId) is not for the worker.
+      const fix = status === 403 ? ': the worker reads every tenant, so it needs a service (or admin) token' : '';
+      throw new ConfigError([
+        `GATEWAY_TOKEN / EVENT_BUS_TOKEN: the bus at ${gateway.baseUrl} refused it: ${error}${fix}`,
+      ]);
     }
     return { reachable: false, error };
   }

@@ -53,7 +53,10 @@ export async function checkNamespace(client: Client, namespace: string): Promise
   } catch (err) {
     const refusal = classifyStartRefusal(err);
     if (refusal?.kind !== 'namespace') throw err;
-    throw new ConfigError([`TEMPORAL_NAMESPACE=${namespace}: ${refusal.cause}`]);
+    const fix = /^grpc 5:/.test(refusal.cause)
+      ? `: create it (temporal operator namespace create --namespace ${namespace}) or name an existing one`
+      : '';
+    throw new ConfigError([`TEMPORAL_NAMESPACE=${namespace}: ${refusal.cause}${fix}`]);
   }
   const missing = ALL_SEARCH_ATTRIBUTES.filter((k) => custom[k.name] === undefined);
   if (!missing.length) return;

@@ -10,7 +10,7 @@ import { createActivities } from '../activities';
 import { createRuleGuard } from '../activities/rule-guard';
 import { HttpClient } from '../activities/http-client';
 import type { Config } from '../common/config';
-import { temporalConnectionOptions } from '../common/temporal-connection';
+import { TemporalUnreachableError, temporalConnectionOptions } from '../common/temporal-connection';
 import { activeTracing } from '../common/tracing';
 import { pollerWorkflowId } from '../common/linkage';
 import { legacyPollerWorkflowId } from '../common/workflow-ids';
@@ -36,9 +36,11 @@ export async function createLinkageWorker(
   overrides: Partial<WorkerOptions> = {},
   opts: { sdkMetricsUrl?: string } = {},
 ): Promise<LinkageWorker> {
-  const { namespace, taskQueue } = config.temporal;
+  const { address, namespace, taskQueue } = config.temporal;
   const connectionOptions = temporalConnectionOptions(config);
-  const nativeConnection = await NativeConnection.connect(connectionOptions);
+  const nativeConnection = await NativeConnection.connect(connectionOptions).catch((err: unknown) => {
+    throw new TemporalUnreachableError(address, err);
+  });
   // The poller's client shares the worker's connection: that is what lets the server start a linkage
   // workflow eagerly, handing its first task straight back to this worker (no matching round trip).
   // Tracing on (common/tracing.ts): the poller's workflow starts carry its event span to the workflow.

@@ -9,8 +9,10 @@ import { Runtime } from '@temporalio/worker';
 import { ConfigError, loadConfig, type Config } from '../common/config';
 import { announceReady, createLogger, logFormat, type Logger } from '../common/logger';
 import { HttpClient } from '../activities/http-client';
+import { TemporalUnreachableError } from '../common/temporal-connection';
 import { checkBusAccess } from '../starter/poll-and-start';
 import { createLinkageWorker } from './create-worker';
+import { checkLakeAccess } from './lake-check';
 import { PinoTemporalLogger } from './logging';
 import { sdkMetricsBindAddress } from './metrics';
 
@@ -36,6 +38,15 @@ async function main(): Promise<void> {
     config = loadConfig();
     const bus = await checkBusAccess(new HttpClient(config.gatewayUrl, config.token, config.retry.httpTimeoutMs));
     if (!bus.reachable) log.warn({ error: bus.error }, 'the bus is not reachable yet; the poller retries it');
+    if (config.datalakeUrl) {
+      const lake = await checkLakeAccess(new HttpClient(config.datalakeUrl, config.token, config.retry.httpTimeoutMs));
+      if (!lake.reachable) {
+        log.warn(
+          { error: lake.error },
+          `DATALAKE_URL=${config.datalakeUrl}: the data lake is not reachable yet; ingests retry it`,
+        );
+      }
+    }
   } catch (err) {
     if (err instanceof ConfigError) refuse(err, log);
     throw err;
@@ -89,6 +100,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(`linkage worker: ${err instanceof Error ? err.stack : String(err)}`);
+  // Temporal down or misaddressed: the message names TEMPORAL_ADDRESS; a stack would only hide it.
+  const known = err instanceof TemporalUnreachableError;
+  console.error(`linkage worker: ${known ? err.message : err instanceof Error ? err.stack : String(err)}`);
   process.exit(1);
 });

@@ -18,7 +18,7 @@ describe('loadConfig', () => {
     expect(c.datalakeUrl).toBeNull();
     expect(c.token).toBe('smoke-test');
     expect(c.pollIntervalMs).toBe(5000);
-    expect(c.temporal).toMatchObject({ address: 'localhost:7233', namespace: 'default' });
+    expect(c.temporal).toMatchObject({ address: 'localhost:7233', namespace: 'default', taskQueue: 'paas-linkage' });
     expect(c.retry.windowMs).toBe(24 * 3600 * 1000);
   });
 
@@ -41,6 +41,9 @@ describe('loadConfig', () => {
     ['DATALAKE_URL', 'ftp://lake'],
     ['SYNC_WORKER_POLL_INTERVAL_SEC', '-1'],
     ['TEMPORAL_ADDRESS', 'localhost'],
+    ['TEMPORAL_TASK_QUEUE', '/_sys/paas-linkage'],
+    ['TEMPORAL_TASK_QUEUE', 'paas linkage'],
+    ['TEMPORAL_TASK_QUEUE', 'q'.repeat(201)],
   ])('refuses %s=%s, naming it', (name, value) => {
     let err: unknown;
     try {
