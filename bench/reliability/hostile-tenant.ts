@@ -1,10 +1,10 @@
 /**
  * The hostile-tenant scenario: while tenant A's normal load runs, tenant B, holding only its own tenant
- * token, tries what an attacker with a valid account would — admin routes under disguised spellings (sent raw, so nothing
- * normalizes them), event ids that take the product's own workflow ids, X-Request-ID reuse, approvals that
- * could never complete, oversized pages and hand-made cursors. Everything goes through the real gateway,
- * cells and lake; every attempt must be refused with its expected status, no answer B gets may carry
- * anything of A, and every hostile event B got onto the bus must end as one run or one dead letter.
+ * token, tries what an attacker with a valid account would — admin routes under disguised spellings (sent
+ * raw, so nothing normalizes them), event ids that take the product's own workflow ids, X-Request-ID reuse,
+ * approvals that could never complete, oversized pages and hand-made cursors. Everything goes through the
+ * real gateway, cells and lake; every attempt must be refused with its expected status, no answer B gets
+ * may carry anything of A, and every hostile event B got onto the bus must end as one run or one dead letter.
  */
 import { bounded } from '../../common/bounded';
 import { EVENT_TYPES, PayloadSchemas, type BusEvent } from '../../common/events';
