@@ -21,9 +21,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { hostileTenantPlan } from './hostile-tenant';
 import { OPERATOR_PLANS, type OperatorScenarioName } from './operator-plans';
 import type { Cluster } from '../../scripts/cluster/cluster';
 import { createStack, type Stack, type TemporalTarget } from './stack';
+import { secret, tenantTokens, tokenMapEnv } from './tenant-tokens';
 import {
   approvalCompleted,
   approvalCount,
@@ -45,6 +47,7 @@ export type ScenarioName =
   | 'duplicates-poison'
   | 'two-workers'
   | 'security'
+  | 'hostile-tenant'
   | 'history-kill'
   | 'postgres-restart';
 
@@ -317,21 +320,11 @@ export const PLANS: Record<ScenarioName, Plan> = {
     setup() {
       const a = `secA-${rand()}`;
       const b = `secB-${rand()}`;
-      const secret = (label: string) => `${label}-${randomBytes(16).toString('hex')}`;
-      const tokens = { service: secret('svc'), tenantA: secret('tokA'), tenantB: secret('tokB') };
+      const tokens = tenantTokens();
       const apiKey = secret('api-key');
       return {
         // Tenant-bound credentials: the worker acts with the service token, each tenant with its own.
-        platformEnv: (admin) => ({
-          PLATFORM_TOKENS: JSON.stringify({
-            tokens: [
-              { token: admin, role: 'admin', name: 'suite-admin' },
-              { token: tokens.service, role: 'service', name: 'linkage-worker' },
-              { token: tokens.tenantA, role: 'tenant', tenants: [a], name: 'tenant-a' },
-              { token: tokens.tenantB, role: 'tenant', tenants: [b], name: 'tenant-b' },
-            ],
-          }),
-        }),
+        platformEnv: (admin) => tokenMapEnv(admin, tokens, a, b),
         // The dev server takes no API key: sent in plaintext, so the log scan covers it in a running worker.
         workerEnv: { GATEWAY_TOKEN: tokens.service, TEMPORAL_API_KEY: apiKey, TEMPORAL_TLS: '0', LOG_LEVEL: 'debug' },
         state: { a, b, tokens, apiKey },
@@ -408,6 +401,7 @@ export const PLANS: Record<ScenarioName, Plan> = {
       ctx.checks.push({ name: 'token not in any dead letter', ok: !dlqText.includes(s.token) });
     },
   },
+  'hostile-tenant': hostileTenantPlan,
   ...OPERATOR_PLANS,
 };
 

@@ -1,6 +1,7 @@
 /**
  * The CI subset of the reliability suite — worker SIGKILLs, duplicate and poison events, and
- * the security scenario (cross-tenant write-back, hostile requests, tenant-bound tokens, secrets in no log line) — through the
+ * the security scenario (cross-tenant write-back, hostile requests, tenant-bound tokens, secrets in no log line), the
+ * hostile tenant (disguised admin routes, owned workflow ids, request-id reuse, bad pages) — through the
  * same scenario code as `npm run reliability`, at a small size, on the jest-wide Temporal dev server.
  * The five operator-path scenarios too; the checker counts live documents per source.
  */
@@ -54,6 +55,21 @@ describe('reliability CI subset', () => {
     expect(byName.get('one dead letter per forged approval (write-back refused)')?.ok).toBe(true);
     expect(byName.get('rejected requests wrote nothing (tenant C empty)')?.ok).toBe(true);
     expect(r.checks.filter((c) => c.name.includes('→ 4'))).toHaveLength(21);
+  }, 300_000);
+
+  it("hostile tenant: B's disguised admin routes, owned workflow ids, key reuse and bad pages are refused; A is served", async () => {
+    const r = await run('hostile-tenant');
+    const probes = r.checks.filter((c) => c.name.startsWith('B: '));
+    expect(probes.length).toBeGreaterThanOrEqual(30);
+    expect(probes.filter((c) => c.name.includes('%61dmin') && c.detail === 'answered 400')).toHaveLength(4);
+    const ok = new Set(r.checks.filter((c) => c.ok).map((c) => c.name));
+    for (const name of [
+      'every hostile event of B ended as exactly one run or one dead letter',
+      "no 2xx answer to B carries A's tenant id, document ids or business keys",
+      "A's contracts signed after B's hostile events got their one ERP order",
+    ]) {
+      expect(ok).toContain(name);
+    }
   }, 300_000);
 
   /** The checks that show each repair really happened (the run above already requires every check ok). */
