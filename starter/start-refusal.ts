@@ -21,17 +21,24 @@ const EVENT_MESSAGES = [/size|too large|exceeds|limit/i, /workflow ?id/i, /workf
 export function classifyStartRefusal(err: unknown): StartRefusal {
   if (err instanceof WorkflowExecutionAlreadyStartedError) return null;
   if (err instanceof WorkflowIdCollisionError) return { kind: 'event', cause: err.message };
+  const g = grpcErrorOf(err);
+  if (!g) return null;
+  const cause = `grpc ${g.code}: ${g.message}`;
+  if (NAMESPACE_CODES.has(g.code)) return { kind: 'namespace', cause };
+  if (!EVENT_CODES.has(g.code)) return null;
+  if (EVENT_MESSAGES.some((r) => r.test(g.message))) return { kind: 'event', cause };
+  if (NAMESPACE_MESSAGES.some((r) => r.test(g.message))) return { kind: 'namespace', cause };
+  return { kind: 'event', cause };
+  return null;
+}
+
+/** The first gRPC status in an error's cause chain (the client wraps the service error). */
+function grpcErrorOf(err: unknown): { code: number; message: string } | undefined {
   for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
     const code = (e as Error & { code?: unknown }).code;
-    if (typeof code !== 'number') continue;
-    const cause = `grpc ${code}: ${e.message}`;
-    if (NAMESPACE_CODES.has(code)) return { kind: 'namespace', cause };
-    if (!EVENT_CODES.has(code)) return null;
-    if (EVENT_MESSAGES.some((r) => r.test(e.message))) return { kind: 'event', cause };
-    if (NAMESPACE_MESSAGES.some((r) => r.test(e.message))) return { kind: 'namespace', cause };
-    return { kind: 'event', cause };
+    if (typeof code === 'number') return { code, message: e.message };
   }
-  return null;
+  return undefined;
 }
 
 /** Thrown by the poller for a namespace-level refusal: the page is not committed. */
@@ -46,11 +53,15 @@ export class NamespaceRefusedError extends Error {
  * The worker's start-up check of its namespace: one that does not exist or lacks a Linkage* search
  * attribute would refuse every start, so the worker is refused at start (exit 2) instead.
  */
-export async function checkNamespace(client: Client, namespace: string): Promise<void> {
+export async function checkNamespace(client: Client, namespace: string): Promise<{ unchecked?: string }> {
   let custom: Record<string, unknown>;
   try {
     custom = (await client.connection.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {};
   } catch (err) {
+    // A key that may start workflows but not list attributes (PERMISSION_DENIED), or a server without the
+    // operator service (UNIMPLEMENTED), proves nothing wrong: the poller's own hold covers a real refusal.
+    const g = grpcErrorOf(err);
+    if (g?.code === 7 || g?.code === 12) return { unchecked: `grpc ${g.code}: ${g.message}` };
     const refusal = classifyStartRefusal(err);
     if (refusal?.kind !== 'namespace') throw err;
     const fix = /^grpc 5:/.test(refusal.cause)
@@ -59,7 +70,7 @@ export async function checkNamespace(client: Client, namespace: string): Promise
     throw new ConfigError([`TEMPORAL_NAMESPACE=${namespace}: ${refusal.cause}${fix}`]);
   }
   const missing = ALL_SEARCH_ATTRIBUTES.filter((k) => custom[k.name] === undefined);
-  if (!missing.length) return;
+  if (!missing.length) return {};
   const args = searchAttributeArgs().filter((a) => missing.some((k) => a.startsWith(`${k.name}=`)));
   const cmd = args
     .map((a) => {

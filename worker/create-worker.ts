@@ -54,10 +54,15 @@ export async function createLinkageWorker(
   });
 
   // A namespace missing or without the Linkage* search attributes: a ConfigError (exit 2), not a dead letter per event.
-  await checkNamespace(client, namespace).catch(async (err: unknown) => {
+  const checked = await checkNamespace(client, namespace).catch(async (err: unknown) => {
     await nativeConnection.close();
     throw err;
   });
+  if (checked.unchecked) {
+    Runtime.instance().logger.warn(
+      `TEMPORAL_NAMESPACE=${namespace}: its search attributes could not be checked (${checked.unchecked}); a start they refuse holds the poller`,
+    );
+  }
 
   // Counters always exist (the workflows' sink needs a receiver); they are served when METRICS_PORT > 0.
   const serving = config.metricsPort > 0;
