@@ -10,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, type Config } from '../common/config';
 import { BusEventSchema, BusPageSchema, describeIssues, type BusEvent } from '../common/events';
-import { postDeadLetter } from '../activities/dead-letters';
+import { isStoredUnderAnotherBody, postDeadLetter } from '../activities/dead-letters';
 import type { HttpClient } from '../activities/http-client';
 import { causeChain } from '../common/cause-chain';
 import type { PollResult } from '../workflows/types';
@@ -185,7 +185,12 @@ async function deadLetter(gateway: HttpClient, u: Unstartable, observer: PollerO
     // The event itself, so `dlq redrive` can start its linkage once the cause is fixed.
     details: { seq: u.seq, event: u.event },
   };
-  await postDeadLetter(gateway, letter, `poller:seq-${u.seq ?? 'none'}:${letter.eventId ?? 'no-event-id'}`);
+  // One letter per event: a re-read page may be refused with other words (the first letter stands).
+  await postDeadLetter(gateway, letter, `poller:seq-${u.seq ?? 'none'}:${letter.eventId ?? 'no-event-id'}`, {
+    onePerId: true,
+  }).catch((err: unknown) => {
+    if (!isStoredUnderAnotherBody(err)) throw err;
+  });
   observer.onDeadLetter?.(reason);
 }
 
