@@ -1,7 +1,7 @@
 /**
  * Activities that call the cells through the gateway proxy (`/api/v1/<cell>/<path>`). A create is one
  * HTTP call, idempotent twice over: by its X-Request-ID (workflow, run and step) and by its business
- * source, since the cells keep one live document per source (SPEC §4). Compensations are idempotent by
+ * source, since the cells keep one live document per source (docs/failure-handling.md). Compensations are idempotent by
  * state: cancelling a cancelled document or withdrawing a withdrawn approval changes nothing.
  */
 import { STATUS } from '../common/events';

@@ -104,7 +104,7 @@ export class HttpClient {
   }
 }
 
-/** Cells accept request ids up to 200 characters (SPEC §5); ours stay well under, however long the event id. */
+/** Cells accept request ids up to 200 characters (docs/platform.md); ours stay well under, however long the event id. */
 export const MAX_REQUEST_ID = 128;
 
 /**

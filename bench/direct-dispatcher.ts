@@ -1,6 +1,6 @@
 /**
  * The manual's design, as the baseline the benchmark compares against: one process polls the bus and, for
- * each event in turn, calls the gateway for every rule of SPEC §2 (then ingests into the data lake). No
+ * each event in turn, calls the gateway for every linkage rule (then ingests into the data lake). No
  * durability (the cursor lives in memory), no retries, no idempotency keys, no compensation: a failed
  * call is logged and the event is lost, exactly like the manual's Python loop.
  *
@@ -42,7 +42,7 @@ type Call = { method: string; url: string; body: unknown };
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : String(v ?? ''));
 
-/** The gateway calls of SPEC §2 for one event, every toggle on, in the order the manual makes them. */
+/** The gateway calls of the linkage rules (docs/rules-and-configuration.md) for one event, every toggle on, in the order the rules make them. */
 export function callsFor(e: BusEventLite, gatewayUrl: string, datalakeUrl: string | null): Call[] {
   const p = e.payload;
   const api = `${gatewayUrl}/api/v1`;

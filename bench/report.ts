@@ -40,7 +40,7 @@ export function summarize(results: ScenarioResult[]): Summary {
     ours && direct && direct.throughput.linkagesPerSec > 0
       ? round(ours.throughput.linkagesPerSec / direct.throughput.linkagesPerSec, 2)
       : null;
-  // The targets of the cost work (issue 12): one run, idle 2-core machine.
+  // The cost targets: one run, idle 2-core machine.
   const targets: Target[] = [];
   if (ratio !== null) {
     targets.push({

@@ -1,5 +1,5 @@
 /**
- * The worker's configuration (SPEC §3), read from the environment once at start and validated with zod.
+ * The worker's configuration (docs/rules-and-configuration.md), read from the environment once at start and validated with zod.
  * A bad variable stops the worker with a message naming it; nothing runs on a half-valid config.
  */
 import { z } from 'zod';
@@ -37,7 +37,7 @@ const positiveNumber = (name: string, dflt: string) =>
     .refine((v) => /^\d+(\.\d+)?$/.test(v) && Number(v) > 0, { message: `${name} must be a positive number` })
     .transform(Number);
 
-/** An integer within the bounds the bus accepts (SPEC §5), refused at start otherwise. */
+/** An integer within the bounds the bus accepts (docs/platform.md), refused at start otherwise. */
 const intIn = (name: string, dflt: string, min: number, max: number) =>
   z
     .string()
@@ -97,7 +97,7 @@ export const EnvSchema = z.object({
     .trim()
     .default('auto')
     .refine((v) => ['auto', '0', '1'].includes(v), { message: 'TEMPORAL_TLS must be auto, 0 or 1' }),
-  /** How long a transient failure is retried before the step fails for good (SPEC §4: 24 h). */
+  /** How long a transient failure is retried before the step fails for good (docs/failure-handling.md: 24 h). */
   LINK_RETRY_WINDOW_SEC: positiveNumber('LINK_RETRY_WINDOW_SEC', '86400'),
   /** Cap of the exponential backoff between two attempts. */
   LINK_RETRY_MAX_INTERVAL_SEC: positiveNumber('LINK_RETRY_MAX_INTERVAL_SEC', '300'),

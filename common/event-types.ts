@@ -1,5 +1,5 @@
 /**
- * The event types of the contract (SPEC §2), their status codes, cells and data-lake tables: plain data
+ * The event types of the contract (docs/rules-and-configuration.md), their status codes, cells and data-lake tables: plain data
  * with no zod, so the workflows import it without building schemas for every run (the schemas are in
  * `events.ts`, which re-exports all of this).
  */
@@ -19,7 +19,7 @@ export function isKnownEventType(t: string): t is KnownEventType {
   return KNOWN.has(t);
 }
 
-/** Status codes shared by the cells (SPEC §2). */
+/** Status codes shared by the cells (docs/rules-and-configuration.md). */
 export const STATUS = { pending: 1, approved: 2, rejected: 3, cancelled: 9 } as const;
 
 /** The cell an event type belongs to: `crm.contract.signed` → `crm`. */
@@ -27,7 +27,7 @@ export function cellOf(eventType: string): string {
   return eventType.split('.')[0];
 }
 
-/** Data-lake table per event type (SPEC §2); anything else lands in `<cell>/events`. */
+/** Data-lake table per event type (docs/rules-and-configuration.md); anything else lands in `<cell>/events`. */
 export const DATALAKE_TABLES: Record<string, string> = {
   'crm.contract.signed': 'contracts',
   'crm.opportunity.created': 'opportunities',

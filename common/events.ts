@@ -1,5 +1,5 @@
 /**
- * The one place for the event contract (SPEC §2, manual §5): the bus envelope and the payload of every
+ * The one place for the event contract (docs/platform.md, docs/rules-and-configuration.md): the bus envelope and the payload of every
  * event type the cells publish. The platform publishes with these schemas and the starter checks each
  * event's payload with them before its run starts, so both sides cannot drift apart.
  *

@@ -1,5 +1,5 @@
 /**
- * What the linkage writes into the data lake, in one place: the record of a bus event (SPEC §2 tables) and
+ * What the linkage writes into the data lake, in one place: the record of a bus event (docs/rules-and-configuration.md tables) and
  * the record of a document's status change (its lifecycle). The linkage workflows, the resync and the
  * reference lake all build or read these shapes from here. Pure data, no zod: workflows import it.
  */

@@ -65,7 +65,7 @@ export function businessKeysOf(eventType: string, payload: Record<string, unknow
   return keys;
 }
 
-/** Documents an approval writes its result back to (manual §2.3): `<sourceCell>:<sourceType>`. */
+/** Documents an approval writes its result back to (docs/rules-and-configuration.md): `<sourceCell>:<sourceType>`. */
 export const WRITE_BACK_KINDS = ['erp:order', 'erp:purchase_order', 'crm:contract'] as const;
 export type WriteBackKind = (typeof WRITE_BACK_KINDS)[number];
 

@@ -1,7 +1,7 @@
 import { readAllPages, type ListPage } from './paging';
 
 /**
- * A small client of the platform contract (SPEC §5) for the demo, the tests, the benchmarks and the
+ * A small client of the platform contract (docs/platform.md) for the demo, the tests, the benchmarks and the
  * reliability suite: the calls a business user's actions make (sign a contract, award a quote, ...).
  */
 export interface ApiResponse<T = Record<string, unknown>> {
@@ -167,7 +167,7 @@ export class PlatformClient {
   }
 }
 
-/** The documents a linkage makes per business source (SPEC §4), and how to list one source's documents. */
+/** The documents a linkage makes per business source (docs/failure-handling.md), and how to list one source's documents. */
 export const SOURCES = {
   /** ERP sales order ← CRM contract. */
   order: (contractId: string) => ({ path: `/erp/orders?sourceContractId=${enc(contractId)}`, status: 'orderStatus' }),

@@ -1,5 +1,5 @@
 /**
- * The linkage rules an operator can pause and resume (manual §3's four toggles, by name), the steps each
+ * The linkage rules an operator can pause and resume (the four LINK_* toggles, by name), the steps each
  * one covers, and the state the rule-control workflow keeps. Pure data: workflows, activities and the CLI
  * share it.
  */

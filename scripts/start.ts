@@ -118,7 +118,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       env: {
         TEMPORAL_ADDRESS: temporal.address,
         GATEWAY_URL: urls.gatewayUrl,
-        // The embedded default shows every linkage of SPEC §2, the data lake included.
+        // The embedded default shows every linkage rule, the data lake included.
         DATALAKE_URL: urls.datalakeUrl,
         LINK_CRM_TO_ERP: '1',
         LINK_ERP_TO_SRM: '1',

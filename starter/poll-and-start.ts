@@ -62,7 +62,7 @@ export function createPollerActivities(
         );
         const malformed = unstartable.length;
         if (!page.events.length && !malformed) {
-          // A bus that honours waitMs already waited; one that answers at once gets the manual's pause.
+          // A bus that honours waitMs already waited; one that answers at once gets the poll interval's pause.
           if (Date.now() - t0 < config.poller.waitMs / 2) await ctx.sleep(config.pollIntervalMs);
           const empty = { nextAfter: after, read: 0, started: 0, duplicates: 0 };
           observer.onPage?.(page, empty);

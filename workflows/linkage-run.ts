@@ -1,5 +1,5 @@
 /**
- * The skeleton every linkage workflow shares (SPEC §4): validate the payload, run the required steps
+ * The skeleton every linkage workflow shares (docs/failure-handling.md): validate the payload, run the required steps
  * under a saga, ingest into the data lake on the side, keep step states queryable and the search
  * attributes current, and on a failure for good compensate, post a dead letter and fail with the reason.
  */
@@ -235,7 +235,7 @@ export class LinkageRun {
     const options: ActivityOptions = {
       summary,
       startToCloseTimeout: r.httpTimeoutMs + 5_000,
-      // The retry window of SPEC §4: transient failures retry with backoff until it closes.
+      // The retry window (docs/failure-handling.md): transient failures retry with backoff until it closes.
       scheduleToCloseTimeout: r.windowMs,
       retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: r.maxIntervalMs },
       ...overrides,

@@ -1,5 +1,5 @@
 /**
- * One workflow per linkage rule of SPEC §2. Each states only what its rule does; validation, the saga,
+ * One workflow per linkage rule (docs/rules-and-configuration.md). Each states only what its rule does; validation, the saga,
  * data-lake ingest, dead letters and search attributes come from `runLinkage`.
  */
 import { EVENT_TYPES, STATUS } from '../common/event-types';

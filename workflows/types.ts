@@ -4,7 +4,7 @@ import type { Toggles } from '../common/config';
 
 export type { Toggles };
 
-/** Retry settings of every call a run makes (SPEC §4), recorded in the input like the toggles. */
+/** Retry settings of every call a run makes (docs/failure-handling.md), recorded in the input like the toggles. */
 export interface RetrySettings {
   /** How long transient failures are retried before a step fails for good. */
   windowMs: number;

@@ -1,7 +1,7 @@
 /**
  * The reliability suite's checker: pure functions, no I/O, so they are unit-tested on their own.
  *
- * - `expectedEffects(events, ctx)`: what the linkage rules (SPEC §2, §4) require for the events that
+ * - `expectedEffects(events, ctx)`: what the linkage rules (docs/rules-and-configuration.md, docs/failure-handling.md) require for the events that
  *   reached the bus: one ERP order per signed contract, one OA approval per order / PO / contract, one
  *   RFQ per requisition, one PO per awarded quote, a status written back per completed approval whose
  *   document belongs to the tenant, one data-lake row per valid event, one dead letter per poison event
@@ -36,7 +36,7 @@ export interface ExpectContext {
   /** LINK_ALL_TO_DATALAKE=1 and DATALAKE_URL set (the suite runs with every toggle on). */
   datalake: boolean;
   /** Cancelled documents of the tenant (`erp:order:<id>`, `erp:purchase_order:<id>`): compensation leaves
-   *  no approval open for them (SPEC §4), so their own events expect none. */
+   *  no approval open for them (docs/failure-handling.md), so their own events expect none. */
   cancelledDocuments?: ReadonlySet<string>;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The operator-path scenarios (issue 10): what an operator does to repair linkages — retry after a
+ * The operator-path scenarios: what an operator does to repair linkages — retry after a
  * permanent refusal, terminate, cancel with calls in flight, a worker moved to a fresh namespace, an
  * approval of a compensated order — must still leave exactly one live document per business source.
  * The checker counts live documents per source, so a second live one is a duplicate.

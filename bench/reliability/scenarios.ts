@@ -1,5 +1,5 @@
 /**
- * The reliability scenarios (issue 6): each publishes a few hundred mixed events while a fault happens,
+ * The reliability scenarios: each publishes a few hundred mixed events while a fault happens,
  * waits for quiescence (no running linkage of its tenants, every bus event of them has its run, the
  * poller's cursor at the end of the bus) and checks every business effect with the pure checker.
  * Shared by `npm run reliability` (full sizes) and the jest CI subset (small sizes).
@@ -518,7 +518,7 @@ async function hostileRequests(s: Stack, ctx: RunContext): Promise<NamedCheck[]>
       () => s.api.call('POST', '/api/v1/erp/orders', { tenant: c, body: { customerId: 5, totalAmountCents: -1 } }),
     ],
   ];
-  // Tenant-bound credentials (SPEC §5): a tenant's token acts for its own tenant only; admin routes need
+  // Tenant-bound credentials (docs/platform.md): a tenant's token acts for its own tenant only; admin routes need
   // the admin token; an eventId of another tenant is refused, never swallowed as a duplicate.
   const tokens = ctx.state.tokens as { service: string; tenantA: string; tenantB: string } | undefined;
   if (tokens) {

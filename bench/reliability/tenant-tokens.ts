@@ -1,5 +1,5 @@
 /**
- * The token map of the scenarios with tenant-bound credentials (SPEC §5): the suite's admin token, the
+ * The token map of the scenarios with tenant-bound credentials (docs/platform.md): the suite's admin token, the
  * worker's service token and one token per tenant, each a fresh secret the log scan looks for.
  */
 import { randomBytes } from 'node:crypto';

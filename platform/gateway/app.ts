@@ -1,4 +1,4 @@
-/** The gateway: event bus, dead-letter queue and the proxy to the cells (SPEC §5). */
+/** The gateway: event bus, dead-letter queue and the proxy to the cells (docs/platform.md). */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { PublishEventSchema } from '../../common/events';

@@ -9,7 +9,7 @@ import { newId } from '../shared/record-store';
 
 export type DeadLetterStatus = 'open' | 'resolved';
 
-/** What the poster said (SPEC §4: every field kept). */
+/** What the poster said (docs/failure-handling.md: every field kept). */
 export interface PostedLetter {
   reason: string;
   workflowId?: string;

@@ -1,5 +1,5 @@
 /**
- * Dead letters (SPEC §4): posted by the linkage worker when a step fails for good, worked by operators.
+ * Dead letters (docs/failure-handling.md): posted by the linkage worker when a step fails for good, worked by operators.
  * Every posted field is kept; they are listed newest first with a cursor, resolved once (who, when, note)
  * and redriven any number of times (the operator CLI retries the run, then records it here); the letters of
  * a data-lake resync's events are resolved in bulk.

@@ -1,5 +1,5 @@
 /**
- * Document lifecycles and the one-live-document rule (SPEC §4), shared by the cells.
+ * Document lifecycles and the one-live-document rule (docs/failure-handling.md), shared by the cells.
  *
  * - Status changes: pending (1) may be approved (2), rejected (3) or cancelled (9); a decided document may
  *   still be cancelled; a cancelled one is final. Setting the status a document already has is a no-op, so

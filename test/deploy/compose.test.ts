@@ -197,7 +197,7 @@ describe('docker-compose.temporal.yml', () => {
     expect(worker.ports).toBeUndefined();
   });
 
-  describe('issue 11: nothing published unauthenticated', () => {
+  describe('nothing published unauthenticated', () => {
     it('reads the host address of every ports: spelling (the check below relies on it)', () => {
       // Every interface: no address, the wildcards, or a long-syntax entry without host_ip.
       for (const p of ['7233:7233', '7233', 7233, '8000-8010:8000-8010/tcp', '0.0.0.0:7233:7233', '[::]:80:80']) {

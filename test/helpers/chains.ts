@@ -1,5 +1,5 @@
 /**
- * The full chains of SPEC §2, through the real poller, worker, platform and a Temporal (the dev server, or
+ * The full linkage chains (docs/rules-and-configuration.md), through the real poller, worker, platform and a Temporal (the dev server, or
  * the cluster): shared by test/linkage/chains.test.ts and test/cluster/cluster.test.ts.
  */
 import { STATUS } from '../../common/events';

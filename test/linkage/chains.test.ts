@@ -1,5 +1,5 @@
 /**
- * The full chains of SPEC §2 through the real poller, worker, platform and Temporal:
+ * The full linkage chains (docs/rules-and-configuration.md) through the real poller, worker, platform and Temporal:
  * contract signed → ERP order → sales-order and contract approvals → completed → statuses written back;
  * requisition → RFQ → quote awarded → PO → PO approval → written back.
  */

@@ -52,7 +52,7 @@ const lakeUrl = () => env.platform.datalakeUrl;
 const lakeDown = () =>
   env.api.fault({ method: 'POST', path: '/api/datalake/ingest', times: -1, status: 503 }, lakeUrl());
 
-/** Every table a linkage writes: the event tables (SPEC §2) and each cell's lifecycle. */
+/** Every table a linkage writes: the event tables (docs/rules-and-configuration.md) and each cell's lifecycle. */
 const TABLES: Array<[cell: string, table: string]> = [
   ['crm', 'contracts'],
   ['erp', 'orders'],

@@ -1,5 +1,5 @@
 /**
- * Every rule of SPEC §2 makes exactly the documented calls with the documented bodies;
+ * Every rule of docs/rules-and-configuration.md makes exactly the documented calls with the documented bodies;
  * with its toggle at 0 it makes none; with DATALAKE_URL empty nothing is ingested. The matrix runs each
  * real event through its workflow under each toggle setting (the poller is off here so each setting is
  * applied to exactly the events of its row).

@@ -1,5 +1,5 @@
 /**
- * Cross-cutting contract of every endpoint (SPEC §5): bearer auth, the 1 MiB limit, malformed JSON,
+ * Cross-cutting contract of every endpoint (docs/platform.md): bearer auth, the 1 MiB limit, malformed JSON,
  * unknown routes, and healthz without a token.
  */
 import { call, startTestPlatform, type TestPlatform } from './support';

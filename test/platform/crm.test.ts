@@ -31,7 +31,7 @@ describe('contracts', () => {
     expect(await waitForEvents(p.gatewayUrl, EVENT_TYPES.contractSigned, 'crm-a', 0)).toEqual([]);
   });
 
-  test('signed: publishes crm.contract.signed with exactly the manual §5 fields', async () => {
+  test('signed: publishes crm.contract.signed with exactly the documented fields (docs/platform.md)', async () => {
     const body = { ...contract, currency: 'USD', opportunityId: 'opp_1', signedAt: '2024-05-01T08:00:00.000Z' };
     const res = await call(`${crm}/contracts`, { body, tenant: 'crm-b' });
     const [e] = await waitForEvents(p.gatewayUrl, EVENT_TYPES.contractSigned, 'crm-b');

@@ -1,5 +1,5 @@
 /**
- * Dead letters (SPEC §4, issue 11): every posted field kept, newest first with a cursor (past 1000),
+ * Dead letters (docs/failure-handling.md): every posted field kept, newest first with a cursor (past 1000),
  * filters, resolve (who, when, note; once), redrive records, X-Request-ID replay, and letters of an older
  * table version still listed.
  */

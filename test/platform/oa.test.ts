@@ -52,7 +52,7 @@ test('400 and 404', async () => {
   }
 });
 
-test('complete: approved → 2 and rejected → 3 with exactly the manual §5 fields; completing twice is 409', async () => {
+test('complete: approved → 2 and rejected → 3 with exactly the documented fields (docs/platform.md); completing twice is 409', async () => {
   const t = 'oa-c';
   const { body: a } = await create(t);
   const { body: r } = await create(t, {

@@ -124,7 +124,7 @@ export async function waitForEvents(gatewayUrl: string, type: string, tenantId: 
   return again;
 }
 
-/** Envelope fields every cell event carries (manual §5 + SPEC §2). */
+/** Envelope fields every cell event carries (docs/platform.md). */
 export function expectEnvelope(e: Json, type: string, tenantId: string, source: string): void {
   expect(e).toEqual({
     seq: expect.any(Number),

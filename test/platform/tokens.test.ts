@@ -1,5 +1,5 @@
 /**
- * Tenant-bound credentials (SPEC §5, issue 11): a tenant's token acts for its own tenant only, on the bus,
+ * Tenant-bound credentials (docs/platform.md): a tenant's token acts for its own tenant only, on the bus,
  * through the proxy, at a cell directly and at the data lake; the service token acts for every tenant and
  * may post dead letters; admin routes need an admin token; an eventId of another tenant is a 409.
  */

@@ -11,7 +11,7 @@ import { ROOT } from '../../common/paths';
 import { temporalConnectionOptions } from '../../common/temporal-connection';
 
 describe('loadConfig', () => {
-  it('applies the manual defaults', () => {
+  it('applies the documented defaults', () => {
     const c = loadConfig({});
     expect(c.toggles).toEqual({ crmToErp: true, erpToSrm: true, allToOa: true, allToDatalake: false });
     expect(c.gatewayUrl).toBe('http://localhost:8000');
