@@ -14,19 +14,23 @@ export interface IngestResult {
   duplicates: number;
 }
 
+/** The one lake write: idempotent per record eventId, so a retried or repeated batch adds nothing. */
+export function postIngest(datalake: HttpClient, req: IngestRequest, signal?: AbortSignal): Promise<IngestResult> {
+  return datalake.call<IngestResult>({
+    method: 'POST',
+    path: '/api/datalake/ingest',
+    tenantId: req.tenantId,
+    body: req,
+    ...(signal ? { signal } : {}),
+  });
+}
+
 export function createDatalakeActivities(datalake: HttpClient | null, guard: RuleGuard) {
   return {
     /** `rule`: the all-to-datalake rule, named by a linkage's ingest (a resync names none: it is never held). */
     async ingestRecords(req: IngestRequest, rule: RuleGuardContext = {}): Promise<IngestResult> {
       if (!datalake) throw new Error('DATALAKE_URL is not set on this worker');
-      return guard.run(rule, () =>
-        datalake.call<IngestResult>({
-          method: 'POST',
-          path: '/api/datalake/ingest',
-          tenantId: req.tenantId,
-          body: req,
-        }),
-      );
+      return guard.run(rule, () => postIngest(datalake, req));
     },
   };
 }

@@ -20,7 +20,8 @@ export interface DeadLetter {
 const MAX_REASON = 20_000;
 const MAX_ID = 1000;
 
-const boundedId = (v: string | undefined) => (v === undefined ? undefined : bounded(v, MAX_ID));
+// Truncated for the queue (readable, not unique): the letter names its event, it is not keyed by it.
+const truncatedField = (v: string | undefined) => (v === undefined ? undefined : bounded(v, MAX_ID));
 
 /**
  * Posts a letter, bounded to what the queue takes (a letter refused for its size would be lost; the whole
@@ -40,9 +41,9 @@ export function postDeadLetter(
   const body = {
     ...dl,
     reason: bounded(dl.reason, MAX_REASON),
-    eventId: boundedId(dl.eventId),
-    eventType: boundedId(dl.eventType),
-    tenantId: boundedId(dl.tenantId),
+    eventId: truncatedField(dl.eventId),
+    eventType: truncatedField(dl.eventType),
+    tenantId: truncatedField(dl.tenantId),
     businessKeys: dl.businessKeys?.map((k) => bounded(k, MAX_ID)),
   };
   return gateway.call<{ id: string }>({

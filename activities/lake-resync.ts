@@ -9,9 +9,10 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { bounded } from '../common/bounded';
 import { BusEventSchema, EVENT_TYPES, payloadProblems } from '../common/events';
 import type { BusEvent } from '../common/events';
-import { HTTP_ERROR_TYPES } from '../common/http-errors';
+import { isRejection } from '../common/http-errors';
 import { eventIngest, statusChangeEventId, statusChangeIngests, type DocumentStatusChange } from '../common/lake';
 import type { LakeIngest } from '../common/lake';
+import { postIngest, type IngestResult } from './datalake';
 import { writeBackKindOf } from '../common/linkage';
 import { forEachConcurrently } from '../common/concurrency';
 import { readBus } from '../starter/poll-and-start';
@@ -118,11 +119,6 @@ interface IngestCount {
 
 /** The rule whose pause holds a resync. */
 const LAKE_RULE = 'all-to-datalake' as const;
-
-const isRejection = (err: unknown, status?: number): boolean => {
-  if (!(err instanceof ApplicationFailure) || err.type !== HTTP_ERROR_TYPES.rejected) return false;
-  return status === undefined || (err.details?.[0] as { status?: unknown } | undefined)?.status === status;
-};
 
 export function createLakeResyncActivities(
   gateway: HttpClient,
@@ -370,14 +366,8 @@ class ResyncPage {
     return total;
   }
 
-  private post(req: LakeIngest): Promise<{ inserted: number; duplicates: number }> {
-    return this.datalake.call({
-      method: 'POST',
-      path: '/api/datalake/ingest',
-      tenantId: req.tenantId,
-      body: req,
-      signal: this.signal,
-    });
+  private post(req: LakeIngest): Promise<IngestResult> {
+    return postIngest(this.datalake, req, this.signal);
   }
 
   /**

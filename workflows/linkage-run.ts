@@ -28,7 +28,7 @@ import type { Activities } from '../activities';
 import type { CallContext } from '../activities/cells';
 import type { RuleGuardContext } from '../activities/rule-guard';
 import { causeChain } from '../common/cause-chain';
-import { HTTP_ERROR_TYPES } from '../common/http-errors';
+import { isRejection } from '../common/http-errors';
 import type { KnownEventType } from '../common/event-types';
 import type { RawPayloadOf } from '../common/events';
 import { eventIngest, statusChangeIngests, type DocumentStatusChange } from '../common/lake';
@@ -404,12 +404,6 @@ export class StepFailed extends Error {
     super(`${step}: ${describeError(error)}`);
     this.name = 'StepFailed';
   }
-}
-
-/** The cell answered a definite "no" (a 4xx other than 408 / 429): nothing was made. */
-function isRejection(err: unknown): boolean {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof ApplicationFailure && cause.type === HTTP_ERROR_TYPES.rejected;
 }
 
 /** The chain of failure messages, innermost cause last: "activity failed: POST ... answered 422: ...". */
