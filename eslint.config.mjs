@@ -1,6 +1,23 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The modules of common/ that workflow code may import values from: contracts only (event types, ids,
+ * rules, failure types, lake record shapes), pure and without Node APIs. Everything else in common/ is
+ * Node-only (configuration, clients, tracing, files) and reaches workflows as types at most.
+ */
+const WORKFLOW_SAFE = [
+  'bounded',
+  'cause-chain',
+  'event-types',
+  'http-errors',
+  'lake',
+  'linkage',
+  'rules',
+  'search-attributes',
+  'workflow-ids',
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.tools/**', '.data/**', 'coverage/**', 'jest.config.js'] },
   js.configs.recommended,
@@ -26,6 +43,29 @@ export default tseslint.config(
               message: 'no Node APIs or I/O in workflow code',
             },
             { group: ['zod', '**/common/events'], allowTypeImports: true, message: 'zod stays out of workflow code' },
+            {
+              regex: `^\\.\\./common/(?!(${WORKFLOW_SAFE.join('|')})$)`,
+              allowTypeImports: true,
+              message: `workflow code imports values only from the workflow-safe contract modules of common/ (${WORKFLOW_SAFE.join(', ')}); types from anywhere`,
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The contract modules themselves stay workflow-safe: they import each other and @temporalio/common only.
+    files: WORKFLOW_SAFE.map((m) => `common/${m}.ts`),
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^(?!@temporalio/common$|\\./(${WORKFLOW_SAFE.join('|')})$)`,
+              allowTypeImports: true,
+              message: 'a workflow-safe contract module imports only @temporalio/common and the other contract modules',
+            },
           ],
         },
       ],

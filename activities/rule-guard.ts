@@ -8,7 +8,7 @@ import { Context } from '@temporalio/activity';
 import { Runtime } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { readRuleControl, RuleControlMisconfiguredError } from '../common/rule-control-client';
+import { readRuleControl, RuleControlMisconfiguredError } from './rule-control-client';
 import {
   ruleControlWorkflowId,
   RULE_PAUSED_FAILURE,

@@ -5,7 +5,7 @@
  * and then finds the new one); its final state is read from the closed run and adopted once per run id.
  */
 import type { Client } from '@temporalio/client';
-import { legacyControl } from '../common/rule-control-client';
+import { legacyControl } from '../activities/rule-control-client';
 import { ruleControlWorkflowId } from '../common/workflow-ids';
 import {
   adoptStateSignal,

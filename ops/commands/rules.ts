@@ -3,7 +3,7 @@
  * (workflows/rule-control.ts). A pause holds every run at the paused rule's step, durably, until a resume
  * releases them in bus order at the given rate; nothing is skipped.
  */
-import { readRuleControl } from '../../common/rule-control-client';
+import { readRuleControl } from '../../activities/rule-control-client';
 import {
   isRuleName,
   ruleControlWorkflowId,

@@ -5,8 +5,8 @@
  * made before the upgrade therefore holds during it, too.
  */
 import { QueryNotRegisteredError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { RulesView } from './rules';
-import { legacyRuleControlWorkflowId, ruleControlWorkflowId } from './workflow-ids';
+import type { RulesView } from '../common/rules';
+import { legacyRuleControlWorkflowId, ruleControlWorkflowId } from '../common/workflow-ids';
 import { rulesQuery } from '../workflows/rule-control';
 
 export const RULE_CONTROL_TYPE = 'RuleControlWorkflow';
