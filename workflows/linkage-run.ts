@@ -13,7 +13,6 @@ import {
   defineQuery,
   isCancellation,
   log,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   proxySinks,
@@ -35,7 +34,7 @@ import { eventIngest, statusChangeIngests, type DocumentStatusChange } from '../
 import { businessKeysOf } from '../common/linkage';
 import { LinkageBusinessKeys, LinkageOutcome } from '../common/search-attributes';
 import { RULE_PAUSED_FAILURE, ruleOfStep, type RuleName, type RulePausedDetails } from '../common/rules';
-import { LAKE_LIFECYCLE_PATCH, LOCAL_ACTIVITIES_PATCH, ONE_LIVE_DOCUMENT_PATCH, RULE_PAUSE_PATCH } from './patches';
+import { codeVersion, CodeVersion } from './patches';
 import { releaseRuleSignal, runHeldSignal } from './rule-control';
 import { Saga } from './saga';
 import type { LinkageInput, LinkageResult, Outcome, StepStatus } from './types';
@@ -95,16 +94,12 @@ export class LinkageRun {
   /** How many keys the search attributes hold already (set by the starter, then by each upsert). */
   private keysAtStart: number;
   outcome: Outcome = 'running';
-  /** The run follows the one-live-document path (false only when replaying a run started before it). */
-  readonly oneLiveDocument: boolean;
+  /** The code version the run follows (workflows/patches.ts): older only when replaying a run started before. */
+  readonly version: CodeVersion;
   /** Calls are local activities (false when replaying a run started before, or LINK_STEP_ACTIVITIES=regular). */
   readonly localCalls: boolean;
   /** The documents the run may make, by step: how to undo each by its business source (see `makes`). */
   private readonly mayMake = new Map<string, { title: string; undo: UndoBySource }>();
-  /** Status changes reach the data lake (false when replaying a run started before). */
-  readonly lakeLifecycle: boolean;
-  /** A paused rule holds the run at its step (false when replaying a run started before). */
-  readonly rulePause: boolean;
   /** Per rule, the rule-control state version the run was released under (the `releaseRule` signal). */
   private readonly released = new Map<RuleName, number>();
   /** Rules the run's steps wait for, with the state version that paused them. */
@@ -119,13 +114,13 @@ export class LinkageRun {
   constructor(readonly input: LinkageInput) {
     this.keys = businessKeysOf(input.event.eventType, input.event.payload);
     this.keysAtStart = this.keys.length;
-    // Each patch is a marker and a TemporalChangeVersion upsert (a visibility write): a run started by this
-    // code records only the newest, which implies the older ones.
-    this.rulePause = patched(RULE_PAUSE_PATCH);
-    this.lakeLifecycle = this.rulePause || patched(LAKE_LIFECYCLE_PATCH);
-    const local = this.lakeLifecycle || patched(LOCAL_ACTIVITIES_PATCH);
-    this.oneLiveDocument = local || patched(ONE_LIVE_DOCUMENT_PATCH);
-    this.localCalls = local && input.stepActivities !== 'regular';
+    this.version = codeVersion();
+    this.localCalls = this.since(CodeVersion.localActivities) && input.stepActivities !== 'regular';
+  }
+
+  /** Does the run follow `version` (or a newer one)? */
+  since(version: CodeVersion): boolean {
+    return this.version >= version;
   }
 
   /** Keeps the status changes a call answered (activities/cells.ts `StatusChanges`), and passes its result on. */
@@ -151,7 +146,7 @@ export class LinkageRun {
    * Nothing for compensations, nor on runs started before the pause existed.
    */
   ruleOf(step: string): RuleGuardContext {
-    const rule = this.rulePause ? ruleOfStep(step) : undefined;
+    const rule = this.since(CodeVersion.rulePause) ? ruleOfStep(step) : undefined;
     if (!rule) return {};
     const released = this.released.get(rule);
     return { rule, step, seq: this.input.event.seq, ...(released ? { minVersion: released } : {}) };
@@ -200,7 +195,7 @@ export class LinkageRun {
       try {
         return await call();
       } catch (err) {
-        const p = this.rulePause ? pausedBy(err) : null;
+        const p = this.since(CodeVersion.rulePause) ? pausedBy(err) : null;
         if (!p) throw err;
         this.held.set(p.rule, p.version);
         this.showIfPaused(p.rule);
@@ -284,7 +279,7 @@ export class LinkageRun {
     this.setStep({ name, title, state: 'running' });
     const undoBySource = opts.undoBySource ?? this.mayMake.get(name)?.undo;
     // A create that an operator's cancel reaches in flight is awaited, so what it made is compensated.
-    const awaitOnCancel = this.oneLiveDocument && !!(opts.undo || undoBySource);
+    const awaitOnCancel = this.since(CodeVersion.oneLiveDocument) && !!(opts.undo || undoBySource);
     const acts = this.activities(
       title,
       awaitOnCancel ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED } : {},
@@ -296,7 +291,7 @@ export class LinkageRun {
       // An operator's cancel ends the step however its last attempt ended (a 503 after the cancel too).
       const cancelled = isCancellation(err) || (awaitOnCancel && CancellationScope.current().consideredCancelled);
       // Cancelled or failed without a definite "no" from the cell, the call may have made the document.
-      if (this.oneLiveDocument && undoBySource && (cancelled || !isRejection(err))) {
+      if (this.since(CodeVersion.oneLiveDocument) && undoBySource && (cancelled || !isRejection(err))) {
         const undo = undoBySource;
         this.saga.add(name, () => this.undoBySource(name, title, undo));
       }
@@ -356,7 +351,7 @@ export class LinkageRun {
       await this.postDeadLetter(step, reason, details);
       return null;
     } catch (err) {
-      if (!this.oneLiveDocument) throw err;
+      if (!this.since(CodeVersion.oneLiveDocument)) throw err;
       const error = describeError(err);
       log.error('dead letter could not be posted', { step, reason, error });
       return error;
@@ -424,7 +419,7 @@ export async function runLinkage<T extends KnownEventType | null>(
   setHandler(stateQuery, () => run.snapshot());
   run.listenForReleases();
   if (live()) linkageMetrics.started(input.event.eventType);
-  if (!run.oneLiveDocument) return linkageSteps(run, eventType, body);
+  if (!run.since(CodeVersion.oneLiveDocument)) return linkageSteps(run, eventType, body);
   try {
     return await linkageSteps(run, eventType, body);
   } catch (err) {
@@ -462,21 +457,26 @@ async function linkageSteps<T extends KnownEventType | null>(
   // Its retries, if any, once nothing else is in flight: after the steps, or while a step is held.
   let retried: Promise<boolean> | undefined;
   const retryIngest = () => (retried ??= ingest.then((state) => retryIngestAfterSteps(run, state)));
-  if (run.lakeLifecycle) run.whileHeld = retryIngest;
+  if (run.since(CodeVersion.lakeLifecycle)) run.whileHeld = retryIngest;
 
   // 3. The required steps, under the saga. On the one-live-document path the ingest is awaited inside
   //    too: an operator's cancel while only the ingest is left compensates like any other cancel.
   let ingested = true;
   try {
     await body(input.event.payload as PayloadFor<T>, run);
-    if (run.lakeLifecycle) {
+    if (run.since(CodeVersion.lakeLifecycle)) {
       // Once the steps are done: the ingest's retries, if its first attempt failed, then the status changes.
       const event = await retryIngest();
       ingested = (await ingestStatusChanges(run)) && event;
-    } else if (run.oneLiveDocument) ingested = (await ingest) === true; // never 'retry' on the older paths
+    } else if (run.since(CodeVersion.oneLiveDocument)) ingested = (await ingest) === true; // never 'retry' on the older paths
   } catch (err) {
     const cancelled = isCancellation(err);
-    const failedStep = err instanceof StepFailed ? err.step : cancelled && run.oneLiveDocument ? 'cancel' : 'workflow';
+    const failedStep =
+      err instanceof StepFailed
+        ? err.step
+        : cancelled && run.since(CodeVersion.oneLiveDocument)
+          ? 'cancel'
+          : 'workflow';
     const reason = cancelled ? 'cancelled by an operator' : describeError(err instanceof StepFailed ? err.error : err);
     log.warn('linkage failed, compensating', { step: failedStep, reason, cancelled });
     if (cancelled && run.localCalls) run.undoUnrecordedBySource();
@@ -495,7 +495,7 @@ async function linkageSteps<T extends KnownEventType | null>(
       compensated: report.compensated,
       compensationFailed: report.failed,
     });
-    if (run.lakeLifecycle) {
+    if (run.since(CodeVersion.lakeLifecycle)) {
       await CancellationScope.nonCancellable(async () => {
         // Not retried yet, or its retries cut short by the cancel: once more (one attempt after a cancel).
         const state: IngestState = await ingest.catch(() => false);
@@ -503,7 +503,8 @@ async function linkageSteps<T extends KnownEventType | null>(
         await retryIngestAfterSteps(run, done, { cancelled });
         await ingestStatusChanges(run, { cancelled });
       });
-    } else if (run.oneLiveDocument) await CancellationScope.nonCancellable(() => ingest.catch(() => false));
+    } else if (run.since(CodeVersion.oneLiveDocument))
+      await CancellationScope.nonCancellable(() => ingest.catch(() => false));
     else await CancellationScope.nonCancellable(() => ingest);
     if (cancelled) throw err;
     throw ApplicationFailure.nonRetryable(withDlqError(message, dlqError), FAILURE_TYPES.linkageFailed, {
@@ -512,7 +513,7 @@ async function linkageSteps<T extends KnownEventType | null>(
     });
   }
 
-  if (!run.oneLiveDocument) ingested = (await ingest) === true;
+  if (!run.since(CodeVersion.oneLiveDocument)) ingested = (await ingest) === true;
   const acted = run.steps.some((s) => s.state === 'completed');
   run.setOutcome(!ingested ? 'partial' : acted ? 'completed' : 'skipped');
   return run.snapshot();
@@ -525,7 +526,7 @@ function closedOutcome(
   compensated: boolean,
   compensationFailed: boolean,
 ): Outcome {
-  if (run.oneLiveDocument && cancelled) return compensationFailed ? 'failed' : 'cancelled';
+  if (run.since(CodeVersion.oneLiveDocument) && cancelled) return compensationFailed ? 'failed' : 'cancelled';
   return compensated && !compensationFailed ? 'compensated' : 'failed';
 }
 
@@ -566,13 +567,13 @@ async function ingestBeside(run: LinkageRun): Promise<IngestState> {
     return true;
   }
   run.setStep({ name: 'datalake', title, state: 'running' });
-  const once = run.lakeLifecycle ? ONE_ATTEMPT : {};
+  const once = run.since(CodeVersion.lakeLifecycle) ? ONE_ATTEMPT : {};
   try {
     await ingestEvent(run, run.activities(title, once));
     return true;
   } catch (err) {
     if (isCancellation(err)) throw err;
-    if (run.lakeLifecycle && !isRejection(err)) {
+    if (run.since(CodeVersion.lakeLifecycle) && !isRejection(err)) {
       run.setStep({
         name: 'datalake',
         title,

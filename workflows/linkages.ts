@@ -6,6 +6,7 @@ import { EVENT_TYPES, STATUS } from '../common/event-types';
 import { businessKey, writeBackKindOf } from '../common/linkage';
 import type { ApprovalBody, ApprovalSource, DocumentKind } from '../activities/cells';
 import { runLinkage, type LinkageRun } from './linkage-run';
+import { CodeVersion } from './patches';
 import type { LinkageInput, LinkageResult } from './types';
 
 const toggleOff = (name: string) => `${name}=0`;
@@ -24,7 +25,7 @@ async function requestApproval(
 ): Promise<void> {
   if (!run.input.toggles.allToOa) return run.skip('oa-approval', title, toggleOff('LINK_ALL_TO_OA'));
   const source = mayRequestApproval(run, title, body);
-  const v2 = run.oneLiveDocument;
+  const v2 = run.since(CodeVersion.oneLiveDocument);
   const approval = await run.step('oa-approval', title, (a, ctx) => a.createApproval(ctx, body), {
     key: (ap) => businessKey('oa', 'approval', ap.id),
     undo: v2 || withdrawOnFailure ? (ap, a, ctx) => a.withdrawApproval(ctx, ap.id) : undefined,
@@ -125,7 +126,7 @@ export async function ContractSignedWorkflow(input: LinkageInput): Promise<Linka
         {
           key: (o) => businessKey('erp', 'order', o.id),
           undo: (o, a, ctx) =>
-            run.oneLiveDocument
+            run.since(CodeVersion.oneLiveDocument)
               ? a.cancelDocument(ctx, 'erp:order', o.id)
               : a.setDocumentStatus(ctx, 'erp:order', o.id, STATUS.cancelled),
           onHold: () => askApproval(null),
@@ -178,7 +179,9 @@ export async function PurchaseRequisitionCreatedWorkflow(input: LinkageInput): P
         }),
       {
         key: (rfq) => businessKey('srm', 'rfq', rfq.id),
-        undo: run.oneLiveDocument ? (rfq, a, ctx) => a.cancelDocument(ctx, 'srm:rfq', rfq.id) : undefined,
+        undo: run.since(CodeVersion.oneLiveDocument)
+          ? (rfq, a, ctx) => a.cancelDocument(ctx, 'srm:rfq', rfq.id)
+          : undefined,
       },
     );
   });
@@ -203,7 +206,9 @@ export async function QuoteAwardedWorkflow(input: LinkageInput): Promise<Linkage
         }),
       {
         key: (po) => businessKey('erp', 'purchase_order', po.id),
-        undo: run.oneLiveDocument ? (po, a, ctx) => a.cancelDocument(ctx, 'erp:purchase_order', po.id) : undefined,
+        undo: run.since(CodeVersion.oneLiveDocument)
+          ? (po, a, ctx) => a.cancelDocument(ctx, 'erp:purchase_order', po.id)
+          : undefined,
       },
     );
   });

@@ -1,8 +1,10 @@
 /**
- * The `patched()` ids of the linkage workflows, one per versioned change, oldest first. A run started
- * before a change replays on the old path; see docs/operations.md for how a patch is retired. A new run
- * records only the newest id, which implies every older change (workflows/linkage-run.ts).
+ * The code versions of the linkage run, oldest first, and the `patched()` id that marks each. Each
+ * version keeps every change before it, so a run follows one number (`codeVersion`), not one flag per
+ * change. A new run records only the newest marker; a run started before replays the version its marker
+ * says. How an old version is retired (deprecatePatch, then removal): docs/operations.md.
  */
+import { patched } from '@temporalio/workflow';
 
 /**
  * One live document per business source: compensation by source for a step cancelled or failed
@@ -28,3 +30,25 @@ export const LAKE_LIFECYCLE_PATCH = 'lake-lifecycle';
  * workflow releases it; a held ERP order lets the contract's approval go first.
  */
 export const RULE_PAUSE_PATCH = 'rule-pause';
+
+export const CodeVersion = {
+  /** Before any patch: compensation by returned id only. */
+  original: 0,
+  oneLiveDocument: 1,
+  localActivities: 2,
+  lakeLifecycle: 3,
+  rulePause: 4,
+} as const;
+export type CodeVersion = (typeof CodeVersion)[keyof typeof CodeVersion];
+
+/**
+ * The version this run follows, read once at its start. The newest marker is asked first, so a run of
+ * this code records one marker (a marker and a TemporalChangeVersion upsert each: a visibility write).
+ */
+export function codeVersion(): CodeVersion {
+  if (patched(RULE_PAUSE_PATCH)) return CodeVersion.rulePause;
+  if (patched(LAKE_LIFECYCLE_PATCH)) return CodeVersion.lakeLifecycle;
+  if (patched(LOCAL_ACTIVITIES_PATCH)) return CodeVersion.localActivities;
+  if (patched(ONE_LIVE_DOCUMENT_PATCH)) return CodeVersion.oneLiveDocument;
+  return CodeVersion.original;
+}
