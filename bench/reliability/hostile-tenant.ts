@@ -10,7 +10,7 @@ import { bounded } from '../../common/bounded';
 import { EVENT_TYPES, PayloadSchemas, type BusEvent } from '../../common/events';
 import { businessKeysOf, linkageWorkflowId } from '../../common/linkage';
 import { countBySource, SOURCES, waitFor, type Rec } from '../../common/platform-client';
-import { LinkageEventId } from '../../common/search-attributes';
+import { LinkageEventId, LinkageTenant } from '../../common/search-attributes';
 import { rawRequest } from './raw-http';
 import type { NamedCheck, Plan, RunContext } from './scenarios';
 import type { Stack } from './stack';
@@ -43,12 +43,14 @@ function ownedLikeIds(taskQueue: string): string[] {
     `paas-linkage:rule-control:${taskQueue}`,
     `linkage-rule-control-${taskQueue}`,
     `linkage-event-poller-${taskQueue}`,
-    'paas-linkage:resync:x',
-    'lake-resync-0-head-all-all',
-    'event-poller',
-    'linkage-',
+    // Each names this run's task queue: runs of other scenarios share the namespace, and an id one of them
+    // already linked is rightly a collision there, not this scenario's event.
+    `paas-linkage:resync:${taskQueue}`,
+    `lake-resync-0-head-all-all-${taskQueue}`,
+    `event-poller${taskQueue}`,
+    `linkage-${taskQueue}`,
   ];
-  return [...owned, ...owned.slice(0, 6).flatMap((id) => [`${id}-x`, `${id}:evil`]), 'linkage-linkage-'];
+  return [...owned, ...owned.slice(0, 6).flatMap((id) => [`${id}-x`, `${id}:evil`]), `linkage-linkage-${taskQueue}`];
 }
 
 /** B's hostile events: a valid contract signed (so the run makes documents) or a generic event. */
@@ -286,11 +288,12 @@ async function hostileRequests(s: Stack, ctx: RunContext): Promise<void> {
   ctx.note(`B's ${probes.length} hostile requests done`);
 }
 
-/** The run the event's linkage id holds, if it is this event's linkage. */
-async function runOf(s: Stack, eventId: string): Promise<boolean> {
+/** The run the event's linkage id holds, if it is this event's linkage (its id and B's tenant). */
+async function runOf(s: Stack, eventId: string, tenant: string): Promise<boolean> {
   try {
     const d = await s.client.workflow.getHandle(linkageWorkflowId(eventId)).describe();
-    return d.typedSearchAttributes.get(LinkageEventId) === bounded(eventId);
+    const attrs = d.typedSearchAttributes;
+    return attrs.get(LinkageEventId) === bounded(eventId) && attrs.get(LinkageTenant) === bounded(tenant);
   } catch {
     return false;
   }
@@ -305,7 +308,7 @@ async function startLettersOf(s: Stack, eventId: string): Promise<Rec[]> {
 async function everyHostileEventEnded(s: Stack, st: State): Promise<NamedCheck> {
   const bad: string[] = [];
   for (const eventId of st.accepted) {
-    const n = Number(await runOf(s, eventId)) + (await startLettersOf(s, eventId)).length;
+    const n = Number(await runOf(s, eventId, st.b)) + (await startLettersOf(s, eventId)).length;
     if (n !== 1) bad.push(`${eventId}: ${n}`);
   }
   return {

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { bounded } from '../../common/bounded';
 import { EVENT_TYPES } from '../../common/events';
 import { linkageWorkflowId } from '../../common/linkage';
-import { LinkageEventId } from '../../common/search-attributes';
+import { LinkageEventId, LinkageTenant } from '../../common/search-attributes';
 import { countBySource, SOURCES, waitFor, type Rec } from '../../common/platform-client';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 
@@ -31,14 +31,16 @@ function ownedLike(taskQueue: string): string[] {
   return [
     `rule-control-${taskQueue}`,
     `event-poller-${taskQueue}`,
-    'event-poller',
+    `event-poller${taskQueue}`,
     `paas-linkage:poller:${taskQueue}`,
     `paas-linkage:rule-control:${taskQueue}`,
-    `paas-linkage:resync:x`,
+    `paas-linkage:resync:${taskQueue}`,
     `linkage-rule-control-${taskQueue}`,
     `linkage-event-poller-${taskQueue}`,
-    'lake-resync-0-head-all-all',
-    'linkage-',
+    // The others name this run's task queue too: suites share the namespace, and an id another suite
+    // already linked is rightly a collision here.
+    `lake-resync-0-head-all-all-${taskQueue}`,
+    `linkage-${taskQueue}`,
   ];
 }
 
@@ -54,11 +56,12 @@ const eventIds = (taskQueue: string) =>
 const eventTypes = fc.oneof(fc.constantFrom(...Object.values(EVENT_TYPES)), fc.string({ minLength: 1, maxLength: 30 }));
 const payloads = fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 6 });
 
-/** The run the event's linkage id holds, if it is this event's linkage. */
-async function runOf(eventId: string): Promise<boolean> {
+/** The run the event's linkage id holds, if it is this event's linkage (its id and the hostile tenant). */
+async function runOf(eventId: string, tenant: string): Promise<boolean> {
   try {
     const d = await env.client.workflow.getHandle(linkageWorkflowId(eventId)).describe();
-    return d.typedSearchAttributes.get(LinkageEventId) === bounded(eventId);
+    const attrs = d.typedSearchAttributes;
+    return attrs.get(LinkageEventId) === bounded(eventId) && attrs.get(LinkageTenant) === bounded(tenant);
   } catch {
     return false;
   }
@@ -70,11 +73,11 @@ async function startLettersOf(eventId: string): Promise<Rec[]> {
 }
 
 /** One event ends as exactly one run or one dead letter (never both, never neither). */
-async function endedOnce(eventId: string): Promise<void> {
+async function endedOnce(eventId: string, tenant: string): Promise<void> {
   const ended = await waitFor(
     `event ${JSON.stringify(eventId)} run or dead letter`,
     async () => {
-      const [run, letters] = await Promise.all([runOf(eventId), startLettersOf(eventId)]);
+      const [run, letters] = await Promise.all([runOf(eventId, tenant), startLettersOf(eventId)]);
       return run || letters.length ? { eventId, run, letters: letters.map((l) => l.reason) } : null;
     },
     60_000,
@@ -99,7 +102,7 @@ test("events named like the poller's and the rule control's ids: each linked onc
     250,
   );
   expect(await countBySource(env.api, victim, SOURCES.order(String(contract.id)))).toMatchObject({ live: 1 });
-  for (const eventId of ids) await endedOnce(eventId);
+  for (const eventId of ids) await endedOnce(eventId, hostile);
 });
 
 test(`any accepted event ends as one run or one dead letter; another tenant is served after it (${RUNS} runs)`, async () => {
@@ -132,7 +135,7 @@ test(`any accepted event ends as one run or one dead letter; another tenant is s
           250,
         );
         expect(orders.live).toBe(1);
-        for (const eventId of mine) await endedOnce(eventId);
+        for (const eventId of mine) await endedOnce(eventId, hostile);
       },
     ),
     { numRuns: RUNS, endOnFailure: true },
