@@ -1,7 +1,8 @@
 /**
- * The skeleton every linkage workflow shares (docs/failure-handling.md): validate the payload, run the required steps
- * under a saga, ingest into the data lake on the side, keep step states queryable and the search
- * attributes current, and on a failure for good compensate, post a dead letter and fail with the reason.
+ * One linkage run's state and its step protocol (docs/failure-handling.md): the steps' states (the `state`
+ * query), the search attributes, a step's call held while its rule is paused (`unlessHeld`), the documents
+ * it may make and how each is undone by its source, dead letters, and whether calls are local activities.
+ * The skeleton that drives it: linkage-skeleton.ts; the data-lake side: lake-ingest.ts.
  */
 import {
   ActivityCancellationType,
@@ -28,9 +29,7 @@ import type { CallContext } from '../activities/cells';
 import type { RuleGuardContext } from '../activities/rule-guard';
 import { causeChain } from '../common/cause-chain';
 import { isRejection } from '../common/http-errors';
-import type { KnownEventType } from '../common/event-types';
-import type { RawPayloadOf } from '../common/events';
-import { eventIngest, statusChangeIngests, type DocumentStatusChange } from '../common/lake';
+import { type DocumentStatusChange } from '../common/lake';
 import { businessKeysOf } from '../common/linkage';
 import { LinkageBusinessKeys, LinkageOutcome } from '../common/search-attributes';
 import { RULE_PAUSED_FAILURE, ruleOfStep, type RuleName, type RulePausedDetails } from '../common/rules';
@@ -51,8 +50,8 @@ export interface LinkageMetricsSinks extends Sinks {
     closed(eventType: string, outcome: Outcome): void;
   };
 }
-const { linkageMetrics } = proxySinks<LinkageMetricsSinks>();
-const live = () => !workflowInfo().unsafe.isReplaying;
+export const { linkageMetrics } = proxySinks<LinkageMetricsSinks>();
+export const live = () => !workflowInfo().unsafe.isReplaying;
 
 export const FAILURE_TYPES = {
   invalidPayload: 'InvalidEventPayload',
@@ -404,260 +403,6 @@ export class StepFailed extends Error {
 /** The chain of failure messages, innermost cause last: "activity failed: POST ... answered 422: ...". */
 export function describeError(err: unknown): string {
   return causeChain(err, (e) => e instanceof ActivityFailure);
-}
-
-export type LinkageBody<P> = (payload: P, run: LinkageRun) => Promise<void>;
-
-type PayloadFor<T extends KnownEventType | null> = T extends KnownEventType ? RawPayloadOf<T> : Record<string, unknown>;
-
-export async function runLinkage<T extends KnownEventType | null>(
-  input: LinkageInput,
-  eventType: T,
-  body: LinkageBody<PayloadFor<T>>,
-): Promise<LinkageResult> {
-  const run = new LinkageRun(input);
-  setHandler(stateQuery, () => run.snapshot());
-  run.listenForReleases();
-  if (live()) linkageMetrics.started(input.event.eventType);
-  if (!run.since(CodeVersion.oneLiveDocument)) return linkageSteps(run, eventType, body);
-  try {
-    return await linkageSteps(run, eventType, body);
-  } catch (err) {
-    // Whatever escaped (a cancel, a bug), a closed run never stays "running" in the Web UI.
-    if (run.outcome === 'running') run.setOutcome(isCancellation(err) ? 'cancelled' : 'failed');
-    throw err;
-  }
-}
-
-async function linkageSteps<T extends KnownEventType | null>(
-  run: LinkageRun,
-  eventType: T,
-  body: LinkageBody<PayloadFor<T>>,
-): Promise<LinkageResult> {
-  const { input } = run;
-  // 1. The payload, checked against the event contract: a bad one fails this run only, naming the field.
-  if (eventType) {
-    const problems = input.payloadProblems ?? checkPayloadInWorkflow(input);
-    if (problems.length) {
-      const reason = `invalid ${eventType} payload: ${problems.join('; ')}`;
-      run.setStep({ name: 'validate', title: 'Validate payload', state: 'failed', detail: reason });
-      run.setOutcome('invalid');
-      const dlqError = await run.deadLetter('validate', reason, { fields: problems });
-      throw ApplicationFailure.nonRetryable(withDlqError(reason, dlqError), FAILURE_TYPES.invalidPayload, {
-        fields: problems,
-      });
-    }
-  }
-
-  // 2. Data-lake ingest runs beside the linkage: its trouble never blocks or fails the other steps.
-  const ingest = ingestBeside(run);
-  // Awaited later, but it may reject first (a cancel reaches it while the body is still compensating): an
-  // unhandled rejection would fail the workflow task over and over. Marked handled here; `await` still throws.
-  ingest.catch(() => undefined);
-  // Its retries, if any, once nothing else is in flight: after the steps, or while a step is held.
-  let retried: Promise<boolean> | undefined;
-  const retryIngest = () => (retried ??= ingest.then((state) => retryIngestAfterSteps(run, state)));
-  if (run.since(CodeVersion.lakeLifecycle)) run.whileHeld = retryIngest;
-
-  // 3. The required steps, under the saga. On the one-live-document path the ingest is awaited inside
-  //    too: an operator's cancel while only the ingest is left compensates like any other cancel.
-  let ingested = true;
-  try {
-    await body(input.event.payload as PayloadFor<T>, run);
-    if (run.since(CodeVersion.lakeLifecycle)) {
-      // Once the steps are done: the ingest's retries, if its first attempt failed, then the status changes.
-      const event = await retryIngest();
-      ingested = (await ingestStatusChanges(run)) && event;
-    } else if (run.since(CodeVersion.oneLiveDocument)) ingested = (await ingest) === true; // never 'retry' on the older paths
-  } catch (err) {
-    const cancelled = isCancellation(err);
-    const failedStep =
-      err instanceof StepFailed
-        ? err.step
-        : cancelled && run.since(CodeVersion.oneLiveDocument)
-          ? 'cancel'
-          : 'workflow';
-    const reason = cancelled ? 'cancelled by an operator' : describeError(err instanceof StepFailed ? err.error : err);
-    log.warn('linkage failed, compensating', { step: failedStep, reason, cancelled });
-    if (cancelled && run.localCalls) run.undoUnrecordedBySource();
-    const report = await run.saga.compensate((step, ok, error) => {
-      const s = run.steps.find((x) => x.name === step);
-      if (s) run.setStep({ ...s, state: ok ? 'compensated' : 'compensation_failed', detail: error ?? s.detail });
-    });
-    run.setOutcome(closedOutcome(run, cancelled, report.compensated.length > 0, report.failed.length > 0));
-    const compensation = report.failed.length
-      ? ` Compensation FAILED for ${report.failed.map((f) => `${f.step} (${f.error})`).join(', ')}: fix by hand.`
-      : report.compensated.length
-        ? ` Compensated: ${report.compensated.join(', ')}.`
-        : '';
-    const message = `${failedStep} failed: ${reason}.${compensation}`;
-    const dlqError = await run.deadLetter(failedStep, message, {
-      compensated: report.compensated,
-      compensationFailed: report.failed,
-    });
-    if (run.since(CodeVersion.lakeLifecycle)) {
-      await CancellationScope.nonCancellable(async () => {
-        // Not retried yet, or its retries cut short by the cancel: once more (one attempt after a cancel).
-        const state: IngestState = await ingest.catch(() => false);
-        const done = retried ? await retried.catch(() => state) : state;
-        await retryIngestAfterSteps(run, done, { cancelled });
-        await ingestStatusChanges(run, { cancelled });
-      });
-    } else if (run.since(CodeVersion.oneLiveDocument))
-      await CancellationScope.nonCancellable(() => ingest.catch(() => false));
-    else await CancellationScope.nonCancellable(() => ingest);
-    if (cancelled) throw err;
-    throw ApplicationFailure.nonRetryable(withDlqError(message, dlqError), FAILURE_TYPES.linkageFailed, {
-      step: failedStep,
-      compensated: report.compensated,
-    });
-  }
-
-  if (!run.since(CodeVersion.oneLiveDocument)) ingested = (await ingest) === true;
-  const acted = run.steps.some((s) => s.state === 'completed');
-  run.setOutcome(!ingested ? 'partial' : acted ? 'completed' : 'skipped');
-  return run.snapshot();
-}
-
-/** How a run that did not succeed closes: an operator's cancel is `cancelled` once everything is undone. */
-function closedOutcome(
-  run: LinkageRun,
-  cancelled: boolean,
-  compensated: boolean,
-  compensationFailed: boolean,
-): Outcome {
-  if (run.since(CodeVersion.oneLiveDocument) && cancelled) return compensationFailed ? 'failed' : 'cancelled';
-  return compensated && !compensationFailed ? 'compensated' : 'failed';
-}
-
-const withDlqError = (message: string, dlqError: string | null): string =>
-  dlqError ? `${message} (the dead letter could not be posted: ${dlqError})` : message;
-
-/**
- * A run started before the starter checked payloads (its input has no `payloadProblems`) checks here, with
- * the same schemas. Required only then: zod and the schemas are built again for every workflow that loads
- * them, which made up a tenth of the worker's workflow CPU (docs/benchmark.md).
- */
-function checkPayloadInWorkflow(input: LinkageInput): string[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on this path only (see above)
-  const { payloadProblems } = require('../common/events') as typeof import('../common/events');
-  return payloadProblems(input.event);
-}
-
-/** The event's ingest beside the steps: ingested (or not asked for), given up, or to be retried after them. */
-type IngestState = boolean | 'retry';
-
-const INGEST_TITLE = 'Ingest into the data lake';
-
-/** A lake call that is not retried here: beside the steps (retried after them), or after an operator's cancel. */
-const ONE_ATTEMPT = { retry: { maximumAttempts: 1 } };
-
-/**
- * The event's ingest, beside the run's steps: its trouble never blocks or fails them. On the lake-lifecycle
- * path it makes one attempt here and, if that fails for a reason worth retrying, its retries wait until the
- * steps are done (`retryIngestAfterSteps`). Why: a command issued in reaction to a local activity's result
- * (a retry's timer, the outcome's upsert) while another local activity is in flight can come out in another
- * order on replay, since results that arrived one by one are replayed together (test/linkage/
- * replay-beside.test.ts). One attempt issues no command, whatever it answers.
- */
-async function ingestBeside(run: LinkageRun): Promise<IngestState> {
-  const title = INGEST_TITLE;
-  if (!run.input.toggles.allToDatalake) {
-    run.skip('datalake', title, 'LINK_ALL_TO_DATALAKE=0 or DATALAKE_URL empty');
-    return true;
-  }
-  run.setStep({ name: 'datalake', title, state: 'running' });
-  const once = run.since(CodeVersion.lakeLifecycle) ? ONE_ATTEMPT : {};
-  try {
-    await ingestEvent(run, run.activities(title, once));
-    return true;
-  } catch (err) {
-    if (isCancellation(err)) throw err;
-    if (run.since(CodeVersion.lakeLifecycle) && !isRejection(err)) {
-      run.setStep({
-        name: 'datalake',
-        title,
-        state: 'running',
-        detail: `retried after the steps: ${describeError(err)}`,
-      });
-      return 'retry';
-    }
-    return ingestGaveUp(run, err);
-  }
-}
-
-/** The ingest's retries, once the steps are done (one attempt more after an operator's cancel). */
-async function retryIngestAfterSteps(
-  run: LinkageRun,
-  state: IngestState,
-  { cancelled = false } = {},
-): Promise<boolean> {
-  if (state !== 'retry') return state;
-  try {
-    await ingestEvent(run, run.activities(INGEST_TITLE, cancelled ? ONE_ATTEMPT : {}));
-    return true;
-  } catch (err) {
-    // An operator's cancel while only these retries are left: the run compensates like any other cancel.
-    if (isCancellation(err)) throw err;
-    return ingestGaveUp(run, err);
-  }
-}
-
-async function ingestEvent(run: LinkageRun, acts: Activities): Promise<void> {
-  const request = eventIngest(run.input.event);
-  const result = await run.unlessHeld('datalake', INGEST_TITLE, () =>
-    acts.ingestRecords(request, run.ruleOf('datalake')),
-  );
-  const detail = `${request.cellId}/${request.table}, ${result.inserted} new`;
-  run.setStep({ name: 'datalake', title: INGEST_TITLE, state: 'completed', detail });
-}
-
-async function ingestGaveUp(run: LinkageRun, err: unknown): Promise<false> {
-  const { cellId, table } = eventIngest(run.input.event);
-  const reason = `data-lake ingest into ${cellId}/${table} gave up: ${describeError(err)}`;
-  run.setStep({ name: 'datalake', title: INGEST_TITLE, state: 'failed', detail: reason });
-  await run.deadLetter('datalake', reason);
-  return false;
-}
-
-/**
- * Ingests the status changes the run made into `<cell>/status_changes`, one call per cell, keyed per
- * (document, status) so a retry is a no-op. Like the event's ingest, its trouble never fails the run: it
- * leaves a dead letter (step `datalake-status`) that `resync` resolves. Resolves false when it gave up.
- * After an operator's cancel it makes one attempt, never held by a paused rule: the event's own ingest is
- * cancelled at once, and a cancelled run does not stay open for the lake either.
- */
-async function ingestStatusChanges(run: LinkageRun, { cancelled = false } = {}): Promise<boolean> {
-  const { event, toggles } = run.input;
-  if (!toggles.allToDatalake) return true;
-  const ingests = statusChangeIngests(event.tenantId, run.statusChanges, {
-    by: 'linkage',
-    workflowId: workflowInfo().workflowId,
-  });
-  const count = ingests.reduce((n, i) => n + i.records.length, 0);
-  if (!count) return true;
-  const name = 'datalake-status';
-  const title = 'Ingest status changes into the data lake';
-  run.setStep({ name, title, state: 'running' });
-  try {
-    const acts = run.activities(title, cancelled ? ONE_ATTEMPT : {});
-    // One cell after the other: two local activities in flight could replay in another order (see ingestBeside).
-    const results = await run.unlessHeld(name, title, async () => {
-      const answers = [];
-      for (const i of ingests) answers.push(await acts.ingestRecords(i, cancelled ? {} : run.ruleOf(name)));
-      return answers;
-    });
-    const inserted = results.reduce((n, r) => n + r.inserted, 0);
-    run.setStep({ name, title, state: 'completed', detail: `${count} status changes, ${inserted} new` });
-    return true;
-  } catch (err) {
-    if (isCancellation(err)) throw err;
-    const tables = ingests.map((i) => `${i.cellId}/${i.table}`).join(', ');
-    const reason = `data-lake ingest of ${count} status changes into ${tables} gave up: ${describeError(err)}`;
-    run.setStep({ name, title, state: 'failed', detail: reason });
-    await run.deadLetter(name, reason, { changes: run.statusChanges });
-    return false;
-  }
 }
 
 /** The pause a step's call ran into (a RulePaused failure from activities/rule-guard.ts), or null. */

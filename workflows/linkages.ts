@@ -5,7 +5,8 @@
 import { EVENT_TYPES, STATUS } from '../common/event-types';
 import { businessKey, writeBackKindOf } from '../common/linkage';
 import type { ApprovalBody, ApprovalSource, DocumentKind } from '../activities/cells';
-import { runLinkage, type LinkageRun } from './linkage-run';
+import type { LinkageRun } from './linkage-run';
+import { runLinkage } from './linkage-skeleton';
 import { CodeVersion } from './patches';
 import type { LinkageInput, LinkageResult } from './types';
 
