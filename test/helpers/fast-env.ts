@@ -167,3 +167,18 @@ export async function stateWhen(
 
 /** The state of a step by name. */
 export const stepOf = (s: LinkageResult, name: string) => s.steps.find((x) => x.name === name);
+
+/** The jest hooks of a fast suite: one environment for the file, its cells reset before each test. */
+export function useFastEnv(name: string, set: (env: FastEnv) => void): void {
+  let env: FastEnv | undefined;
+  beforeAll(async () => {
+    env = await createFastEnv(name);
+    set(env);
+  });
+  afterAll(() => env?.teardown());
+  beforeEach(() => env?.cells.reset());
+}
+
+/** The cell calls the runs made, without their lake ingests and dead letters. */
+export const cellCallsOf = (env: FastEnv) =>
+  env.cells.callNames((c) => c.name !== 'ingestRecords' && c.name !== 'postDeadLetter');

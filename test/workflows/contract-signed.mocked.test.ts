@@ -11,22 +11,19 @@ import { releaseRuleSignal, runHeldSignal } from '../../workflows/rule-control';
 import {
   ALL_ON,
   busEvent,
-  createFastEnv,
+  cellCallsOf,
   fastTenant,
   QUICK_CANCEL,
   stateWhen,
   stepOf,
   type FastEnv,
+  useFastEnv,
 } from '../helpers/fast-env';
 
 let env: FastEnv;
-beforeAll(async () => {
-  env = await createFastEnv('contract');
-});
-afterAll(() => env?.teardown());
-beforeEach(() => env.cells.reset());
+useFastEnv('contract', (e) => (env = e));
 
-const cellCalls = () => env.cells.callNames((c) => c.name !== 'ingestRecords' && c.name !== 'postDeadLetter');
+const cellCalls = () => cellCallsOf(env);
 
 function contractSigned(tenant: string) {
   return busEvent(EVENT_TYPES.contractSigned, tenant, {

@@ -11,22 +11,19 @@ import { releaseRuleSignal, runHeldSignal } from '../../workflows/rule-control';
 import {
   ALL_ON,
   busEvent,
-  createFastEnv,
+  cellCallsOf,
   fastTenant,
   QUICK_CANCEL,
   stateWhen,
   stepOf,
   type FastEnv,
+  useFastEnv,
 } from '../helpers/fast-env';
 
 let env: FastEnv;
-beforeAll(async () => {
-  env = await createFastEnv('no-document');
-});
-afterAll(() => env?.teardown());
-beforeEach(() => env.cells.reset());
+useFastEnv('no-document', (e) => (env = e));
 
-const cellCalls = () => env.cells.callNames((c) => c.name !== 'ingestRecords' && c.name !== 'postDeadLetter');
+const cellCalls = () => cellCallsOf(env);
 
 function approvalCompleted(tenant: string, status: number, formData: Record<string, unknown>) {
   return busEvent(EVENT_TYPES.approvalCompleted, tenant, {

@@ -16,22 +16,19 @@ import type { Toggles } from '../../workflows/types';
 import {
   ALL_ON,
   busEvent,
-  createFastEnv,
+  cellCallsOf,
   fastTenant,
   QUICK_CANCEL,
   stateWhen,
   stepOf,
   type FastEnv,
+  useFastEnv,
 } from '../helpers/fast-env';
 
 let env: FastEnv;
-beforeAll(async () => {
-  env = await createFastEnv('one-document');
-});
-afterAll(() => env?.teardown());
-beforeEach(() => env.cells.reset());
+useFastEnv('one-document', (e) => (env = e));
 
-const cellCalls = () => env.cells.callNames((c) => c.name !== 'ingestRecords' && c.name !== 'postDeadLetter');
+const cellCalls = () => cellCallsOf(env);
 
 interface Rule {
   workflow: string;
