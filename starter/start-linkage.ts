@@ -2,7 +2,11 @@
  * How one bus event becomes one workflow: its type by event type, its id from the eventId (so a second
  * start is refused, ever), its search attributes and a readable summary for the Web UI.
  */
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import { bounded } from '../common/bounded';
 import { payloadProblems, type BusEvent } from '../common/events';
@@ -90,9 +94,15 @@ export class WorkflowIdCollisionError extends Error {
 /** A re-read or a second worker is a duplicate only when the run under the id links this very event. */
 async function checkSameEvent(client: Client, workflowId: string, event: BusEvent): Promise<void> {
   const d = await client.workflow.getHandle(workflowId).describe();
-  const attrs = d.typedSearchAttributes;
-  if (attrs.get(LinkageEventId) === bounded(event.eventId) && attrs.get(LinkageTenant) === bounded(event.tenantId)) {
-    return;
-  }
+  if (linksEvent(d, event)) return;
   throw new WorkflowIdCollisionError(workflowId, `a ${d.type} run (${d.status.name.toLowerCase()}, run ${d.runId})`);
+}
+
+/** Is the described run the linkage of this event: the event id and tenant the starter gave it? */
+export function linksEvent(
+  d: Pick<WorkflowExecutionDescription, 'typedSearchAttributes'>,
+  event: Pick<BusEvent, 'eventId' | 'tenantId'>,
+): boolean {
+  const attrs = d.typedSearchAttributes;
+  return attrs.get(LinkageEventId) === bounded(event.eventId) && attrs.get(LinkageTenant) === bounded(event.tenantId);
 }

@@ -6,11 +6,10 @@
  * real gateway, cells and lake; every attempt must be refused with its expected status, no answer B gets
  * may carry anything of A, and every hostile event B got onto the bus must end as one run or one dead letter.
  */
-import { bounded } from '../../common/bounded';
 import { EVENT_TYPES, PayloadSchemas, type BusEvent } from '../../common/events';
 import { businessKeysOf, linkageWorkflowId } from '../../common/linkage';
 import { countBySource, SOURCES, waitFor, type Rec } from '../../common/platform-client';
-import { LinkageEventId, LinkageTenant } from '../../common/search-attributes';
+import { linksEvent } from '../../starter/start-linkage';
 import { rawRequest } from './raw-http';
 import type { NamedCheck, Plan, RunContext } from './scenarios';
 import type { Stack } from './stack';
@@ -292,8 +291,7 @@ async function hostileRequests(s: Stack, ctx: RunContext): Promise<void> {
 async function runOf(s: Stack, eventId: string, tenant: string): Promise<boolean> {
   try {
     const d = await s.client.workflow.getHandle(linkageWorkflowId(eventId)).describe();
-    const attrs = d.typedSearchAttributes;
-    return attrs.get(LinkageEventId) === bounded(eventId) && attrs.get(LinkageTenant) === bounded(tenant);
+    return linksEvent(d, { eventId, tenantId: tenant });
   } catch {
     return false;
   }

@@ -13,7 +13,9 @@ import { temporalCliPath } from '../../common/paths';
 import type { BusEvent } from '../../common/events';
 import { linkageWorkflowId, workflowTypeFor } from '../../common/linkage';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
+import type { RuleName } from '../../common/rules';
 import { stateQuery } from '../../workflows/linkage-run';
+import { runHeldSignal } from '../../workflows/rule-control';
 import type { LinkageInput, LinkageResult, RetrySettings, Toggles } from '../../workflows/types';
 import { FakeCells } from './fake-activities';
 import { workflowBundle } from './linkage-env';
@@ -182,3 +184,15 @@ export function useFastEnv(name: string, set: (env: FastEnv) => void): void {
 /** The cell calls the runs made, without their lake ingests and dead letters. */
 export const cellCallsOf = (env: FastEnv) =>
   env.cells.callNames((c) => c.name !== 'ingestRecords' && c.name !== 'postDeadLetter');
+
+/**
+ * The test plays the rule-control workflow's part: it acknowledges the run's hold at `step`, and waits until
+ * the run's outcome reads `paused`.
+ */
+export async function acknowledgeHold(
+  handle: WorkflowHandle,
+  hold: { rule: RuleName; step: string; seq: number },
+): Promise<LinkageResult> {
+  await handle.signal(runHeldSignal, { workflowId: handle.workflowId, ...hold });
+  return stateWhen(handle, 'outcome paused', (s) => s.outcome === 'paused');
+}

@@ -6,11 +6,10 @@
  * through the real bus, poller, worker and cells.
  */
 import fc from 'fast-check';
-import { bounded } from '../../common/bounded';
 import { EVENT_TYPES } from '../../common/events';
 import { linkageWorkflowId } from '../../common/linkage';
-import { LinkageEventId, LinkageTenant } from '../../common/search-attributes';
 import { countBySource, SOURCES, waitFor, type Rec } from '../../common/platform-client';
+import { linksEvent } from '../../starter/start-linkage';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 
 let env: LinkageEnv;
@@ -60,8 +59,7 @@ const payloads = fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxD
 async function runOf(eventId: string, tenant: string): Promise<boolean> {
   try {
     const d = await env.client.workflow.getHandle(linkageWorkflowId(eventId)).describe();
-    const attrs = d.typedSearchAttributes;
-    return attrs.get(LinkageEventId) === bounded(eventId) && attrs.get(LinkageTenant) === bounded(tenant);
+    return linksEvent(d, { eventId, tenantId: tenant });
   } catch {
     return false;
   }

@@ -7,7 +7,7 @@
  */
 import { CancelledFailure } from '@temporalio/common';
 import { EVENT_TYPES, STATUS } from '../../common/events';
-import { releaseRuleSignal, runHeldSignal } from '../../workflows/rule-control';
+import { releaseRuleSignal } from '../../workflows/rule-control';
 import {
   ALL_ON,
   busEvent,
@@ -18,6 +18,7 @@ import {
   stepOf,
   type FastEnv,
   useFastEnv,
+  acknowledgeHold,
 } from '../helpers/fast-env';
 
 let env: FastEnv;
@@ -163,13 +164,7 @@ describe('ContractSignedWorkflow (mocked activities)', () => {
     expect(env.cells.docs('erp:order', t)).toEqual([]);
 
     // The test plays the rule-control workflow: it acknowledges the hold, then releases under a newer version.
-    await handle.signal(runHeldSignal, {
-      workflowId: handle.workflowId,
-      rule: 'crm-to-erp',
-      step: 'erp-order',
-      seq: event.seq,
-    });
-    await stateWhen(handle, 'outcome paused', (s) => s.outcome === 'paused');
+    await acknowledgeHold(handle, { rule: 'crm-to-erp', step: 'erp-order', seq: event.seq });
     env.cells.resume('crm-to-erp');
     await handle.signal(releaseRuleSignal, { rule: 'crm-to-erp', version: 2 });
     const { state } = await env.closed(handle);

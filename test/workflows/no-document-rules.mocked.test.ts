@@ -7,17 +7,17 @@
  */
 import { CancelledFailure } from '@temporalio/common';
 import { EVENT_TYPES, STATUS } from '../../common/events';
-import { releaseRuleSignal, runHeldSignal } from '../../workflows/rule-control';
+import { releaseRuleSignal } from '../../workflows/rule-control';
 import {
   ALL_ON,
   busEvent,
   cellCallsOf,
   fastTenant,
   QUICK_CANCEL,
-  stateWhen,
   stepOf,
   type FastEnv,
   useFastEnv,
+  acknowledgeHold,
 } from '../helpers/fast-env';
 
 let env: FastEnv;
@@ -107,13 +107,7 @@ describe('ApprovalCompletedWorkflow (mocked activities)', () => {
     const event = approvalCompleted(t, STATUS.approved, ofOrder(t));
     const handle = await env.start(event);
     await env.cells.heldCalls(1);
-    await handle.signal(runHeldSignal, {
-      workflowId: handle.workflowId,
-      rule: 'all-to-oa',
-      step: 'write-back',
-      seq: event.seq,
-    });
-    await stateWhen(handle, 'outcome paused', (s) => s.outcome === 'paused');
+    await acknowledgeHold(handle, { rule: 'all-to-oa', step: 'write-back', seq: event.seq });
     expect(env.cells.documents.get(`ord-${t}`)?.status).toBe(STATUS.pending);
 
     env.cells.resume('all-to-oa');
@@ -171,13 +165,7 @@ describe('GenericEventWorkflow (mocked activities)', () => {
     const event = generic(t);
     const handle = await env.start(event);
     await env.cells.heldCalls(1);
-    await handle.signal(runHeldSignal, {
-      workflowId: handle.workflowId,
-      rule: 'all-to-datalake',
-      step: 'datalake',
-      seq: event.seq,
-    });
-    await stateWhen(handle, 'outcome paused', (s) => s.outcome === 'paused');
+    await acknowledgeHold(handle, { rule: 'all-to-datalake', step: 'datalake', seq: event.seq });
     env.cells.resume('all-to-datalake');
     await handle.signal(releaseRuleSignal, { rule: 'all-to-datalake', version: 6 });
     const { state } = await env.closed(handle);

@@ -11,7 +11,7 @@ import type { ActivityName, FakeKind } from '../helpers/fake-activities';
 import type { BusEvent } from '../../common/events';
 import { EVENT_TYPES, STATUS } from '../../common/events';
 import type { RuleName } from '../../common/rules';
-import { releaseRuleSignal, runHeldSignal } from '../../workflows/rule-control';
+import { releaseRuleSignal } from '../../workflows/rule-control';
 import type { Toggles } from '../../workflows/types';
 import {
   ALL_ON,
@@ -19,10 +19,10 @@ import {
   cellCallsOf,
   fastTenant,
   QUICK_CANCEL,
-  stateWhen,
   stepOf,
   type FastEnv,
   useFastEnv,
+  acknowledgeHold,
 } from '../helpers/fast-env';
 
 let env: FastEnv;
@@ -188,8 +188,7 @@ describe.each(RULES)('$workflow (mocked activities)', (r) => {
     const event = r.event(t);
     const handle = await env.start(event);
     await env.cells.heldCalls(1);
-    await handle.signal(runHeldSignal, { workflowId: handle.workflowId, rule: r.rule, step: r.step, seq: event.seq });
-    const held = await stateWhen(handle, 'outcome paused', (s) => s.outcome === 'paused');
+    const held = await acknowledgeHold(handle, { rule: r.rule, step: r.step, seq: event.seq });
     expect(stepOf(held, r.step)?.state).toBe('held');
     expect(made(t)).toEqual([]);
 
