@@ -5,11 +5,10 @@
  * state: cancelling a cancelled document or withdrawing a withdrawn approval changes nothing.
  */
 import { STATUS } from '../common/events';
+import { documentSpec, hasApprovals, type Catalogue } from '../common/catalogue';
 import type { DocumentStatusChange } from '../common/lake';
 import type { HttpClient } from './http-client';
 import type { RuleGuard, RuleGuardContext } from './rule-guard';
-
-const withdrawPath = (id: string) => `/api/v1/oa/approvals/${encodeURIComponent(id)}/withdraw`;
 
 /** Who a call is for and its idempotency key. */
 export interface CallContext extends RuleGuardContext {
@@ -22,35 +21,11 @@ export interface CreatedRecord {
   [field: string]: unknown;
 }
 
-interface DocumentApi {
-  /** The collection's path; a record is `<list>/<id>`. */
-  list: string;
-  statusField: string;
-  /** The approvals made for such a document (formData source), withdrawn when it is cancelled. */
-  approvals?: { sourceCell: string; sourceType: string };
-}
-
-/** Documents whose status the linkages write: write-back (2 / 3) and compensation (9). */
-export const DOCUMENTS = {
-  'erp:order': {
-    list: '/api/v1/erp/orders',
-    statusField: 'orderStatus',
-    approvals: { sourceCell: 'erp', sourceType: 'order' },
-  },
-  'erp:purchase_order': {
-    list: '/api/v1/erp/mm/purchase-orders',
-    statusField: 'status',
-    approvals: { sourceCell: 'erp', sourceType: 'purchase_order' },
-  },
-  'crm:contract': { list: '/api/v1/crm/contracts', statusField: 'status' },
-  'srm:rfq': { list: '/api/v1/srm/rfqs', statusField: 'status' },
-} as const satisfies Record<string, DocumentApi>;
-export type DocumentKind = keyof typeof DOCUMENTS;
+/** A document kind of the catalogue: `<cell>:<type>` (common/catalogue/documents.ts). */
+export type DocumentKind = string;
 
 /** What of a call context goes on the wire: the tenant and the request id. */
 const callOf = ({ tenantId, requestId }: CallContext) => ({ tenantId, requestId });
-
-const documentPath = (kind: DocumentKind, id: string) => `${DOCUMENTS[kind].list}/${encodeURIComponent(id)}`;
 
 /** The source an OA approval is for: one live approval per (sourceCell, sourceId, sourceType, typeCode). */
 export interface ApprovalSource {
@@ -72,10 +47,10 @@ export interface CancelResult extends StatusChanges {
   withdrawn: string[];
 }
 
-/** A document's status as its cell answered it: `kind` is `<cell>:<type>` (a DocumentKind or `oa:approval`). */
-export function statusChangeOf(kind: DocumentKind | 'oa:approval', record: CreatedRecord): DocumentStatusChange {
+/** A document's status as its cell answered it: `kind` is `<cell>:<type>`. */
+export function statusChangeOf(catalogue: Catalogue, kind: DocumentKind, record: CreatedRecord): DocumentStatusChange {
   const [cell, type] = kind.split(':');
-  const statusField = kind === 'oa:approval' ? 'status' : DOCUMENTS[kind].statusField;
+  const { statusField } = documentSpec(catalogue, kind);
   const typeCode = typeof record.typeCode === 'string' ? record.typeCode : undefined;
   return {
     cell,
@@ -94,7 +69,7 @@ export interface ErpOrderBody {
   sourceContractId: string;
 }
 export interface ApprovalBody {
-  typeCode: 'contract' | 'sales_order' | 'purchase_order';
+  typeCode: string;
   title?: string;
   formData: { sourceCell: string; sourceId: string; sourceType: string; [k: string]: unknown };
 }
@@ -111,7 +86,10 @@ export interface PurchaseOrderBody {
   quoteId: string;
 }
 
-export function createCellActivities(gateway: HttpClient, guard: RuleGuard) {
+export function createCellActivities(gateway: HttpClient, guard: RuleGuard, catalogue: Catalogue) {
+  const spec = (kind: DocumentKind) => documentSpec(catalogue, kind);
+  const documentPath = (kind: DocumentKind, id: string) => `${spec(kind).list}/${encodeURIComponent(id)}`;
+  const changeOf = (kind: DocumentKind, record: CreatedRecord) => statusChangeOf(catalogue, kind, record);
   // Every call of a step checks its rule first (a paused rule holds the run); compensations name no rule.
   const post = (ctx: CallContext, path: string, body: unknown) =>
     guard.run(ctx, () => gateway.call<CreatedRecord>({ method: 'POST', path, body, ...callOf(ctx) }));
@@ -123,7 +101,7 @@ export function createCellActivities(gateway: HttpClient, guard: RuleGuard) {
       gateway.call<CreatedRecord>({
         method: 'PATCH',
         path: documentPath(kind, id),
-        body: { [DOCUMENTS[kind].statusField]: status },
+        body: { [spec(kind).statusField]: status },
         ...callOf(ctx),
       }),
     );
@@ -131,11 +109,15 @@ export function createCellActivities(gateway: HttpClient, guard: RuleGuard) {
   /** Withdraws every pending approval of a source; decided ones stand (they are not open). */
   async function withdrawApprovalsOf(ctx: CallContext, source: ApprovalSource): Promise<CancelResult> {
     const query: Record<string, string> = { ...source };
-    const open = (await list(ctx, '/api/v1/oa/approvals', query)).filter((a) => a.status === STATUS.pending);
+    const open = (await list(ctx, spec('oa:approval').list, query)).filter((a) => a.status === STATUS.pending);
     const changes: DocumentStatusChange[] = [];
     for (const a of open) {
-      const withdrawn = await post({ ...ctx, requestId: `${ctx.requestId}:${a.id}` }, withdrawPath(a.id), {});
-      changes.push(statusChangeOf('oa:approval', withdrawn));
+      const withdrawn = await post(
+        { ...ctx, requestId: `${ctx.requestId}:${a.id}` },
+        `${documentPath('oa:approval', a.id)}/withdraw`,
+        {},
+      );
+      changes.push(changeOf('oa:approval', withdrawn));
     }
     return { cancelled: [], withdrawn: open.map((a) => a.id), changes };
   }
@@ -143,37 +125,44 @@ export function createCellActivities(gateway: HttpClient, guard: RuleGuard) {
   /** Cancels a document (9) and withdraws the approvals still open for it: nothing stays pending on it. */
   async function cancel(ctx: CallContext, kind: DocumentKind, id: string): Promise<CancelResult> {
     const cancelled = await setStatus(ctx, kind, id, STATUS.cancelled);
-    const doc: DocumentApi = DOCUMENTS[kind];
-    const cascade = doc.approvals
-      ? await withdrawApprovalsOf({ ...ctx, requestId: `${ctx.requestId}:cascade` }, { ...doc.approvals, sourceId: id })
+    const [sourceCell, sourceType] = kind.split(':');
+    const cascade = hasApprovals(catalogue, kind)
+      ? await withdrawApprovalsOf(
+          { ...ctx, requestId: `${ctx.requestId}:cascade` },
+          { sourceCell, sourceType, sourceId: id },
+        )
       : { withdrawn: [], changes: [] };
     return {
       cancelled: [id],
       withdrawn: cascade.withdrawn,
-      changes: [statusChangeOf(kind, cancelled), ...cascade.changes],
+      changes: [changeOf(kind, cancelled), ...cascade.changes],
     };
   }
 
   return {
     async createErpOrder(ctx: CallContext, body: ErpOrderBody): Promise<CreatedRecord> {
-      return post(ctx, '/api/v1/erp/orders', body);
+      return post(ctx, spec('erp:order').list, body);
     },
     async createApproval(ctx: CallContext, body: ApprovalBody): Promise<CreatedRecord> {
-      return post(ctx, '/api/v1/oa/approvals', body);
+      return post(ctx, spec('oa:approval').list, body);
     },
     async withdrawApproval(ctx: CallContext, approvalId: string): Promise<CreatedRecord & StatusChanges> {
-      const approval = await post(ctx, withdrawPath(approvalId), {});
-      return { ...approval, changes: [statusChangeOf('oa:approval', approval)] };
+      const approval = await post(ctx, `${documentPath('oa:approval', approvalId)}/withdraw`, {});
+      return { ...approval, changes: [changeOf('oa:approval', approval)] };
     },
     /** Compensation of a step cancelled in flight: whatever it may have made is found by its source. */
     async withdrawApprovalsBySource(ctx: CallContext, source: ApprovalSource): Promise<CancelResult> {
       return withdrawApprovalsOf(ctx, source);
     },
     async createRfq(ctx: CallContext, body: RfqBody): Promise<CreatedRecord> {
-      return post(ctx, '/api/v1/srm/rfqs', body);
+      return post(ctx, spec('srm:rfq').list, body);
     },
     async createPurchaseOrder(ctx: CallContext, body: PurchaseOrderBody): Promise<CreatedRecord> {
-      return post(ctx, '/api/v1/erp/mm/purchase-orders', body);
+      return post(ctx, spec('erp:purchase_order').list, body);
+    },
+    /** The create of a document kind added to the catalogue (the built-in kinds have their own, above). */
+    async createDocument(ctx: CallContext, kind: DocumentKind, body: unknown): Promise<CreatedRecord> {
+      return post(ctx, spec(kind).list, body);
     },
     /** PATCH a document's status: approval write-back (2 / 3) or cancellation (9). */
     async setDocumentStatus(
@@ -183,7 +172,7 @@ export function createCellActivities(gateway: HttpClient, guard: RuleGuard) {
       status: number,
     ): Promise<CreatedRecord & StatusChanges> {
       const doc = await setStatus(ctx, kind, id, status);
-      return { ...doc, changes: [statusChangeOf(kind, doc)] };
+      return { ...doc, changes: [changeOf(kind, doc)] };
     },
     /** Compensation of a document the run made: cancelled (9), and its open approvals withdrawn. */
     async cancelDocument(ctx: CallContext, kind: DocumentKind, id: string): Promise<CancelResult> {
@@ -191,8 +180,8 @@ export function createCellActivities(gateway: HttpClient, guard: RuleGuard) {
     },
     /** Compensation of a create cancelled in flight: every live document of the source is cancelled. */
     async cancelBySource(ctx: CallContext, kind: DocumentKind, source: Record<string, string>): Promise<CancelResult> {
-      const statusField = DOCUMENTS[kind].statusField;
-      const live = (await list(ctx, DOCUMENTS[kind].list, source)).filter((d) => d[statusField] !== STATUS.cancelled);
+      const { statusField, list: path } = spec(kind);
+      const live = (await list(ctx, path, source)).filter((d) => d[statusField] !== STATUS.cancelled);
       const result: CancelResult = { cancelled: [], withdrawn: [], changes: [] };
       for (const d of live) {
         const r = await cancel({ ...ctx, requestId: `${ctx.requestId}:${d.id}` }, kind, d.id);
@@ -209,7 +198,7 @@ export function createCellActivities(gateway: HttpClient, guard: RuleGuard) {
         path: documentPath(kind, id),
         tenantId: ctx.tenantId,
       });
-      return { id, status: doc[DOCUMENTS[kind].statusField] as number };
+      return { id, status: doc[spec(kind).statusField] as number };
     },
   };
 }

@@ -31,7 +31,7 @@ export function createActivities(config: Config, client: Client, deps: ActivityD
     : null;
   const guard = deps.ruleGuard ?? createRuleGuard(client, config.temporal.taskQueue, config.ruleStateMaxAgeMs);
   return {
-    ...createCellActivities(gateway, guard),
+    ...createCellActivities(gateway, guard, config.rules.catalogue),
     ...createDatalakeActivities(datalake, guard),
     ...createDeadLetterActivities(gateway),
     ...createLakeResyncActivities(gateway, datalake, config.toggles.allToDatalake, guard),

@@ -3,6 +3,7 @@
  * A bad variable stops the worker with a message naming it; nothing runs on a half-valid config.
  */
 import { z } from 'zod';
+import { loadRuleCatalogue, type RuntimeCatalogue } from './rule-extensions';
 
 const toggle = (name: string) =>
   z
@@ -146,6 +147,8 @@ export const EnvSchema = z.object({
    * pause holds every step starting this long after it. `npm run linkage -- pause` waits as long.
    */
   RULE_STATE_MAX_AGE_MS: intIn('RULE_STATE_MAX_AGE_MS', '1000', 0, 60_000),
+  /** Modules of rules added to the built-in catalogue (docs/linkage-rules.md), comma-separated. */
+  LINKAGE_RULES_MODULES: z.string().trim().default(''),
   /** Base URL of the Web UI, for links printed by the demo and the operator CLI. */
   TEMPORAL_UI_URL: httpUrl('TEMPORAL_UI_URL').default('http://localhost:8233'),
 });
@@ -186,6 +189,8 @@ export interface Config {
   };
   metricsPort: number;
   ruleStateMaxAgeMs: number;
+  /** The rule catalogue served: the built-in rules plus those of LINKAGE_RULES_MODULES. */
+  rules: RuntimeCatalogue;
 }
 
 export class ConfigError extends Error {
@@ -270,5 +275,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     metricsPort: e.METRICS_PORT,
     ruleStateMaxAgeMs: e.RULE_STATE_MAX_AGE_MS,
+    rules: ruleCatalogue(e.LINKAGE_RULES_MODULES),
   };
+}
+
+function ruleCatalogue(modules: string): RuntimeCatalogue {
+  try {
+    return loadRuleCatalogue(
+      modules
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean),
+    );
+  } catch (err) {
+    throw new ConfigError([(err as Error).message]);
+  }
 }

@@ -117,9 +117,18 @@ export function describeIssues(error: z.ZodError): string[] {
  * What is wrong with an event's payload against its contract (`payload.<field>: message`), empty when
  * nothing is or the type has no contract. A payload for another tenant than its event's is refused too.
  */
-export function payloadProblems(event: Pick<BusEvent, 'eventType' | 'tenantId' | 'payload'>): string[] {
-  if (!isKnownEventType(event.eventType)) return [];
-  const parsed = PayloadSchemas[event.eventType].safeParse(event.payload);
+export function payloadProblems(
+  event: Pick<BusEvent, 'eventType' | 'tenantId' | 'payload'>,
+  /** The payload schemas of event types that rules added to the catalogue bring (common/rule-extensions.ts). */
+  added: Record<string, z.ZodTypeAny> = {},
+): string[] {
+  const schema = isKnownEventType(event.eventType)
+    ? PayloadSchemas[event.eventType]
+    : Object.prototype.hasOwnProperty.call(added, event.eventType)
+      ? added[event.eventType]
+      : null;
+  if (!schema) return [];
+  const parsed = schema.safeParse(event.payload);
   if (!parsed.success) return describeIssues(parsed.error).map((p) => `payload.${p}`);
   const tenant = event.payload.tenantId;
   return tenant === event.tenantId

@@ -4,7 +4,8 @@
  * reference lake all build or read these shapes from here. Pure data, no zod: workflows import it.
  */
 import { boundedId } from './bounded';
-import { cellOf, datalakeTableOf, STATUS } from './event-types';
+import { BUILTIN_CATALOGUE, datalakeTableOf, ruleFor } from './catalogue';
+import { cellOf, STATUS } from './event-types';
 
 /** One `POST /api/datalake/ingest` body. */
 export interface LakeIngest {
@@ -23,12 +24,18 @@ export interface LakeEvent {
   payload: Record<string, unknown>;
 }
 
-/** The ingest of one bus event: its payload plus eventId / eventType / occurredAt, into its cell's table. */
-export function eventIngest(event: LakeEvent): LakeIngest {
+/**
+ * The ingest of one bus event: its payload plus eventId / eventType / occurredAt, into its cell's table
+ * (its rule's `lakeTable`, by default the built-in rule's).
+ */
+export function eventIngest(
+  event: LakeEvent,
+  table = datalakeTableOf(ruleFor(BUILTIN_CATALOGUE, event.eventType)),
+): LakeIngest {
   return {
     tenantId: event.tenantId,
     cellId: cellOf(event.eventType),
-    table: datalakeTableOf(event.eventType),
+    table,
     records: [{ ...event.payload, eventId: event.eventId, eventType: event.eventType, occurredAt: event.occurredAt }],
   };
 }

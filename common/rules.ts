@@ -18,23 +18,13 @@ export const RULE_TOGGLES: Record<RuleName, string> = {
   'all-to-datalake': 'LINK_ALL_TO_DATALAKE',
 };
 
-/**
- * The rule of a linkage step (workflows/linkages.ts step names). Compensations, source checks and dead
- * letters belong to no rule: undoing and reporting are never held.
- */
-const STEP_RULES: Record<string, RuleName> = {
-  'erp-order': 'crm-to-erp',
-  'srm-rfq': 'erp-to-srm',
-  'erp-po': 'erp-to-srm',
-  'oa-approval': 'all-to-oa',
-  'write-back': 'all-to-oa',
-  datalake: 'all-to-datalake',
-  'datalake-status': 'all-to-datalake',
-};
-
-export function ruleOfStep(step: string): RuleName | undefined {
-  return STEP_RULES[step];
-}
+/** The field of the run's recorded toggles (`Toggles` in common/config.ts) that switches each rule. */
+export const RULE_TOGGLE_FIELDS = {
+  'crm-to-erp': 'crmToErp',
+  'erp-to-srm': 'erpToSrm',
+  'all-to-oa': 'allToOa',
+  'all-to-datalake': 'allToDatalake',
+} as const satisfies Record<RuleName, string>;
 
 /**
  * The rule-control workflow of a deployment (its task queue, like the poller's id): it holds the pause

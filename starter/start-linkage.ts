@@ -11,7 +11,8 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type SearchAttributePa
 import { bounded } from '../common/bounded';
 import { payloadProblems, type BusEvent } from '../common/events';
 import type { Config } from '../common/config';
-import { businessKeysOf, linkageWorkflowId, workflowTypeFor } from '../common/linkage';
+import { businessKeysOf, documentSpec, ruleFor, workflowTypeOf, BUILTIN_CATALOGUE } from '../common/catalogue';
+import { linkageWorkflowId } from '../common/linkage';
 import {
   LinkageBusinessKeys,
   LinkageEventId,
@@ -21,13 +22,20 @@ import {
 } from '../common/search-attributes';
 import type { LinkageInput } from '../workflows/types';
 
+/** A run's input: the event, the settings in force, and its rule as the catalogue has it now. */
 export function linkageInput(config: Config, event: BusEvent): LinkageInput {
+  const { catalogue, payloadSchemas } = config.rules;
+  const rule = ruleFor(catalogue, event.eventType);
+  // The kinds its steps make that the workflows do not have built in.
+  const added = (rule?.steps ?? []).map((s) => s.creates).filter((k) => !(k in BUILTIN_CATALOGUE.documents));
   return {
     event,
     toggles: { ...config.toggles },
     retry: { ...config.retry },
     stepActivities: config.stepActivities,
-    payloadProblems: payloadProblems(event),
+    payloadProblems: payloadProblems(event, payloadSchemas),
+    ...(rule ? { rule } : {}),
+    ...(added.length ? { documents: Object.fromEntries(added.map((k) => [k, documentSpec(catalogue, k)])) } : {}),
   };
 }
 
@@ -42,7 +50,8 @@ export async function startLinkage(
   event: BusEvent,
   { eager = false }: { eager?: boolean } = {},
 ): Promise<boolean> {
-  const keys = businessKeysOf(event.eventType, event.payload ?? {});
+  const rule = ruleFor(config.rules.catalogue, event.eventType);
+  const keys = businessKeysOf(rule, event.payload ?? {});
   // Bounded: an event may carry values over Temporal's size limits; the input keeps them whole.
   const searchAttributes: SearchAttributePair[] = [
     { key: LinkageEventType, value: bounded(event.eventType) },
@@ -52,7 +61,7 @@ export async function startLinkage(
   ];
   if (keys.length) searchAttributes.push({ key: LinkageBusinessKeys, value: keys });
   try {
-    await client.workflow.start(workflowTypeFor(event.eventType), {
+    await client.workflow.start(workflowTypeOf(rule), {
       workflowId: linkageWorkflowId(event.eventId),
       taskQueue: config.temporal.taskQueue,
       args: [linkageInput(config, event)],

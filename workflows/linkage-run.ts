@@ -30,9 +30,23 @@ import type { RuleGuardContext } from '../activities/rule-guard';
 import { causeChain } from '../common/cause-chain';
 import { isRejection } from '../common/http-errors';
 import { type DocumentStatusChange } from '../common/lake';
-import { businessKeysOf } from '../common/linkage';
+import {
+  BUILTIN_CATALOGUE,
+  businessKeysOf,
+  documentSpec,
+  ruleFor,
+  ruleOfStep,
+  type DocumentSpec,
+  type LinkageRule,
+} from '../common/catalogue';
 import { LinkageBusinessKeys, LinkageOutcome } from '../common/search-attributes';
-import { RULE_PAUSED_FAILURE, ruleOfStep, type RuleName, type RulePausedDetails } from '../common/rules';
+import {
+  RULE_PAUSED_FAILURE,
+  RULE_TOGGLE_FIELDS,
+  RULE_TOGGLES,
+  type RuleName,
+  type RulePausedDetails,
+} from '../common/rules';
 import { codeVersion, CodeVersion } from './patches';
 import { releaseRuleSignal, runHeldSignal } from './rule-control';
 import { Saga } from './saga';
@@ -110,8 +124,15 @@ export class LinkageRun {
   /** The status changes the run's steps and compensations made, for the data lake (see `ingestStatusChanges`). */
   readonly statusChanges: DocumentStatusChange[] = [];
 
+  /**
+   * The run's rule: as recorded in its input, or, for a run started before rules were recorded there, the
+   * built-in rule of its event type (null: the event is only ingested).
+   */
+  readonly rule: LinkageRule | null;
+
   constructor(readonly input: LinkageInput) {
-    this.keys = businessKeysOf(input.event.eventType, input.event.payload);
+    this.rule = input.rule ?? ruleFor(BUILTIN_CATALOGUE, input.event.eventType);
+    this.keys = businessKeysOf(this.rule, input.event.payload);
     this.keysAtStart = this.keys.length;
     this.version = codeVersion();
     this.localCalls = this.since(CodeVersion.localActivities) && input.stepActivities !== 'regular';
@@ -127,6 +148,23 @@ export class LinkageRun {
     const changes = (result as { changes?: unknown } | null)?.changes;
     if (Array.isArray(changes)) this.statusChanges.push(...(changes as DocumentStatusChange[]));
     return result;
+  }
+
+  /** A document kind the run's steps make: recorded with its rule, or built in. */
+  documentSpec(kind: string): DocumentSpec {
+    const recorded = this.input.documents?.[kind];
+    return recorded ?? documentSpec(BUILTIN_CATALOGUE, kind);
+  }
+
+  /** Is a rule switched on for this run (its LINK_* toggle, as recorded in the input)? */
+  ruleOn(rule: string): boolean {
+    const field = RULE_TOGGLE_FIELDS[rule as RuleName];
+    return field ? this.input.toggles[field] : false;
+  }
+
+  /** The LINK_* toggle of a rule, as the Web UI names it when a step is skipped. */
+  toggleOf(rule: string): string {
+    return RULE_TOGGLES[rule as RuleName] ?? rule;
   }
 
   get tenantId(): string {
@@ -145,7 +183,7 @@ export class LinkageRun {
    * Nothing for compensations, nor on runs started before the pause existed.
    */
   ruleOf(step: string): RuleGuardContext {
-    const rule = this.since(CodeVersion.rulePause) ? ruleOfStep(step) : undefined;
+    const rule = this.since(CodeVersion.rulePause) ? ruleOfStep(this.rule, step) : undefined;
     if (!rule) return {};
     const released = this.released.get(rule);
     return { rule, step, seq: this.input.event.seq, ...(released ? { minVersion: released } : {}) };

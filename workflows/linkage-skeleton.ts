@@ -4,30 +4,23 @@
  * post a dead letter and fail with the reason. The per-run state and the step protocol: linkage-run.ts.
  */
 import { ApplicationFailure, CancellationScope, isCancellation, log, setHandler } from '@temporalio/workflow';
-import type { KnownEventType } from '../common/event-types';
-import type { RawPayloadOf } from '../common/events';
 import { CodeVersion } from './patches';
 import type { LinkageInput, LinkageResult, Outcome } from './types';
 
 import { ingestBeside, ingestStatusChanges, retryIngestAfterSteps, type IngestState } from './lake-ingest';
 import { describeError, FAILURE_TYPES, linkageMetrics, live, LinkageRun, StepFailed, stateQuery } from './linkage-run';
 
-export type LinkageBody<P> = (payload: P, run: LinkageRun) => Promise<void>;
+/** What a rule does once its payload checked out: its steps. */
+export type LinkageBody = (run: LinkageRun) => Promise<void>;
 
-type PayloadFor<T extends KnownEventType | null> = T extends KnownEventType ? RawPayloadOf<T> : Record<string, unknown>;
-
-export async function runLinkage<T extends KnownEventType | null>(
-  input: LinkageInput,
-  eventType: T,
-  body: LinkageBody<PayloadFor<T>>,
-): Promise<LinkageResult> {
+export async function runLinkage(input: LinkageInput, body: LinkageBody): Promise<LinkageResult> {
   const run = new LinkageRun(input);
   setHandler(stateQuery, () => run.snapshot());
   run.listenForReleases();
   if (live()) linkageMetrics.started(input.event.eventType);
-  if (!run.since(CodeVersion.oneLiveDocument)) return linkageSteps(run, eventType, body);
+  if (!run.since(CodeVersion.oneLiveDocument)) return linkageSteps(run, body);
   try {
-    return await linkageSteps(run, eventType, body);
+    return await linkageSteps(run, body);
   } catch (err) {
     // Whatever escaped (a cancel, a bug), a closed run never stays "running" in the Web UI.
     if (run.outcome === 'running') run.setOutcome(isCancellation(err) ? 'cancelled' : 'failed');
@@ -35,14 +28,11 @@ export async function runLinkage<T extends KnownEventType | null>(
   }
 }
 
-async function linkageSteps<T extends KnownEventType | null>(
-  run: LinkageRun,
-  eventType: T,
-  body: LinkageBody<PayloadFor<T>>,
-): Promise<LinkageResult> {
+async function linkageSteps(run: LinkageRun, body: LinkageBody): Promise<LinkageResult> {
   const { input } = run;
+  const { eventType } = input.event;
   // 1. The payload, checked against the event contract: a bad one fails this run only, naming the field.
-  if (eventType) {
+  if (run.rule) {
     const problems = input.payloadProblems ?? checkPayloadInWorkflow(input);
     if (problems.length) {
       const reason = `invalid ${eventType} payload: ${problems.join('; ')}`;
@@ -69,7 +59,7 @@ async function linkageSteps<T extends KnownEventType | null>(
   //    too: an operator's cancel while only the ingest is left compensates like any other cancel.
   let ingested = true;
   try {
-    await body(input.event.payload as PayloadFor<T>, run);
+    await body(run);
     if (run.since(CodeVersion.lakeLifecycle)) {
       // Once the steps are done: the ingest's retries, if its first attempt failed, then the status changes.
       const event = await retryIngest();

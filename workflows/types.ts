@@ -1,6 +1,7 @@
 /** Inputs, results and step states of the linkage workflows: plain data, shared with the starter. */
 import type { BusEvent } from '../common/events';
 import type { Toggles } from '../common/config';
+import type { DocumentSpec, LinkageRule } from '../common/catalogue';
 
 export type { Toggles };
 
@@ -26,6 +27,13 @@ export interface LinkageInput {
   payloadProblems?: string[];
   /** LINK_STEP_ACTIVITIES; absent in runs started before it (they replay with regular activities). */
   stepActivities?: 'local' | 'regular';
+  /**
+   * The event's rule from the worker's catalogue when the run started (common/catalogue), so a catalogue
+   * changed later never changes a running history. Absent in runs started before: the built-in rule.
+   */
+  rule?: LinkageRule;
+  /** The document kinds the rule makes that are not built in (a rule added to the catalogue). */
+  documents?: Record<string, DocumentSpec>;
 }
 
 export type StepState =
