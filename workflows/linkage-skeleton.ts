@@ -10,7 +10,9 @@ import { CodeVersion } from './patches';
 import type { LinkageInput, LinkageResult, Outcome } from './types';
 
 import { ingestBeside, ingestStatusChanges, retryIngestAfterSteps, type IngestState } from './lake-ingest';
-import { describeError, FAILURE_TYPES, linkageMetrics, live, LinkageRun, StepFailed, stateQuery } from './linkage-run';
+import { linkageMetrics, live } from './linkage-metrics';
+import { LinkageRun, stateQuery } from './linkage-run';
+import { describeError, FAILURE_TYPES, StepFailed } from './step-failure';
 
 export type LinkageBody<P> = (payload: P, run: LinkageRun) => Promise<void>;
 
