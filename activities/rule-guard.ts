@@ -2,7 +2,7 @@
  * What a step's call checks first: is its rule paused? The answer comes from the rule-control workflow's
  * `rules` query (workflows/rule-control.ts), kept for `RULE_STATE_MAX_AGE_MS` per worker process and read
  * again when a released run names a newer state. A paused rule fails the call with a non-retryable
- * `RulePaused` failure that the run turns into a durable wait (workflows/linkage-run.ts), not an error.
+ * `RulePaused` failure that the run turns into a durable wait (workflows/rule-hold.ts), not an error.
  */
 import { Context } from '@temporalio/activity';
 import { Runtime } from '@temporalio/worker';

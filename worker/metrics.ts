@@ -3,7 +3,7 @@
  * registry per worker) plus, when the worker process installed the SDK's Prometheus exporter, the SDK's
  * own `temporal_*` metrics merged into the same answer, so one scrape target per worker has everything.
  *
- * - Runs are counted from the workflows through a **sink** (`linkageMetrics`, see workflows/linkage-run.ts):
+ * - Runs are counted from the workflows through a **sink** (`linkageMetrics`, see workflows/linkage-metrics.ts):
  *   sink calls leave no trace in the history (replay-safe, no extra round trip) and are skipped on replay,
  *   so a run is counted by the worker that executed it, once.
  * - The poller's counters come from its `PollerObserver` hook.
@@ -15,7 +15,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RuleGuard } from '../activities/rule-guard';
 import type { HttpClient } from '../activities/http-client';
 import { readBus, type EventPage, type PollerObserver } from '../starter/poll-and-start';
-import type { LinkageMetricsSinks } from '../workflows/linkage-run';
+import type { LinkageMetricsSinks } from '../workflows/linkage-metrics';
 import type { PollResult } from '../workflows/types';
 
 /** Outcomes that end the run Failed (or Cancelled): the linkage did not happen. */

@@ -37,7 +37,7 @@ export function bundleHasTracing(code: string): boolean {
  * once per run: the workflow code itself (about a tenth of the worker's workflow-thread CPU, see
  * docs/benchmark.md). The SDK deep-freezes them; that is safe because they keep no per-run state at module
  * level (the sinks and queries resolve the current run when called) and never assign to what they export.
- * zod is kept out of them (workflows/linkage-run.ts): its schemas write caches into themselves.
+ * zod is kept out of them (workflows/linkage-skeleton.ts): its schemas write caches into themselves.
  */
 export function bundlerOptions(workflowsPath: string = WORKFLOWS_PATH): { preloadModules: string[] } {
   return { preloadModules: [workflowsPath] };

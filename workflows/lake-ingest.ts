@@ -8,7 +8,8 @@ import { isRejection } from '../common/http-errors';
 import { eventIngest, statusChangeIngests } from '../common/lake';
 import { CodeVersion } from './patches';
 
-import { describeError, type LinkageRun } from './linkage-run';
+import type { LinkageRun } from './linkage-run';
+import { describeError } from './step-failure';
 
 /** The event's ingest beside the steps: ingested (or not asked for), given up, or to be retried after them. */
 export type IngestState = boolean | 'retry';

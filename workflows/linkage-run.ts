@@ -1,33 +1,24 @@
 /**
  * One linkage run's state and its step protocol (docs/failure-handling.md): the steps' states (the `state`
- * query), the search attributes, a step's call held while its rule is paused (`unlessHeld`), the documents
- * it may make and how each is undone by its source, dead letters, and whether calls are local activities.
- * The skeleton that drives it: linkage-skeleton.ts; the data-lake side: lake-ingest.ts.
+ * query), the search attributes, a step's call held while its rule is paused (`unlessHeld`, rule-hold.ts),
+ * the documents it may make and how each is undone by its source, dead letters, and whether calls are local
+ * activities (step-activities.ts). The skeleton that drives it: linkage-skeleton.ts; the data-lake side:
+ * lake-ingest.ts.
  */
 import {
   ActivityCancellationType,
-  ActivityFailure,
-  ApplicationFailure,
   CancellationScope,
   CancelledFailure,
-  condition,
   defineQuery,
   isCancellation,
   log,
-  proxyActivities,
-  proxyLocalActivities,
-  proxySinks,
-  setHandler,
   upsertSearchAttributes,
   workflowInfo,
   setCurrentDetails,
-  type ActivityOptions,
-  type Sinks,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CallContext } from '../activities/cells';
 import type { RuleGuardContext } from '../activities/rule-guard';
-import { causeChain } from '../common/cause-chain';
 import { isRejection } from '../common/http-errors';
 import { type DocumentStatusChange } from '../common/lake';
 import {
@@ -40,47 +31,16 @@ import {
   type LinkageRule,
 } from '../common/catalogue';
 import { LinkageBusinessKeys, LinkageOutcome } from '../common/search-attributes';
-import {
-  RULE_PAUSED_FAILURE,
-  RULE_TOGGLE_FIELDS,
-  RULE_TOGGLES,
-  type RuleName,
-  type RulePausedDetails,
-} from '../common/rules';
+import { RULE_TOGGLE_FIELDS, RULE_TOGGLES, type RuleName } from '../common/rules';
+import { linkageMetrics, live } from './linkage-metrics';
 import { codeVersion, CodeVersion } from './patches';
-import { releaseRuleSignal, runHeldSignal } from './rule-control';
+import { RuleHold } from './rule-hold';
 import { Saga } from './saga';
+import { stepActivities, type StepActivityOverrides } from './step-activities';
+import { describeError, StepFailed } from './step-failure';
 import type { LinkageInput, LinkageResult, Outcome, StepStatus } from './types';
 
 export const stateQuery = defineQuery<LinkageResult>('state');
-
-/**
- * Metrics out of the sandbox (worker/metrics.ts): sink calls add nothing to the history, so the
- * workflow stays deterministic; they are made only on a live (non-replaying) activation.
- */
-export interface LinkageMetricsSinks extends Sinks {
-  linkageMetrics: {
-    started(eventType: string): void;
-    closed(eventType: string, outcome: Outcome): void;
-  };
-}
-export const { linkageMetrics } = proxySinks<LinkageMetricsSinks>();
-export const live = () => !workflowInfo().unsafe.isReplaying;
-
-export const FAILURE_TYPES = {
-  invalidPayload: 'InvalidEventPayload',
-  linkageFailed: 'LinkageFailed',
-} as const;
-
-/**
- * A local activity whose next backoff is longer than this waits on a server timer instead of in the worker.
- * Below the first backoff (1 s), so every retry does: each failed attempt is a marker with its failure in
- * the history, and each retry is scheduled again with its first schedule time, which is what enforces the
- * retry window (SDK 1.24 does not end a local activity at its scheduleToClose while it backs off in the
- * worker: test/linkage/repair.test.ts, the dead letter that cannot be posted). The first attempt stays local: the cost of a call
- * that succeeds is one marker.
- */
-const LOCAL_RETRY_THRESHOLD = '500 milliseconds';
 
 type StepFn<T> = (acts: Activities, ctx: CallContext) => Promise<T>;
 type UndoBySource = (acts: Activities, ctx: CallContext) => Promise<unknown>;
@@ -113,16 +73,12 @@ export class LinkageRun {
   readonly localCalls: boolean;
   /** The documents the run may make, by step: how to undo each by its business source (see `makes`). */
   private readonly mayMake = new Map<string, { title: string; undo: UndoBySource }>();
-  /** Per rule, the rule-control state version the run was released under (the `releaseRule` signal). */
-  private readonly released = new Map<RuleName, number>();
-  /** Rules the run's steps wait for, with the state version that paused them. */
-  private readonly held = new Map<RuleName, number>();
-  /** Rules whose hold the rule-control workflow acknowledged (`runHeld`), until released. */
-  private readonly acknowledged = new Set<RuleName>();
   /** What a held step lets go on meanwhile, besides its own `onHold`: the lake ingest's retries. */
   whileHeld?: () => Promise<unknown>;
   /** The status changes the run's steps and compensations made, for the data lake (see `ingestStatusChanges`). */
   readonly statusChanges: DocumentStatusChange[] = [];
+  /** The steps held by their paused rules, and the signals that acknowledge and release them. */
+  private readonly hold = new RuleHold(this);
 
   /**
    * The run's rule: as recorded in its input, or, for a run started before rules were recorded there, the
@@ -185,96 +141,30 @@ export class LinkageRun {
   ruleOf(step: string): RuleGuardContext {
     const rule = this.since(CodeVersion.rulePause) ? ruleOfStep(this.rule, step) : undefined;
     if (!rule) return {};
-    const released = this.released.get(rule);
+    const released = this.hold.releasedVersion(rule);
     return { rule, step, seq: this.input.event.seq, ...(released ? { minVersion: released } : {}) };
   }
 
-  /**
-   * The rule pause seen from the run, through signals only. A step's call that finds its rule paused
-   * answers RulePaused; the guard has told the rule-control workflow, which acknowledges with `runHeld`
-   * (the outcome then reads `paused`) and later sends `releaseRule`. Reacting to signals, never to a local
-   * activity's result, keeps replay deterministic: local-activity results that came one by one are
-   * replayed together, while signals keep their own workflow task.
-   */
+  /** Handles the rule-control signals: the pause seen from the run (rule-hold.ts). */
   listenForReleases(): void {
-    // A signal and the RulePaused result may come in one activation, the signal handled first: each side
-    // checks the other's state, so neither order loses the acknowledgement or the release.
-    setHandler(runHeldSignal, ({ rule }) => {
-      this.acknowledged.add(rule);
-      this.showIfPaused(rule);
-    });
-    setHandler(releaseRuleSignal, ({ rule, version }) => {
-      this.released.set(rule, Math.max(version, this.released.get(rule) ?? 0));
-      if (this.outcome === 'paused' && [...this.held.keys()].every((r) => this.isReleased(r))) {
-        this.showOutcome('running');
-      }
-    });
+    this.hold.listenForReleases();
   }
 
-  /** Released since it was held: a release under a newer state version than the hold's. */
-  private isReleased(rule: RuleName): boolean {
-    return (this.released.get(rule) ?? 0) > (this.held.get(rule) ?? Infinity);
-  }
-
-  /** Held, acknowledged by the control workflow and not yet released: the outcome reads `paused`. */
-  private showIfPaused(rule: RuleName): void {
-    if (this.outcome !== 'paused' && this.held.has(rule) && this.acknowledged.has(rule) && !this.isReleased(rule)) {
-      this.showOutcome('paused');
-    }
-  }
-
-  /**
-   * Makes a step's call, holding while its rule is paused, then calls again once released. In the Web UI
-   * the step reads `held`, with who paused the rule and why. `onHold` runs once, while the step waits.
-   */
-  async unlessHeld<T>(step: string, title: string, call: () => Promise<T>, onHold?: () => Promise<void>): Promise<T> {
-    for (;;) {
-      try {
-        return await call();
-      } catch (err) {
-        const p = this.since(CodeVersion.rulePause) ? pausedBy(err) : null;
-        if (!p) throw err;
-        this.held.set(p.rule, p.version);
-        this.showIfPaused(p.rule);
-        const detail = `rule ${p.rule} paused by ${p.by} at ${p.at}: ${p.reason}`;
-        this.setStep({ name: step, title, state: 'held', detail });
-        const first = onHold;
-        onHold = undefined;
-        if (first) await first();
-        // The lake's own steps never wait for themselves.
-        if (this.whileHeld && !step.startsWith('datalake')) await this.whileHeld();
-        await condition(() => this.isReleased(p.rule));
-        this.held.delete(p.rule);
-        this.acknowledged.delete(p.rule);
-        this.setStep({ name: step, title, state: 'running' });
-      }
-    }
+  /** Makes a step's call, holding while its rule is paused, then calls again once released (rule-hold.ts). */
+  unlessHeld<T>(step: string, title: string, call: () => Promise<T>, onHold?: () => Promise<void>): Promise<T> {
+    return this.hold.unlessHeld(step, title, call, onHold);
   }
 
   /** The outcome shown while the run is open (`paused` / `running`): search attribute and details only. */
-  private showOutcome(outcome: 'paused' | 'running'): void {
+  showOutcome(outcome: 'paused' | 'running'): void {
     this.outcome = outcome;
     upsertSearchAttributes([{ key: LinkageOutcome, value: outcome }]);
     this.render();
   }
 
   /** The calls of one step, named by `summary` in the Web UI. */
-  activities(
-    summary: string,
-    overrides: { cancellationType?: ActivityCancellationType; retry?: ActivityOptions['retry'] } = {},
-  ): Activities {
-    const r = this.input.retry;
-    const options: ActivityOptions = {
-      summary,
-      startToCloseTimeout: r.httpTimeoutMs + 5_000,
-      // The retry window (docs/failure-handling.md): transient failures retry with backoff until it closes.
-      scheduleToCloseTimeout: r.windowMs,
-      retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: r.maxIntervalMs },
-      ...overrides,
-    };
-    return this.localCalls
-      ? proxyLocalActivities<Activities>({ ...options, localRetryThreshold: LOCAL_RETRY_THRESHOLD })
-      : proxyActivities<Activities>(options);
+  activities(summary: string, overrides: StepActivityOverrides = {}): Activities {
+    return stepActivities(summary, this.input.retry, this.localCalls, overrides);
   }
 
   /**
@@ -425,27 +315,4 @@ export class LinkageRun {
     const lines = this.steps.map((s) => `- **${s.title}**: ${s.state}${s.detail ? ` — ${s.detail}` : ''}`);
     setCurrentDetails([`Outcome: **${this.outcome}**`, ...lines].join('\n'));
   }
-}
-
-/** A required step that failed for good (non-retryable answer, or its retry window ended). */
-export class StepFailed extends Error {
-  constructor(
-    readonly step: string,
-    readonly error: unknown,
-  ) {
-    super(`${step}: ${describeError(error)}`);
-    this.name = 'StepFailed';
-  }
-}
-
-/** The chain of failure messages, innermost cause last: "activity failed: POST ... answered 422: ...". */
-export function describeError(err: unknown): string {
-  return causeChain(err, (e) => e instanceof ActivityFailure);
-}
-
-/** The pause a step's call ran into (a RulePaused failure from activities/rule-guard.ts), or null. */
-function pausedBy(err: unknown): RulePausedDetails | null {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (!(cause instanceof ApplicationFailure) || cause.type !== RULE_PAUSED_FAILURE) return null;
-  return (cause.details?.[0] as RulePausedDetails | undefined) ?? null;
 }

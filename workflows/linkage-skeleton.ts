@@ -8,7 +8,9 @@ import { CodeVersion } from './patches';
 import type { LinkageInput, LinkageResult, Outcome } from './types';
 
 import { ingestBeside, ingestStatusChanges, retryIngestAfterSteps, type IngestState } from './lake-ingest';
-import { describeError, FAILURE_TYPES, linkageMetrics, live, LinkageRun, StepFailed, stateQuery } from './linkage-run';
+import { linkageMetrics, live } from './linkage-metrics';
+import { LinkageRun, stateQuery } from './linkage-run';
+import { describeError, FAILURE_TYPES, StepFailed } from './step-failure';
 
 /** What a rule does once its payload checked out: its steps. */
 export type LinkageBody = (run: LinkageRun) => Promise<void>;
