@@ -8,6 +8,7 @@ import tseslint from 'typescript-eslint';
  */
 const WORKFLOW_SAFE = [
   'bounded',
+  'catalogue',
   'cause-chain',
   'event-types',
   'http-errors',
@@ -65,6 +66,24 @@ export default tseslint.config(
               regex: `^(?!@temporalio/common$|\\./(${WORKFLOW_SAFE.join('|')})$)`,
               allowTypeImports: true,
               message: 'a workflow-safe contract module imports only @temporalio/common and the other contract modules',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The rule catalogue is a contract module too: its files import each other and the other contract modules.
+    files: ['common/catalogue/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^(?!@temporalio/common$|\\./[\\w/-]+$|\\.\\./types$|(\\.\\./)+(${WORKFLOW_SAFE.join('|')})$)`,
+              allowTypeImports: true,
+              message: 'the rule catalogue imports only @temporalio/common, its own files and the other contract modules',
             },
           ],
         },

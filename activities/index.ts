@@ -34,7 +34,7 @@ export function createActivities(config: Config, client: Client, deps: ActivityD
     ...createCellActivities(gateway, guard, config.rules.catalogue),
     ...createDatalakeActivities(datalake, guard),
     ...createDeadLetterActivities(gateway),
-    ...createLakeResyncActivities(gateway, datalake, config.toggles.allToDatalake, guard),
+    ...createLakeResyncActivities(gateway, datalake, config.toggles.allToDatalake, guard, config.rules),
     ...createPollerActivities(config, client, gateway, deps.pollerObserver),
   };
 }

@@ -7,38 +7,26 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { bounded } from '../common/bounded';
-import { BusEventSchema, EVENT_TYPES, payloadProblems } from '../common/events';
+import { BusEventSchema, payloadProblems } from '../common/events';
 import type { BusEvent } from '../common/events';
 import { isRejection } from '../common/http-errors';
 import { eventIngest, statusChangeEventId, statusChangeIngests, type DocumentStatusChange } from '../common/lake';
 import type { LakeIngest } from '../common/lake';
 import { postIngest, type IngestResult } from './datalake';
-import { writeBackKindOf } from '../common/linkage';
 import { forEachConcurrently } from '../common/concurrency';
 import { readBus } from '../starter/poll-and-start';
 import type { RulePausedDetails } from '../common/rules';
 import type { RuleGuard } from './rule-guard';
-import { DOCUMENTS, statusChangeOf, type CreatedRecord, type DocumentKind } from './cells';
+import type { CreatedRecord } from './cells';
+import { datalakeTableOf, documentSpec, ruleFor, type Catalogue } from '../common/catalogue';
+import type { RuntimeCatalogue } from '../common/rule-extensions';
+import { documentsOfEvent, linkageChange } from './rule-documents';
 import { zeroCounters } from '../workflows/lake-resync';
 import { requestIdFor } from '../common/canonical-json';
 import type { HttpClient } from './http-client';
 
 /** The dead-letter steps of the lake ingests a linkage run gave up on (workflows/linkage-run.ts). */
 export const LAKE_LETTER_STEPS = ['datalake', 'datalake-status'] as const;
-
-/**
- * The statuses a linkage run writes, per document kind (write-back 2 / 3, compensation 9, approval withdrawn 9):
- * the only ones the resync records, so the lake's lifecycle tables hold the same records whether the linkage
- * or the resync wrote them. An approval's own decision (2 / 3) is its `oa.approval.completed` event, already
- * in `oa/approvals`.
- */
-const LINKAGE_STATUSES: Record<string, readonly number[]> = {
-  'erp:order': [2, 3, 9],
-  'erp:purchase_order': [2, 3, 9],
-  'crm:contract': [2, 3],
-  'srm:rfq': [9],
-  'oa:approval': [9],
-};
 
 /** The largest ingest body sent at once (the lake takes 1 MiB and 10 000 records per call). */
 const MAX_INGEST_CHARS = 512 * 1024;
@@ -125,6 +113,7 @@ export function createLakeResyncActivities(
   datalake: HttpClient | null,
   lakeEnabled: boolean,
   guard: RuleGuard,
+  catalogue: RuntimeCatalogue,
 ) {
   /** Where a time falls on the bus (`GET /api/events/position`, platform/gateway/event-store.ts). */
   const position = (at: string, tenantId?: string) =>
@@ -191,7 +180,7 @@ export function createLakeResyncActivities(
       const heartbeat = setInterval(() => ctx.heartbeat({ after: input.after, stage }), 1000);
       try {
         ctx.heartbeat({ after: input.after, stage });
-        const page = new ResyncPage(gateway, datalake, input, signal);
+        const page = new ResyncPage(gateway, datalake, input, signal, catalogue);
         const result = await page.run((s) => (stage = s));
         ctx.log.info('lake resync page done', { after: input.after, nextAfter: result.nextAfter, ...result.counters });
         return result;
@@ -218,7 +207,12 @@ class ResyncPage {
     private readonly datalake: HttpClient,
     private readonly input: ResyncPageInput,
     private readonly signal: AbortSignal,
+    private readonly rules: RuntimeCatalogue,
   ) {}
+
+  private get catalogue(): Catalogue {
+    return this.rules.catalogue;
+  }
 
   async run(setStage: (stage: string) => void): Promise<ResyncPageResult> {
     const { after, toSeq, limit } = this.input;
@@ -277,7 +271,7 @@ class ResyncPage {
       if ((tenantId && e.data.tenantId !== tenantId) || (eventType && e.data.eventType !== eventType)) continue;
       this.counters.matched++;
       // A run with an invalid payload stops before its ingest: the lake never has such an event.
-      if (payloadProblems(e.data).length) {
+      if (payloadProblems(e.data, this.rules.payloadSchemas).length) {
         this.counters.skipped++;
         continue;
       }
@@ -290,7 +284,7 @@ class ResyncPage {
   private async ingestEvents(events: BusEvent[]): Promise<Set<string>> {
     const batches = new Map<string, LakeIngest>();
     for (const e of events) {
-      const one = eventIngest(e);
+      const one = eventIngest(e, datalakeTableOf(ruleFor(this.catalogue, e.eventType)));
       const key = JSON.stringify([one.tenantId, one.cellId, one.table]);
       const batch = batches.get(key);
       if (batch) batch.records.push(...one.records);
@@ -371,65 +365,18 @@ class ResyncPage {
   }
 
   /**
-   * The current status of the documents the event's run may have changed, as the status changes a linkage
-   * records (LINKAGE_STATUSES); null when a read was refused for good (the event's status letter stays open).
+   * The current status of the documents the event's run may have changed (activities/rule-documents.ts), as
+   * the status changes a linkage records; null when a read was refused for good (its status letter stays open).
    */
   private async documentChanges(e: BusEvent): Promise<DocumentStatusChange[] | null> {
-    const p = e.payload;
     const tenant = e.tenantId;
-    const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
-    const docs: Array<[DocumentKind | 'oa:approval', CreatedRecord]> = [];
-    /** The approvals asked for a document (formData source): withdrawn (9) when it was cancelled. */
-    const approvalsOf = async (source: { sourceCell: string; sourceType: string }, sourceId: string | null) => {
-      if (!sourceId) return;
-      const { sourceCell, sourceType } = source;
-      const items = await this.list(tenant, '/api/v1/oa/approvals', { sourceCell, sourceType, sourceId });
-      for (const a of items) docs.push(['oa:approval', a]);
-    };
-    const one = async (kind: DocumentKind | 'oa:approval', id: string | null) => {
-      if (!id) return;
-      const list = kind === 'oa:approval' ? '/api/v1/oa/approvals' : DOCUMENTS[kind].list;
-      for (const d of await this.get(tenant, `${list}/${encodeURIComponent(id)}`)) docs.push([kind, d]);
-    };
-    const many = async (kind: DocumentKind, query: Record<string, string | null>) => {
-      if (Object.values(query).some((v) => !v)) return;
-      const items = await this.list(tenant, DOCUMENTS[kind].list, query as Record<string, string>);
-      for (const d of items) docs.push([kind, d]);
-    };
+    const { catalogue } = this;
+    let docs: Awaited<ReturnType<typeof documentsOfEvent>>;
     try {
-      switch (e.eventType) {
-        case EVENT_TYPES.contractSigned: {
-          const contractId = str(p.contractId);
-          await one('crm:contract', contractId);
-          await many('erp:order', { sourceContractId: contractId });
-          await approvalsOf({ sourceCell: 'crm', sourceType: 'contract' }, contractId);
-          break;
-        }
-        case EVENT_TYPES.orderCreated:
-          await one('erp:order', str(p.orderId));
-          await approvalsOf(DOCUMENTS['erp:order'].approvals, str(p.orderId));
-          break;
-        case EVENT_TYPES.purchaseOrderCreated:
-          await one('erp:purchase_order', str(p.poId));
-          await approvalsOf(DOCUMENTS['erp:purchase_order'].approvals, str(p.poId));
-          break;
-        case EVENT_TYPES.requisitionCreated:
-          await many('srm:rfq', { requisitionId: str(p.requisitionId) });
-          break;
-        case EVENT_TYPES.quoteAwarded:
-          await many('erp:purchase_order', { quoteId: str(p.quoteId) });
-          break;
-        case EVENT_TYPES.approvalCompleted: {
-          await one('oa:approval', str(p.instanceId));
-          const fd = (p.formData ?? {}) as Record<string, unknown>;
-          const [cell, type] = [str(fd.sourceCell), str(fd.sourceType)];
-          const kind = cell && type ? writeBackKindOf(cell, type) : null;
-          if (kind) await one(kind, str(fd.sourceId));
-          break;
-        }
-        default:
-          break;
-      }
+      docs = await documentsOfEvent(catalogue, e, {
+        one: (kind, id) => this.get(tenant, `${documentSpec(catalogue, kind).list}/${encodeURIComponent(id)}`),
+        many: (kind, query) => this.list(tenant, documentSpec(catalogue, kind).list, query),
+      });
     } catch (err) {
       if (!isRejection(err)) throw err;
       this.counters.refused++;
@@ -442,8 +389,8 @@ class ResyncPage {
         this.seenDocuments.add(docKey);
         this.counters.documentsChecked++;
       }
-      const change = statusChangeOf(kind, record);
-      if ((LINKAGE_STATUSES[kind] ?? []).includes(change.status)) changes.push(change);
+      const change = linkageChange(catalogue, kind, record);
+      if (change) changes.push(change);
     }
     return changes;
   }

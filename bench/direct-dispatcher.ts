@@ -8,7 +8,8 @@
  * `longpoll` — `waitMs` on the read and no sleep. For every event it prints one line
  * `DISPATCHED {"eventId", "eventType", "tenantId", "doneAt", "calls", "failed"}` that the benchmark reads.
  */
-import { cellOf, datalakeTableOf } from '../common/events';
+import { cellOf } from '../common/events';
+import { builtinRule, datalakeTableOf } from '../common/catalogue';
 
 export interface DispatcherOptions {
   gatewayUrl: string;
@@ -122,7 +123,7 @@ export function callsFor(e: BusEventLite, gatewayUrl: string, datalakeUrl: strin
       body: {
         tenantId: e.tenantId,
         cellId: cellOf(e.eventType),
-        table: datalakeTableOf(e.eventType),
+        table: datalakeTableOf(builtinRule(e.eventType)),
         records: [{ ...p, eventId: e.eventId, eventType: e.eventType, occurredAt: e.occurredAt }],
       },
     });

@@ -4,7 +4,7 @@
  * reference lake all build or read these shapes from here. Pure data, no zod: workflows import it.
  */
 import { boundedId } from './bounded';
-import { BUILTIN_CATALOGUE, datalakeTableOf, ruleFor } from './catalogue';
+import { builtinRule, datalakeTableOf } from './catalogue';
 import { cellOf, STATUS } from './event-types';
 
 /** One `POST /api/datalake/ingest` body. */
@@ -28,10 +28,7 @@ export interface LakeEvent {
  * The ingest of one bus event: its payload plus eventId / eventType / occurredAt, into its cell's table
  * (its rule's `lakeTable`, by default the built-in rule's).
  */
-export function eventIngest(
-  event: LakeEvent,
-  table = datalakeTableOf(ruleFor(BUILTIN_CATALOGUE, event.eventType)),
-): LakeIngest {
+export function eventIngest(event: LakeEvent, table = datalakeTableOf(builtinRule(event.eventType))): LakeIngest {
   return {
     tenantId: event.tenantId,
     cellId: cellOf(event.eventType),

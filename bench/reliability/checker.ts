@@ -15,8 +15,8 @@
  * Effect keys are strings such as `erp.order<-contract:ctr_1`, `status:erp:order:ord_1=2`,
  * `lake:crm/contracts:<eventId>`, `dlq:<eventId>`.
  */
-import { datalakeTableOf, cellOf, isKnownEventType, PayloadSchemas, STATUS, EVENT_TYPES } from '../../common/events';
-import { writeBackKindOf } from '../../common/linkage';
+import { cellOf, isKnownEventType, PayloadSchemas, STATUS, EVENT_TYPES } from '../../common/events';
+import { builtinRule, datalakeTableOf, writeBackKindOf } from '../../common/catalogue';
 
 /** A bus event as `GET /api/events` answers it (only the fields the checker reads). */
 export interface EventLike {
@@ -119,7 +119,7 @@ export function expectedEffects(events: readonly EventLike[], ctx: ExpectContext
       case EVENT_TYPES.approvalCompleted: {
         const fd = (p.formData ?? {}) as Record<string, unknown>;
         const [cell, type, id] = [str(fd.sourceCell), str(fd.sourceType), str(fd.sourceId)];
-        const kind = cell && type && id ? writeBackKindOf(cell, type) : null;
+        const kind = cell && type && id ? writeBackKindOf(builtinRule(e.eventType), cell, type) : null;
         if (kind && id) {
           if (ctx.ownDocuments.has(`${kind}:${id}`)) {
             out.push(effect.status(kind, id, p.status === STATUS.approved ? STATUS.approved : STATUS.rejected));
@@ -132,7 +132,7 @@ export function expectedEffects(events: readonly EventLike[], ctx: ExpectContext
       default:
         break;
     }
-    if (ctx.datalake) out.push(effect.lake(cellOf(e.eventType), datalakeTableOf(e.eventType), e.eventId));
+    if (ctx.datalake) out.push(effect.lake(cellOf(e.eventType), datalakeTableOf(builtinRule(e.eventType)), e.eventId));
   }
   return out;
 }
@@ -204,7 +204,7 @@ export function cancelledDocuments(s: Pick<TenantSnapshot, 'erpOrders' | 'purcha
 
 /** The data-lake tables the events can land in (what to read back). */
 export function lakeTablesOf(events: readonly EventLike[]): string[] {
-  return [...new Set(events.map((e) => `${cellOf(e.eventType)}/${datalakeTableOf(e.eventType)}`))].sort();
+  return [...new Set(events.map((e) => `${cellOf(e.eventType)}/${datalakeTableOf(builtinRule(e.eventType))}`))].sort();
 }
 
 function counts(keys: readonly string[]): Map<string, number> {

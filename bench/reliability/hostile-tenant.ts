@@ -7,7 +7,8 @@
  * may carry anything of A, and every hostile event B got onto the bus must end as one run or one dead letter.
  */
 import { EVENT_TYPES, PayloadSchemas, type BusEvent } from '../../common/events';
-import { businessKeysOf, linkageWorkflowId } from '../../common/linkage';
+import { builtinRule, businessKeysOf } from '../../common/catalogue';
+import { linkageWorkflowId } from '../../common/linkage';
 import { countBySource, SOURCES, waitFor, type Rec } from '../../common/platform-client';
 import { linksEvent } from '../../starter/start-linkage';
 import { rawRequest } from './raw-http';
@@ -322,7 +323,7 @@ async function markersOfA(s: Stack, a: string, events: BusEvent[]): Promise<stri
   const ids = (await Promise.all(lists.map((p) => s.api.list(a, p)))).flat().map((d) => d.id);
   // A business key is `cell:type:id`; an answer would carry the id itself.
   const keys = events
-    .flatMap((e) => businessKeysOf(e.eventType, e.payload))
+    .flatMap((e) => businessKeysOf(builtinRule(e.eventType), e.payload))
     .map((k) => k.split(':').slice(2).join(':'));
   return [...new Set([a, ...ids, ...keys])].filter((m) => m.length >= 6);
 }

@@ -5,7 +5,7 @@
  * started before rules were recorded in inputs.
  */
 import { bounded } from '../bounded';
-import { cellOf, STATUS } from '../event-types';
+import { STATUS } from '../event-types';
 import type { RuleName } from '../rules';
 import { BUILTIN_DOCUMENTS } from './documents';
 import { approvalCompleted } from './rules/approval-completed';
@@ -47,6 +47,9 @@ export const RULE_WORKFLOW = 'LinkageRuleWorkflow';
 export function ruleFor(catalogue: Catalogue, eventType: string): LinkageRule | null {
   return Object.prototype.hasOwnProperty.call(catalogue.rules, eventType) ? catalogue.rules[eventType] : null;
 }
+
+/** The built-in rule of an event type (tools and older runs; a worker serves its configured catalogue). */
+export const builtinRule = (eventType: string): LinkageRule | null => ruleFor(BUILTIN_CATALOGUE, eventType);
 
 export function workflowTypeOf(rule: LinkageRule | null): string {
   return rule ? (rule.workflow ?? RULE_WORKFLOW) : GENERIC_WORKFLOW;
@@ -135,6 +138,3 @@ export function writeBackKindOf(rule: LinkageRule | null, sourceCell: string, so
   const kind = `${sourceCell}:${sourceType}`;
   return rule?.writeBack?.kinds.includes(kind) ? kind : null;
 }
-
-/** The cell of a rule's event: its lake ingests' cell. */
-export const cellOfRule = (rule: LinkageRule): string => cellOf(rule.eventType);

@@ -9,8 +9,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../activities';
+import { BUILTIN_CATALOGUE, BUILTIN_DOCUMENTS, hasApprovals } from '../../common/catalogue';
 import {
-  DOCUMENTS,
   statusChangeOf,
   type ApprovalSource,
   type CallContext,
@@ -83,11 +83,11 @@ export interface Blocked {
 }
 
 const STATUS_FIELD: Record<FakeKind, string> = {
-  'erp:order': DOCUMENTS['erp:order'].statusField,
-  'erp:purchase_order': DOCUMENTS['erp:purchase_order'].statusField,
-  'crm:contract': DOCUMENTS['crm:contract'].statusField,
-  'srm:rfq': DOCUMENTS['srm:rfq'].statusField,
-  'oa:approval': 'status',
+  'erp:order': BUILTIN_DOCUMENTS['erp:order'].statusField,
+  'erp:purchase_order': BUILTIN_DOCUMENTS['erp:purchase_order'].statusField,
+  'crm:contract': BUILTIN_DOCUMENTS['crm:contract'].statusField,
+  'srm:rfq': BUILTIN_DOCUMENTS['srm:rfq'].statusField,
+  'oa:approval': BUILTIN_DOCUMENTS['oa:approval'].statusField,
 };
 
 const PREFIX: Record<FakeKind, string> = {
@@ -200,14 +200,14 @@ export class FakeCells {
       withdrawApproval: (ctx, approvalId) =>
         this.call('withdrawApproval', ctx, [approvalId], () => {
           const approval = this.setStatus('oa:approval', approvalId, STATUS.cancelled);
-          return { ...approval, changes: [statusChangeOf('oa:approval', approval)] };
+          return { ...approval, changes: [statusChangeOf(BUILTIN_CATALOGUE, 'oa:approval', approval)] };
         }),
       withdrawApprovalsBySource: (ctx, source) =>
         this.call('withdrawApprovalsBySource', ctx, [source], () => this.withdrawOpen(ctx.tenantId, source)),
       setDocumentStatus: (ctx, kind, id, status) =>
         this.call('setDocumentStatus', ctx, [kind, id, status], () => {
           const doc = this.setStatus(kind, id, status);
-          return { ...doc, changes: [statusChangeOf(kind, doc)] };
+          return { ...doc, changes: [statusChangeOf(BUILTIN_CATALOGUE, kind, doc)] };
         }),
       cancelDocument: (ctx, kind, id) =>
         this.call('cancelDocument', ctx, [kind, id], () => this.cancel(ctx.tenantId, kind, id)),
@@ -314,12 +314,14 @@ export class FakeCells {
   /** Cancels a document (9) and withdraws its open approvals, as the cells' cascade does. */
   private cancel(tenantId: string, kind: DocumentKind, id: string): CancelResult {
     const doc = this.setStatus(kind, id, STATUS.cancelled);
-    const { approvals } = DOCUMENTS[kind] as { approvals?: { sourceCell: string; sourceType: string } };
-    const cascade = approvals ? this.withdrawOpen(tenantId, { ...approvals, sourceId: id }) : undefined;
+    const [sourceCell, sourceType] = kind.split(':');
+    const cascade = hasApprovals(BUILTIN_CATALOGUE, kind)
+      ? this.withdrawOpen(tenantId, { sourceCell, sourceType, sourceId: id })
+      : undefined;
     return {
       cancelled: [id],
       withdrawn: cascade?.withdrawn ?? [],
-      changes: [statusChangeOf(kind, doc), ...(cascade?.changes ?? [])],
+      changes: [statusChangeOf(BUILTIN_CATALOGUE, kind, doc), ...(cascade?.changes ?? [])],
     };
   }
 
@@ -338,7 +340,7 @@ export class FakeCells {
     return {
       cancelled: [],
       withdrawn: withdrawn.map((a) => a.id),
-      changes: withdrawn.map((a) => statusChangeOf('oa:approval', a)),
+      changes: withdrawn.map((a) => statusChangeOf(BUILTIN_CATALOGUE, 'oa:approval', a)),
     };
   }
 

@@ -11,7 +11,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { temporalCliPath } from '../../common/paths';
 import type { BusEvent } from '../../common/events';
-import { linkageWorkflowId, workflowTypeFor } from '../../common/linkage';
+import { builtinRule, workflowTypeOf } from '../../common/catalogue';
+import { linkageWorkflowId } from '../../common/linkage';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import type { RuleName } from '../../common/rules';
 import { stateQuery } from '../../workflows/linkage-run';
@@ -90,7 +91,7 @@ export async function createFastEnv(name: string): Promise<FastEnv> {
       payloadProblems: [],
       ...input,
     };
-    return env.client.workflow.start(workflowTypeFor(event.eventType), {
+    return env.client.workflow.start(workflowTypeOf(builtinRule(event.eventType)), {
       workflowId,
       taskQueue,
       args: [args],

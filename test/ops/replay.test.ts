@@ -15,7 +15,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { WORKFLOW_FOR_EVENT, GENERIC_WORKFLOW } from '../../common/linkage';
+import { BUILTIN_CATALOGUE, GENERIC_WORKFLOW, workflowTypeOf } from '../../common/catalogue';
 import { loadHistoryFiles, replayHistories } from '../../ops/commands/replay';
 import {
   LAKE_LIFECYCLE_PATCH,
@@ -58,8 +58,7 @@ describe('replay of the committed histories', () => {
   it('has one history per workflow type, plus a compensated and an invalid-payload ContractSigned', () => {
     const names = fs.readdirSync(DIR).map((f) => path.basename(f, '.json'));
     const expected = [
-      ...Object.values(WORKFLOW_FOR_EVENT),
-      GENERIC_WORKFLOW,
+      ...new Set([...Object.values(BUILTIN_CATALOGUE.rules).map(workflowTypeOf), GENERIC_WORKFLOW]),
       'EventPollerWorkflow',
       'RuleControlWorkflow',
       'LakeResyncWorkflow',
