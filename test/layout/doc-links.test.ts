@@ -19,7 +19,8 @@ test('the checker finds a broken link and ignores code, external links and bare 
       '```md',
       '[fenced](no.md)',
       '```',
-      '[moved](operations.md#retry)',
+      '[moved](operations.md#retry) and [two',
+      'lines](gone.md)',
     ].join('\n'),
   );
   fs.writeFileSync(path.join(root, 'docs/sub/b.md'), '[back](../a.md#x)\n');
@@ -27,6 +28,7 @@ test('the checker finds a broken link and ignores code, external links and bare 
   expect(brokenLinks(root, markdownFiles(root))).toEqual([
     'README.md:1 → docs/gone.md#x',
     'docs/a.md:5 → operations.md#retry',
+    'docs/a.md:5 → gone.md',
   ]);
   expect(relativeLinks('docs/a.md', '[t](b.md "title")')).toEqual([{ file: 'docs/a.md', line: 1, target: 'b.md' }]);
   fs.rmSync(root, { recursive: true, force: true });

@@ -25,25 +25,29 @@ export function markdownFiles(root: string): string[] {
 
 const LINK = /!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g;
 
-/** The links of one markdown text that stay inside the repository (no scheme, not a bare `#anchor`). */
+/**
+ * The links of one markdown text that stay inside the repository (no scheme, not a bare `#anchor`). Code
+ * is blanked out first, keeping every offset, so a link whose text runs over two lines is still found.
+ */
 export function relativeLinks(file: string, text: string): DocLink[] {
-  const links: DocLink[] = [];
   let fence: string | null = null;
-  text.split('\n').forEach((raw, i) => {
-    const opener = /^\s*(`{3,}|~{3,})/.exec(raw);
-    if (opener) {
-      if (fence === null) fence = opener[1];
-      else if (opener[1].startsWith(fence)) fence = null;
-      return;
-    }
-    if (fence !== null) return;
-    const line = raw.replace(/(`+)[\s\S]*?\1/g, '');
-    for (const m of line.matchAll(LINK)) {
-      const target = m[1];
-      if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('#')) continue;
-      links.push({ file, line: i + 1, target });
-    }
-  });
+  const prose = text
+    .split('\n')
+    .map((line) => {
+      const opener = /^\s*(`{3,}|~{3,})/.exec(line);
+      const inCode = fence !== null || opener !== null;
+      if (opener && fence === null) fence = opener[1];
+      else if (opener && fence !== null && opener[1].startsWith(fence)) fence = null;
+      if (inCode) return ' '.repeat(line.length);
+      return line.replace(/(`+)[\s\S]*?\1/g, (code) => ' '.repeat(code.length));
+    })
+    .join('\n');
+  const links: DocLink[] = [];
+  for (const m of prose.matchAll(LINK)) {
+    const target = m[1];
+    if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('#')) continue;
+    links.push({ file, line: prose.slice(0, m.index).split('\n').length, target });
+  }
   return links;
 }
 
