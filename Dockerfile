@@ -3,7 +3,7 @@
 # It runs the TypeScript sources with tsx (`node --import tsx worker/main.ts`), exactly as `npm run
 # worker` does: tsx is a runtime dependency in package.json, so `npm ci --omit=dev` keeps it, and the
 # workflows are bundled from their .ts sources by the Temporal SDK at start anyway. One process, so
-# SIGTERM reaches the worker and it drains (docs/deploy.md).
+# SIGTERM reaches the worker and it drains (docs/deploy/compose.md).
 
 # 1. Production dependencies, built where a compiler exists (better-sqlite3 may build from source).
 FROM node:20-bookworm AS deps

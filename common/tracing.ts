@@ -1,6 +1,6 @@
 /**
  * OpenTelemetry tracing, set up in one place for the worker and the platform: one business event is one
- * trace, from the poller's bus read to the cells (docs/deploy.md, "Operations: tracing").
+ * trace, from the poller's bus read to the cells (docs/operations/tracing.md).
  *
  * On only when an OTLP endpoint is configured by the standard variables — OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
  * (used as is) or OTEL_EXPORTER_OTLP_ENDPOINT (`/v1/traces` appended) — and neither OTEL_SDK_DISABLED=true

@@ -1,6 +1,7 @@
 /**
  * The operator CLI: `npm run linkage -- <command> [options]`. Configured from the worker's environment
- * (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, GATEWAY_URL, GATEWAY_TOKEN, TEMPORAL_UI_URL). See docs/operations.md.
+ * (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, GATEWAY_URL, GATEWAY_TOKEN, TEMPORAL_UI_URL). See docs/operations.md and
+ * docs/operations/configuration.md.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';

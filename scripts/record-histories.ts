@@ -8,7 +8,7 @@
  *
  *   npx tsx scripts/record-histories.ts [outDir]
  *
- * Re-record after a deliberate, versioned workflow change (see docs/operations.md); never to make a
+ * Re-record after a deliberate, versioned workflow change (see docs/operations/changing-workflow-code.md); never to make a
  * failing replay test pass.
  */
 import path from 'node:path';

@@ -2,7 +2,8 @@
  * The code versions of the linkage run, oldest first, and the `patched()` id that marks each. Each
  * version keeps every change before it, so a run follows one number (`codeVersion`), not one flag per
  * change. A new run records only the newest marker; a run started before replays the version its marker
- * says. How an old version is retired (deprecatePatch, then removal): docs/operations.md.
+ * says. How an old version is retired (deprecatePatch, then removal):
+ * docs/operations/changing-workflow-code.md.
  */
 import { patched } from '@temporalio/workflow';
 

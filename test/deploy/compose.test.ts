@@ -6,7 +6,7 @@
  *
  * Nothing is published unauthenticated. No `ports:` entry binds beyond loopback, every service
  * is on the private network, the Web UI is loopback-only or behind OIDC; and the overlays of
- * docs/deploy.md (mTLS, workers on other hosts, UI OIDC) are parsed and held to the same rules.
+ * docs/deploy/network-access.md (mTLS, workers on other hosts, UI OIDC) are parsed and held to the same rules.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -98,8 +98,8 @@ function uiGuarded(ui: Service): boolean {
 
 const networksOf = (s: Service): string[] => (Array.isArray(s.networks) ? s.networks : Object.keys(s.networks ?? {}));
 
-/** The compose overlays of docs/deploy.md: its yaml blocks whose first line names the file. */
-const DEPLOY_MD = fs.readFileSync(path.join(ROOT, 'docs/deploy.md'), 'utf8');
+/** The compose overlays of docs/deploy/network-access.md: its yaml blocks whose first line names the file. */
+const DEPLOY_MD = fs.readFileSync(path.join(ROOT, 'docs/deploy/network-access.md'), 'utf8');
 const overlays: Record<string, Compose> = Object.fromEntries(
   [...DEPLOY_MD.matchAll(/```yaml\n# (docker-compose\.temporal\.[\w-]+\.yml)\b[^\n]*\n([\s\S]*?)```/g)].map((m) => [
     m[1],
@@ -256,7 +256,7 @@ describe('docker-compose.temporal.yml', () => {
       expect(uiGuarded(withOidc)).toBe(true);
     });
 
-    it('docs/deploy.md carries the three overlays, and none publishes a port on every interface', () => {
+    it('docs/deploy/network-access.md carries the three overlays, and none publishes a port on every interface', () => {
       expect(Object.keys(overlays).sort()).toEqual([
         'docker-compose.temporal.expose.yml',
         'docker-compose.temporal.mtls.yml',
