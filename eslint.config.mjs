@@ -13,6 +13,8 @@ const WORKFLOW_SAFE = [
   'http-errors',
   'lake',
   'linkage',
+  'resync',
+  'rule-signals',
   'rules',
   'search-attributes',
   'workflow-ids',

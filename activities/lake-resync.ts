@@ -15,11 +15,11 @@ import type { LakeIngest } from '../common/lake';
 import { postIngest, type IngestResult } from './datalake';
 import { writeBackKindOf } from '../common/linkage';
 import { forEachConcurrently } from '../common/concurrency';
-import { readBus } from '../starter/poll-and-start';
+import { readBus } from './bus';
 import type { RulePausedDetails } from '../common/rules';
 import type { RuleGuard } from './rule-guard';
 import { DOCUMENTS, statusChangeOf, type CreatedRecord, type DocumentKind } from './cells';
-import { zeroCounters } from '../workflows/lake-resync';
+import { zeroCounters, type ResyncCounters } from '../common/resync';
 import { requestIdFor } from '../common/canonical-json';
 import type { HttpClient } from './http-client';
 
@@ -62,30 +62,6 @@ export interface ResyncRange {
   firstSeq: number | null;
   /** The newest seq when the range was resolved. */
   head: number;
-}
-
-export interface ResyncCounters {
-  /** Bus events read in the range. */
-  read: number;
-  /** Of the tenant and type asked for. */
-  matched: number;
-  /** Malformed or with an invalid payload: a linkage never ingests those either. */
-  skipped: number;
-  /** Event records the lake did not have (holes filled). */
-  ingested: number;
-  /** Event records the lake had already. */
-  alreadyThere: number;
-  /** Status-change records the lake did not have / had already. */
-  statusIngested: number;
-  statusAlreadyThere: number;
-  /** Documents read from the cells. */
-  documentsChecked: number;
-  /** Documents answered 404 (skipped). */
-  documentsMissing: number;
-  /** Records or documents refused for good (a 4xx): the letters of their events stay open. */
-  refused: number;
-  /** Open dead letters (steps `datalake`, `datalake-status`) of the page's events resolved. */
-  lettersResolved: number;
 }
 
 export interface ResyncPageInput {

@@ -15,7 +15,7 @@ import { linkageWorkflowId, workflowTypeFor } from '../../common/linkage';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import type { RuleName } from '../../common/rules';
 import { stateQuery } from '../../workflows/linkage-run';
-import { runHeldSignal } from '../../workflows/rule-control';
+import { runHeldSignal } from '../../common/rule-signals';
 import type { LinkageInput, LinkageResult, RetrySettings, Toggles } from '../../workflows/types';
 import { FakeCells } from './fake-activities';
 import { workflowBundle } from './linkage-env';
