@@ -22,12 +22,13 @@ import {
   type RetryPolicy,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ResyncPageResult, ResyncRange } from '../activities/lake-resync';
+import type { ResyncPageResult } from '../activities/lake-resync';
+import type { ResyncRange } from '../activities/resync-range';
 import { causeChain } from '../common/cause-chain';
 import { zeroCounters, type ResyncCounters } from '../common/resync';
 import type { RulePausedDetails } from '../common/rules';
 
-export type { ResyncRange } from '../activities/lake-resync';
+export type { ResyncRange } from '../activities/resync-range';
 export type { ResyncCounters } from '../common/resync';
 
 export const LAKE_RESYNC_WORKFLOW = 'LakeResyncWorkflow';
