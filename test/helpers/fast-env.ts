@@ -9,7 +9,7 @@ import type { HistoryAndWorkflowId } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { temporalCliPath } from '../../common/paths';
+import { temporalCliPath } from '../../scripts/lib/paths';
 import type { BusEvent } from '../../common/events';
 import { linkageWorkflowId, workflowTypeFor } from '../../common/linkage';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';

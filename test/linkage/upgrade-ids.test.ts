@@ -13,7 +13,8 @@ import { createWorkerActivities } from '../../worker/worker-activities';
 import { HttpClient } from '../../activities/http-client';
 import { EVENT_TYPES } from '../../common/events';
 import { linkageWorkflowId } from '../../common/linkage';
-import { countBySource, SOURCES, waitFor, type Rec } from '../../common/platform-client';
+import { countBySource, SOURCES } from '../../scripts/lib/platform-client';
+import { waitFor, type Rec } from '../../ops/gateway-admin';
 import { LinkageOutcome } from '../../common/search-attributes';
 import {
   legacyPollerWorkflowId,
