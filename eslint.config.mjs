@@ -14,6 +14,8 @@ const WORKFLOW_SAFE = [
   'http-errors',
   'lake',
   'linkage',
+  'resync',
+  'rule-signals',
   'rules',
   'search-attributes',
   'workflow-ids',
@@ -83,7 +85,8 @@ export default tseslint.config(
             {
               regex: `^(?!@temporalio/common$|\\./[\\w/-]+$|\\.\\./types$|(\\.\\./)+(${WORKFLOW_SAFE.join('|')})$)`,
               allowTypeImports: true,
-              message: 'the rule catalogue imports only @temporalio/common, its own files and the other contract modules',
+              message:
+                'the rule catalogue imports only @temporalio/common, its own files and the other contract modules',
             },
           ],
         },

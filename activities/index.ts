@@ -1,7 +1,10 @@
-/** All activities of the worker, built from its configuration. */
+/**
+ * The worker's activities that call the platform, built from its configuration. The poller's activity
+ * (starter/poll-and-start.ts) is added beside them by the worker (worker/worker-activities.ts).
+ */
 import type { Client } from '@temporalio/client';
 import type { Config } from '../common/config';
-import { createPollerActivities, type PollerObserver } from '../starter/poll-and-start';
+import type { createPollerActivities } from '../starter/poll-and-start';
 import { createCellActivities } from './cells';
 import { createDatalakeActivities } from './datalake';
 import { createDeadLetterActivities } from './dead-letters';
@@ -10,20 +13,16 @@ import { createLakeResyncActivities } from './lake-resync';
 import { createRuleGuard, type RuleGuard } from './rule-guard';
 
 export interface ActivityDeps {
-  /** The gateway client; one is made from the config when absent. */
-  gateway?: HttpClient;
-  /** Metrics hook of the poller. */
-  pollerObserver?: PollerObserver;
+  /** The gateway client. */
+  gateway: HttpClient;
   /** Metrics hook: a call refused with 401 / 403, by service. */
   onAuthRejected?: (service: 'gateway' | 'datalake') => void;
   /** Which rules are paused; one is made on `client` when absent. */
   ruleGuard?: RuleGuard;
 }
 
-export function createActivities(config: Config, client: Client, deps: ActivityDeps = {}) {
-  const gateway =
-    deps.gateway ??
-    new HttpClient(config.gatewayUrl, config.token, config.retry.httpTimeoutMs, () => deps.onAuthRejected?.('gateway'));
+export function createActivities(config: Config, client: Client, deps: ActivityDeps) {
+  const { gateway } = deps;
   const datalake = config.datalakeUrl
     ? new HttpClient(config.datalakeUrl, config.token, config.retry.httpTimeoutMs, () =>
         deps.onAuthRejected?.('datalake'),
@@ -35,8 +34,8 @@ export function createActivities(config: Config, client: Client, deps: ActivityD
     ...createDatalakeActivities(datalake, guard),
     ...createDeadLetterActivities(gateway),
     ...createLakeResyncActivities(gateway, datalake, config.toggles.allToDatalake, guard, config.rules),
-    ...createPollerActivities(config, client, gateway, deps.pollerObserver),
   };
 }
 
-export type Activities = ReturnType<typeof createActivities>;
+/** Every activity a workflow may call: the platform's and the poller's. */
+export type Activities = ReturnType<typeof createActivities> & ReturnType<typeof createPollerActivities>;

@@ -7,7 +7,7 @@
 import { QueryNotRegisteredError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { RulesView } from '../common/rules';
 import { legacyRuleControlWorkflowId, ruleControlWorkflowId } from '../common/workflow-ids';
-import { rulesQuery } from '../workflows/rule-control';
+import { rulesQuery } from '../common/rule-signals';
 
 export const RULE_CONTROL_TYPE = 'RuleControlWorkflow';
 

@@ -16,7 +16,7 @@ import {
   type RulePausedDetails,
   type RulesView,
 } from '../common/rules';
-import { runHeldSignal, runProceededSignal } from '../workflows/rule-control';
+import { runHeldSignal, runProceededSignal } from '../common/rule-signals';
 
 /** Set by the run on a step's call (never on a compensation): the step's rule, and the newest state it knows. */
 export interface RuleGuardContext {

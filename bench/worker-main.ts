@@ -9,7 +9,7 @@
 import { tracing } from '../worker/start-tracing';
 import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import { Runtime, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { createWorkerActivities } from '../worker/worker-activities';
 import { loadConfig, type Config } from '../common/config';
 import { createLogger } from '../common/logger';
 import { temporalConnectionOptions } from '../common/temporal-connection';
@@ -86,7 +86,7 @@ async function eagerStartOffOverrides(
     namespace: config.temporal.namespace,
     interceptors: { workflow: [interceptor] },
   });
-  return { overrides: { activities: createActivities(config, client) }, stats };
+  return { overrides: { activities: createWorkerActivities(config, client) }, stats };
 }
 
 if (require.main === module) {

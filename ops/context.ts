@@ -5,14 +5,14 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../common/config';
-import { PlatformClient } from '../common/platform-client';
+import { GatewayAdmin } from './gateway-admin';
 import { temporalConnectionOptions } from '../common/temporal-connection';
 
 export interface OpsContext {
   client: Client;
   namespace: string;
   /** The gateway, for dead letters. */
-  api: PlatformClient;
+  api: GatewayAdmin;
   /** Web UI base URL, or null when links should not be printed. */
   uiUrl: string | null;
   /** The worker's configuration (task queue, toggles, retries): what a linkage started by hand runs with. */
@@ -28,7 +28,7 @@ export async function openContext(
   return {
     client: new Client({ connection, namespace }),
     namespace,
-    api: new PlatformClient(config.gatewayUrl, config.token),
+    api: new GatewayAdmin(config.gatewayUrl, config.token),
     uiUrl: config.temporal.uiUrl,
     config,
     close: () => connection.close(),

@@ -7,7 +7,8 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../common/config';
 import type { BusEvent } from '../common/events';
 import { linkageWorkflowId } from '../common/linkage';
-import { PlatformClient, waitFor, type Rec } from '../common/platform-client';
+import { PlatformClient } from './lib/platform-client';
+import { waitFor, type Rec } from '../ops/gateway-admin';
 import type { LinkageResult } from '../workflows/types';
 import { temporalConnectionOptions } from '../common/temporal-connection';
 

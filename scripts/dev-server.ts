@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { DATA_DIR, temporalCliPath } from '../common/paths';
+import { DATA_DIR, temporalCliPath } from './lib/paths';
 import { ALL_SEARCH_ATTRIBUTES, searchAttributeArgs } from '../common/search-attributes';
 import { stopOnSignals } from '../common/shutdown';
 import { killWithParent, stopChild } from './service-process';

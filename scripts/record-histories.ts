@@ -14,7 +14,7 @@
 import path from 'node:path';
 import { EVENT_TYPES, type BusEvent } from '../common/events';
 import { linkageWorkflowId, pollerWorkflowId } from '../common/linkage';
-import { waitFor, type Rec } from '../common/platform-client';
+import { waitFor, type Rec } from '../ops/gateway-admin';
 import { exportHistoryToFile } from '../ops/commands/export';
 import { describeResync, followResync, startResync } from '../ops/commands/resync';
 import { pauseRule, resumeRule } from '../ops/commands/rules';
@@ -22,7 +22,7 @@ import { ruleControlWorkflowId } from '../common/rules';
 import type { OpsContext } from '../ops/context';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../test/helpers/linkage-env';
 import { startDevServer, type DevServer } from './dev-server';
-import { freePort } from '../common/ports';
+import { freePort } from './lib/ports';
 
 const OUT = path.resolve(process.argv[2] ?? path.join(__dirname, '..', 'test', 'histories'));
 

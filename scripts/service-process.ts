@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { colorsWanted, logFormat } from '../common/logger';
-import { ROOT } from '../common/paths';
+import { ROOT } from './lib/paths';
 import { StartInterrupted } from '../common/shutdown';
 
 export interface ServiceOptions {

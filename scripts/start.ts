@@ -10,8 +10,8 @@
 import path from 'node:path';
 import { ConfigError } from '../common/config';
 import { createLogger, logFormat, type Logger } from '../common/logger';
-import { DATA_DIR } from '../common/paths';
-import { freePorts } from '../common/ports';
+import { DATA_DIR } from './lib/paths';
+import { freePorts } from './lib/ports';
 import { startCluster } from './cluster/cluster';
 import { startDevServer } from './dev-server';
 import { stopOnSignals } from '../common/shutdown';

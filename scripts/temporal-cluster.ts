@@ -4,7 +4,7 @@
  * (8233), until Ctrl-C. TEMPORAL_CLUSTER_POSTGRES_URL names an existing PostgreSQL instead of its own.
  */
 import path from 'node:path';
-import { DATA_DIR } from '../common/paths';
+import { DATA_DIR } from './lib/paths';
 import { startCluster } from './cluster/cluster';
 import { stopOnSignals } from '../common/shutdown';
 

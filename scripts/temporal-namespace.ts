@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import type { Duration } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { waitFor } from '../common/platform-client';
+import { waitFor } from '../ops/gateway-admin';
 import { ALL_SEARCH_ATTRIBUTES } from '../common/search-attributes';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;

@@ -17,8 +17,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { ROOT } from '../common/paths';
-import { PlatformClient, waitFor } from '../common/platform-client';
+import { ROOT } from './lib/paths';
+import { PlatformClient } from './lib/platform-client';
+import { waitFor } from '../ops/gateway-admin';
 import { backendFromEnv, startStack, type Stack } from './start';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -6,7 +6,6 @@ import fs from 'node:fs';
 import { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../activities';
 import { createRuleGuard } from '../activities/rule-guard';
 import { HttpClient } from '../activities/http-client';
 import type { Config } from '../common/config';
@@ -14,10 +13,11 @@ import { TemporalUnreachableError, temporalConnectionOptions } from '../common/t
 import { activeTracing } from '../common/tracing';
 import { pollerWorkflowId } from '../common/linkage';
 import { legacyPollerWorkflowId } from '../common/workflow-ids';
-import { hasEventAfter } from '../starter/poll-and-start';
+import { hasEventAfter } from '../activities/bus';
 import { busHead, legacyCursor, resumeCursor } from '../starter/poller-cursor';
 import { checkNamespace } from '../starter/start-refusal';
 import { carryOverRuleControl } from './rule-control-upgrade';
+import { createWorkerActivities } from './worker-activities';
 import { createLinkageMetrics, serveMetrics, type MetricsServer } from './metrics';
 import type { WorkerTracing } from './tracing';
 import { bundleHasTracing, bundlerOptions, workflowInterceptorModules, WORKFLOWS_PATH } from './workflow-bundle';
@@ -85,7 +85,7 @@ export async function createLinkageWorker(
       : overrides.workflowBundle
         ? {}
         : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: bundlerOptions() }),
-    activities: createActivities(config, client, {
+    activities: createWorkerActivities(config, client, {
       gateway,
       pollerObserver: observer,
       onAuthRejected: (service) => metrics.authRejected(service),

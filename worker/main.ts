@@ -10,7 +10,7 @@ import { ConfigError, loadConfig, type Config } from '../common/config';
 import { announceReady, createLogger, logFormat, type Logger } from '../common/logger';
 import { HttpClient } from '../activities/http-client';
 import { TemporalUnreachableError } from '../common/temporal-connection';
-import { checkBusAccess } from '../starter/poll-and-start';
+import { checkBusAccess } from '../activities/bus';
 import { createLinkageWorker } from './create-worker';
 import { checkLakeAccess } from './lake-check';
 import { PinoTemporalLogger } from './logging';

@@ -14,7 +14,8 @@ import type { InjectedSinks } from '@temporalio/worker';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RuleGuard } from '../activities/rule-guard';
 import type { HttpClient } from '../activities/http-client';
-import { readBus, type EventPage, type PollerObserver } from '../starter/poll-and-start';
+import { readBus } from '../activities/bus';
+import type { EventPage, PollerObserver } from '../starter/poll-and-start';
 import type { LinkageMetricsSinks } from '../workflows/linkage-metrics';
 import type { PollResult } from '../workflows/types';
 

@@ -22,11 +22,14 @@ import {
   type RetryPolicy,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ResyncCounters, ResyncPageResult, ResyncRange } from '../activities/lake-resync';
+import type { ResyncPageResult } from '../activities/lake-resync';
+import type { ResyncRange } from '../activities/resync-range';
 import { causeChain } from '../common/cause-chain';
+import { zeroCounters, type ResyncCounters } from '../common/resync';
 import type { RulePausedDetails } from '../common/rules';
 
-export type { ResyncCounters, ResyncRange } from '../activities/lake-resync';
+export type { ResyncRange } from '../activities/resync-range';
+export type { ResyncCounters } from '../common/resync';
 
 export const LAKE_RESYNC_WORKFLOW = 'LakeResyncWorkflow';
 /** The memo key holding the progress (a `ResyncProgress`). */
@@ -95,22 +98,6 @@ export interface ResyncProgress {
   error: string | null;
   /** While state is `paused`: who paused the all-to-datalake rule, when and why (absent in older memos). */
   paused?: RulePausedDetails | null;
-}
-
-export function zeroCounters(): ResyncCounters {
-  return {
-    read: 0,
-    matched: 0,
-    skipped: 0,
-    ingested: 0,
-    alreadyThere: 0,
-    statusIngested: 0,
-    statusAlreadyThere: 0,
-    documentsChecked: 0,
-    documentsMissing: 0,
-    refused: 0,
-    lettersResolved: 0,
-  };
 }
 
 export async function LakeResyncWorkflow(input: LakeResyncInput): Promise<ResyncProgress> {

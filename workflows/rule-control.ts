@@ -18,18 +18,11 @@ import {
   workflowInfo,
   allHandlersFinished,
 } from '@temporalio/workflow';
+import { rulesQuery, runHeldSignal, runProceededSignal } from '../common/rule-signals';
 import { RULES, type HeldRun, type RuleName, type RulePause, type RulesView, type RuleStatus } from '../common/rules';
 
 export const pauseRuleSignal = defineSignal<[{ rule: RuleName; by: string; reason: string }]>('pauseRule');
 export const resumeRuleSignal = defineSignal<[{ rule: RuleName; by: string; ratePerSec: number }]>('resumeRule');
-/**
- * From a held run's call (activities/rule-guard.ts): the run waits at `step` for `rule`. Sent back to the
- * run as the acknowledgement that it is held (its outcome then reads `paused`).
- */
-export const runHeldSignal = defineSignal<[HeldRun]>('runHeld');
-/** From a released run's call (activities/rule-guard.ts): it was made, the next one may go. */
-export const runProceededSignal = defineSignal<[{ workflowId: string; rule: RuleName }]>('runProceeded');
-export const rulesQuery = defineQuery<RulesView>('rules');
 /** The whole state (paused rules and held runs), read to carry it over to the control workflow's new id. */
 export const controlStateQuery = defineQuery<RuleControlState>('controlState');
 /** The state of the previous control workflow (its old id), merged into this one on upgrade. */

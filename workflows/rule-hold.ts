@@ -8,7 +8,8 @@
 import { ActivityFailure, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import { RULE_PAUSED_FAILURE, type RuleName, type RulePausedDetails } from '../common/rules';
 import { CodeVersion } from './patches';
-import { releaseRuleSignal, runHeldSignal } from './rule-control';
+import { runHeldSignal } from '../common/rule-signals';
+import { releaseRuleSignal } from './rule-control';
 import type { Outcome, StepStatus } from './types';
 
 /** What the hold reads and shows of the run that owns it (workflows/linkage-run.ts). */

@@ -1,6 +1,6 @@
 /** The benchmark's HTTP calls to the lake: the project's platform client, with the bench's token. */
 import type { LakeIngest } from '../../common/lake';
-import { PlatformClient } from '../../common/platform-client';
+import { PlatformClient } from '../../scripts/lib/platform-client';
 import { BENCH_TOKEN } from './lake-process';
 
 const lake = (url: string) => new PlatformClient(url, BENCH_TOKEN);

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeMarkdown } from '../markdown';
 import { z } from 'zod';
-import { ROOT } from '../../common/paths';
+import { ROOT } from '../../scripts/lib/paths';
 import { loadAverage, machineInfo, ResourceSampler } from '../proc-stats';
 import { checkReports } from './check';
 import { LakeDataset } from './dataset';

@@ -9,7 +9,8 @@
 import { EVENT_TYPES, PayloadSchemas, type BusEvent } from '../../common/events';
 import { builtinRule, businessKeysOf } from '../../common/catalogue';
 import { linkageWorkflowId } from '../../common/linkage';
-import { countBySource, SOURCES, waitFor, type Rec } from '../../common/platform-client';
+import { countBySource, SOURCES } from '../../scripts/lib/platform-client';
+import { waitFor, type Rec } from '../../ops/gateway-admin';
 import { linksEvent } from '../../starter/start-linkage';
 import { rawRequest } from './raw-http';
 import type { NamedCheck, Plan, RunContext } from './scenarios';

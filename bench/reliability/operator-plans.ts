@@ -7,7 +7,7 @@
 import { Client, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { STATUS } from '../../common/events';
 import { pollerWorkflowId } from '../../common/linkage';
-import { SOURCES } from '../../common/platform-client';
+import { SOURCES } from '../../scripts/lib/platform-client';
 import { retryAll, SUCCESSFUL_OUTCOMES } from '../../ops/commands/retry';
 import type { OpsContext } from '../../ops/context';
 import { createNamespace } from '../../scripts/temporal-namespace';

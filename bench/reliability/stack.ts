@@ -11,7 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../../common/config';
 import type { BusEvent } from '../../common/events';
 import { pollerWorkflowId } from '../../common/linkage';
-import { PlatformClient } from '../../common/platform-client';
+import { PlatformClient } from '../../scripts/lib/platform-client';
 import type { Cluster } from '../../scripts/cluster/cluster';
 import { startService, type ServiceProcess } from '../../scripts/service-process';
 import { startPlatformProcess, type PlatformProcess } from '../../test/helpers/platform-process';

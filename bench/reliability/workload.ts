@@ -4,7 +4,8 @@
  * the documents approvals write back to (created in the cells before the run).
  */
 import { EVENT_TYPES } from '../../common/events';
-import type { PlatformClient, Rec } from '../../common/platform-client';
+import type { PlatformClient } from '../../scripts/lib/platform-client';
+import type { Rec } from '../../ops/gateway-admin';
 
 export interface PublishEvent {
   eventId: string;

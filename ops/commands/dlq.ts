@@ -4,7 +4,7 @@
  * record the redrive on the letter, and resolve it when the new run did its linkage).
  */
 import os from 'node:os';
-import type { Rec } from '../../common/platform-client';
+import type { Rec } from '../gateway-admin';
 import { inertValue } from '../inert';
 import { BusEventSchema, describeIssues } from '../../common/events';
 import { linkageWorkflowId } from '../../common/linkage';

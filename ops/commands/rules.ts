@@ -12,7 +12,7 @@ import {
   type RuleName,
   type RulesView,
 } from '../../common/rules';
-import { waitFor } from '../../common/platform-client';
+import { waitFor } from '../gateway-admin';
 import {
   pauseRuleSignal,
   resumeRuleSignal,

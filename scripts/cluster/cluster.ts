@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { stringify } from 'yaml';
-import { TOOLS_BIN } from '../../common/paths';
+import { TOOLS_BIN } from '../lib/paths';
 import {
   LinkageBusinessKeys,
   LinkageEventId,
@@ -22,8 +22,8 @@ import {
   LinkageOutcome,
   LinkageTenant,
 } from '../../common/search-attributes';
-import { freeLowPorts } from '../../common/ports';
-import { waitFor } from '../../common/platform-client';
+import { freeLowPorts } from '../lib/ports';
+import { waitFor } from '../../ops/gateway-admin';
 import { createNamespace } from '../temporal-namespace';
 import { killWithParent, stopChild } from '../service-process';
 import { postgresFromUrl, psql, startOwnPostgres, type Postgres } from './postgres';

@@ -11,7 +11,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { countBySource, SOURCES, waitFor } from '../../common/platform-client';
+import { countBySource, SOURCES } from '../../scripts/lib/platform-client';
+import { waitFor } from '../../ops/gateway-admin';
 import { startCluster, type Cluster } from '../../scripts/cluster/cluster';
 import { contractChain, procurementChain } from '../helpers/chains';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';

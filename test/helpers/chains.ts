@@ -3,7 +3,7 @@
  * the cluster): shared by test/linkage/chains.test.ts and test/cluster/cluster.test.ts.
  */
 import { STATUS } from '../../common/events';
-import { waitFor, type Rec } from '../../common/platform-client';
+import { waitFor, type Rec } from '../../ops/gateway-admin';
 import { uniqueTenant, type LinkageEnv } from './linkage-env';
 
 const one = async (env: LinkageEnv, what: string, tenant: string, path: string): Promise<Rec> =>

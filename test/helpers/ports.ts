@@ -1,1 +1,1 @@
-export { freePort, freePorts, freeMetricsPort } from '../../common/ports';
+export { freePort, freePorts, freeMetricsPort } from '../../scripts/lib/ports';

@@ -1,6 +1,6 @@
 /** Waiting for a tenant's chain of linkages to finish: every event on the bus has a closed run. */
 import { linkageWorkflowId } from '../../common/linkage';
-import { waitFor } from '../../common/platform-client';
+import { waitFor } from '../../ops/gateway-admin';
 import type { LinkageEnv } from './linkage-env';
 
 /**

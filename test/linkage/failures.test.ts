@@ -6,7 +6,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { EVENT_TYPES, STATUS, type BusEvent } from '../../common/events';
 import { linkageWorkflowId } from '../../common/linkage';
-import { waitFor, type Rec } from '../../common/platform-client';
+import { waitFor, type Rec } from '../../ops/gateway-admin';
 import { activitySteps } from '../../ops/history';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 

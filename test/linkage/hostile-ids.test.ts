@@ -8,7 +8,8 @@
 import fc from 'fast-check';
 import { EVENT_TYPES } from '../../common/events';
 import { linkageWorkflowId } from '../../common/linkage';
-import { countBySource, SOURCES, waitFor, type Rec } from '../../common/platform-client';
+import { countBySource, SOURCES } from '../../scripts/lib/platform-client';
+import { waitFor, type Rec } from '../../ops/gateway-admin';
 import { linksEvent } from '../../starter/start-linkage';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 

@@ -5,7 +5,8 @@
  */
 import { EVENT_TYPES, STATUS } from '../../common/events';
 import { linkageWorkflowId } from '../../common/linkage';
-import { countBySource, SOURCES, waitFor, type Rec } from '../../common/platform-client';
+import { countBySource, SOURCES } from '../../scripts/lib/platform-client';
+import { waitFor, type Rec } from '../../ops/gateway-admin';
 import { activitySteps } from '../../ops/history';
 import { pauseRule, resumeRule } from '../../ops/commands/rules';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';

@@ -11,8 +11,9 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { EVENT_TYPES, STATUS } from '../../common/events';
-import { ROOT } from '../../common/paths';
-import { countBySource, SOURCES, waitFor, type Rec } from '../../common/platform-client';
+import { ROOT } from '../../scripts/lib/paths';
+import { countBySource, SOURCES } from '../../scripts/lib/platform-client';
+import { waitFor, type Rec } from '../../ops/gateway-admin';
 import type { OpsContext } from '../../ops/context';
 import {
   cancelResync,

@@ -5,7 +5,7 @@
  * from the pending activity, not timed.
  */
 import { pollerWorkflowId } from '../../common/linkage';
-import { waitFor } from '../../common/platform-client';
+import { waitFor } from '../../ops/gateway-admin';
 import { createLinkageEnv, type LinkageEnv } from '../helpers/linkage-env';
 
 let env: LinkageEnv;

@@ -4,7 +4,7 @@
  */
 import { defaultPayloadConverter, fromPayloadsAtIndex } from '@temporalio/common';
 import { pollerWorkflowId } from '../../common/linkage';
-import { waitFor } from '../../common/platform-client';
+import { waitFor } from '../../ops/gateway-admin';
 import type { PollerInput } from '../../workflows/types';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 

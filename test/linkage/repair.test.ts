@@ -8,7 +8,8 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { EVENT_TYPES, STATUS, type BusEvent } from '../../common/events';
 import { linkageWorkflowId, pollerWorkflowId } from '../../common/linkage';
-import { countBySource, SOURCES, waitFor, type Rec, type SourceQuery } from '../../common/platform-client';
+import { countBySource, SOURCES, type SourceQuery } from '../../scripts/lib/platform-client';
+import { waitFor, type Rec } from '../../ops/gateway-admin';
 import { retryRun } from '../../ops/commands/retry';
 import type { OpsContext } from '../../ops/context';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';

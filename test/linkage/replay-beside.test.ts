@@ -8,7 +8,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { EVENT_TYPES } from '../../common/events';
 import { linkageWorkflowId } from '../../common/linkage';
-import { countBySource, SOURCES } from '../../common/platform-client';
+import { countBySource, SOURCES } from '../../scripts/lib/platform-client';
 import { fetchHistories, replayHistories } from '../../ops/commands/replay';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 import { settled } from '../helpers/settle';

@@ -4,7 +4,8 @@
  * alarm (log, `linkage_config_alarm`, /healthz 503), not a retry: linkages go on as if no rule were
  * paused, and a contract still gets exactly one ERP order.
  */
-import { countBySource, SOURCES, waitFor } from '../../common/platform-client';
+import { countBySource, SOURCES } from '../../scripts/lib/platform-client';
+import { waitFor } from '../../ops/gateway-admin';
 import { ruleControlWorkflowId } from '../../common/workflow-ids';
 import { linkageInput } from '../../starter/start-linkage';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';

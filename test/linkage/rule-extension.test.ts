@@ -7,8 +7,9 @@
  */
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
-import { ROOT } from '../../common/paths';
-import { countBySource, SOURCES, waitFor, type Rec } from '../../common/platform-client';
+import { ROOT } from '../../scripts/lib/paths';
+import { countBySource, SOURCES } from '../../scripts/lib/platform-client';
+import { waitFor, type Rec } from '../../ops/gateway-admin';
 import type { OpsContext } from '../../ops/context';
 import { followResync, startResync } from '../../ops/commands/resync';
 import { pauseRule, resumeRule } from '../../ops/commands/rules';

@@ -5,7 +5,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { linkageWorkflowId } from '../../common/linkage';
-import { waitFor } from '../../common/platform-client';
+import { waitFor } from '../../ops/gateway-admin';
 import { redriveDeadLetter } from '../../ops/commands/dlq';
 import type { OpsContext } from '../../ops/context';
 import { startDevServer, type DevServer } from '../../scripts/dev-server';

@@ -6,7 +6,7 @@
  */
 import { EVENT_TYPES, type BusEvent } from '../../common/events';
 import { linkageWorkflowId } from '../../common/linkage';
-import { waitFor, type Rec } from '../../common/platform-client';
+import { waitFor, type Rec } from '../../ops/gateway-admin';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 
 let env: LinkageEnv;

@@ -9,11 +9,12 @@
  * Events whose ids meet the old ids get a dead letter naming the collision instead of vanishing.
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { createWorkerActivities } from '../../worker/worker-activities';
 import { HttpClient } from '../../activities/http-client';
 import { EVENT_TYPES } from '../../common/events';
 import { linkageWorkflowId } from '../../common/linkage';
-import { countBySource, SOURCES, waitFor, type Rec } from '../../common/platform-client';
+import { countBySource, SOURCES } from '../../scripts/lib/platform-client';
+import { waitFor, type Rec } from '../../ops/gateway-admin';
 import { LinkageOutcome } from '../../common/search-attributes';
 import {
   legacyPollerWorkflowId,
@@ -23,7 +24,8 @@ import {
 } from '../../common/workflow-ids';
 import { listRules, resumeRule } from '../../ops/commands/rules';
 import type { OpsContext } from '../../ops/context';
-import { pauseRuleSignal, RuleControlWorkflow, rulesQuery } from '../../workflows/rule-control';
+import { rulesQuery } from '../../common/rule-signals';
+import { pauseRuleSignal, RuleControlWorkflow } from '../../workflows/rule-control';
 import { createLinkageEnv, uniqueTenant, workflowBundle, type LinkageEnv } from '../helpers/linkage-env';
 import { settled } from '../helpers/settle';
 
@@ -50,7 +52,7 @@ async function previousVersionWorker(): Promise<{ stop(): Promise<void> }> {
     namespace: config.temporal.namespace,
     taskQueue: env.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities(config, env.client, {
+    activities: createWorkerActivities(config, env.client, {
       gateway: new HttpClient(config.gatewayUrl, config.token, config.retry.httpTimeoutMs),
     }),
   });

@@ -5,7 +5,7 @@
  * document: counted by its source.
  */
 import { temporal } from '@temporalio/proto';
-import { countBySource, SOURCES } from '../../common/platform-client';
+import { countBySource, SOURCES } from '../../scripts/lib/platform-client';
 import { activitySteps } from '../../ops/history';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 

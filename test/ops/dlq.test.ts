@@ -9,8 +9,8 @@ import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { EVENT_TYPES, STATUS } from '../../common/events';
 import { businessKey } from '../../common/linkage';
-import { ROOT } from '../../common/paths';
-import { waitFor, type Rec } from '../../common/platform-client';
+import { ROOT } from '../../scripts/lib/paths';
+import { waitFor, type Rec } from '../../ops/gateway-admin';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 
 let env: LinkageEnv;

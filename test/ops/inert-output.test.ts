@@ -6,8 +6,8 @@
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { ROOT } from '../../common/paths';
-import type { Rec } from '../../common/platform-client';
+import { ROOT } from '../../scripts/lib/paths';
+import type { Rec } from '../../ops/gateway-admin';
 import { inert, inertValue } from '../../ops/inert';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 

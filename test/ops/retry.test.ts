@@ -6,7 +6,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { EVENT_TYPES, STATUS } from '../../common/events';
 import { businessKey } from '../../common/linkage';
-import { waitFor, type Rec } from '../../common/platform-client';
+import { waitFor, type Rec } from '../../ops/gateway-admin';
 import { listDeadLetters } from '../../ops/commands/dlq';
 import { listFailed } from '../../ops/commands/list-failed';
 import { retryRun } from '../../ops/commands/retry';

@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { PlatformClient } from '../../common/platform-client';
+import { PlatformClient } from '../../scripts/lib/platform-client';
 import { call, startTestPlatform, tempDir, TOKEN, type TestPlatform } from './support';
 
 let p: TestPlatform;

@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PlatformClient } from '../../common/platform-client';
+import { PlatformClient } from '../../scripts/lib/platform-client';
 import { call, startTestPlatform, type Json, type TestPlatform } from './support';
 
 let p: TestPlatform;

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT } from '../../common/paths';
+import { ROOT } from '../../scripts/lib/paths';
 import { ConfigError, optionsFromEnv } from '../../platform/shared/config';
 import { startPlatformProcess } from '../helpers/platform-process';
 import { call, eventually, tempDir } from './support';

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { tctlPath, temporalCliPath } from '../../common/paths';
+import { tctlPath, temporalCliPath } from '../../scripts/lib/paths';
 import { greetingWorkflow } from '../fixtures/greeting-workflow';
 
 const address = () => process.env.TEMPORAL_ADDRESS!;

@@ -5,7 +5,7 @@
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { temporalCliPath } from '../../common/paths';
+import { temporalCliPath } from '../../scripts/lib/paths';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { greetingWorkflow } from '../fixtures/greeting-workflow';
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../common/config';
-import { ROOT } from '../../common/paths';
+import { ROOT } from '../../scripts/lib/paths';
 import { temporalConnectionOptions } from '../../common/temporal-connection';
 
 describe('loadConfig', () => {

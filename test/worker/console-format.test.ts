@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { logFormat, prettyLine } from '../../common/logger';
-import { ROOT } from '../../common/paths';
+import { ROOT } from '../../scripts/lib/paths';
 import { startService } from '../../scripts/service-process';
 import { createLinkageEnv, workflowBundleFile, type LinkageEnv } from '../helpers/linkage-env';
 import { freePorts } from '../helpers/ports';

@@ -4,7 +4,7 @@
  * outcome, failed, compensated, events read), the poller's lag is exposed, and a worker *process* merges
  * the SDK's own `temporal_*` metrics into the same endpoint.
  */
-import { waitFor } from '../../common/platform-client';
+import { waitFor } from '../../ops/gateway-admin';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 import { freeMetricsPort, freePort } from '../helpers/ports';
 

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { SOURCES, countBySource, waitFor } from '../../common/platform-client';
+import { SOURCES, countBySource } from '../../scripts/lib/platform-client';
+import { waitFor } from '../../ops/gateway-admin';
 import { startService } from '../../scripts/service-process';
 import { createLinkageEnv, uniqueTenant, workflowBundleFile, type LinkageEnv } from '../helpers/linkage-env';
 

@@ -1,7 +1,7 @@
 /** Where the project keeps its local binaries and data (both git-ignored). */
 import path from 'node:path';
 
-export const ROOT = path.resolve(__dirname, '..');
+export const ROOT = path.resolve(__dirname, '../..');
 export const TOOLS_BIN = path.join(ROOT, '.tools', 'bin');
 export const DATA_DIR = path.join(ROOT, '.data');
 

@@ -1,28 +1,11 @@
-import { readAllPages, type ListPage } from './paging';
-
 /**
  * A small client of the platform contract (docs/platform.md) for the demo, the tests, the benchmarks and the
- * reliability suite: the calls a business user's actions make (sign a contract, award a quote, ...).
+ * reliability suite: the calls a business user's actions make (sign a contract, award a quote, ...), the
+ * data lake's tables and the test-only faults. The dead-letter admin calls are the product's
+ * (ops/gateway-admin.ts), which this client extends.
  */
-export interface ApiResponse<T = Record<string, unknown>> {
-  status: number;
-  body: T;
-}
-
-export interface CallInit {
-  tenant?: string;
-  body?: unknown;
-  requestId?: string;
-  token?: string | null;
-}
-
-export type Rec = Record<string, unknown> & { id: string };
-
-export interface DeadLetterPage {
-  items: Rec[];
-  /** Pass as `cursor` for the next (older) page; null on the last page. */
-  nextCursor: string | null;
-}
+import { readAllPages, type ListPage } from '../../common/paging';
+import { GatewayAdmin, type Rec } from '../../ops/gateway-admin';
 
 /** A test-only fault (PLATFORM_FAULTS=1); see docs/platform.md. */
 export interface Fault {
@@ -38,43 +21,13 @@ export interface Fault {
   hang?: boolean;
 }
 
-export class PlatformClient {
+export class PlatformClient extends GatewayAdmin {
   constructor(
-    readonly gatewayUrl: string,
-    readonly token = 'smoke-test',
+    gatewayUrl: string,
+    token = 'smoke-test',
     readonly datalakeUrl?: string,
-  ) {}
-
-  async call<T = Record<string, unknown>>(method: string, url: string, init: CallInit = {}): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = {};
-    const token = init.token === undefined ? this.token : init.token;
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (init.tenant) headers['x-tenant-id'] = init.tenant;
-    if (init.requestId) headers['x-request-id'] = init.requestId;
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
-    const full = url.startsWith('http') ? url : `${this.gatewayUrl}${url}`;
-    const res = await fetch(full, {
-      method,
-      headers,
-      body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
-    });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: res.status, body: body as T };
-  }
-
-  /** A call that must succeed: throws with the answer otherwise. */
-  async ok<T = Rec>(method: string, url: string, init: CallInit = {}): Promise<T> {
-    const res = await this.call<T>(method, url, init);
-    if (res.status < 200 || res.status >= 300) {
-      throw new Error(`${method} ${url} answered ${res.status}: ${JSON.stringify(res.body)}`);
-    }
-    return res.body;
+  ) {
+    super(gatewayUrl, token);
   }
 
   cell<T = Rec>(tenant: string, method: string, path: string, body?: unknown, requestId?: string): Promise<T> {
@@ -104,44 +57,6 @@ export class PlatformClient {
   }
   publish(event: { eventId: string; eventType: string; tenantId: string; payload: Record<string, unknown> }) {
     return this.call<{ eventId: string; seq: number; duplicate?: boolean }>('POST', '/api/events', { body: event });
-  }
-  /**
-   * Dead letters matching `query` (e.g. `?tenantId=t`), newest first. Without `limit` or `cursor` in the
-   * query it follows `nextCursor` to the end, so it answers every matching letter.
-   */
-  async deadLetters(query = ''): Promise<Rec[]> {
-    const params = new URLSearchParams(query.replace(/^\?/, ''));
-    if (params.has('limit') || params.has('cursor')) return (await this.deadLetterPage(query)).items;
-    return (await this.deadLettersUpTo(params)).letters;
-  }
-  /** Letters matching `params`, newest first, following the cursor until `limit` letters or the end. */
-  async deadLettersUpTo(params: URLSearchParams, limit?: number): Promise<{ letters: Rec[]; more: boolean }> {
-    const q = new URLSearchParams(params);
-    const letters: Rec[] = [];
-    for (;;) {
-      q.set('limit', String(limit === undefined ? 1000 : Math.min(1000, limit - letters.length)));
-      const page = await this.deadLetterPage(`?${q}`);
-      letters.push(...page.items);
-      if (!page.nextCursor) return { letters, more: false };
-      if (limit !== undefined && letters.length >= limit) return { letters, more: true };
-      q.set('cursor', page.nextCursor);
-    }
-  }
-  /** One page of `GET /api/admin/events/dlq` (limit, cursor, status, tenantId, eventType, eventId, workflowId). */
-  deadLetterPage(query = ''): Promise<DeadLetterPage> {
-    return this.ok<DeadLetterPage>('GET', `/api/admin/events/dlq${query}`);
-  }
-  /** One letter; 404 when there is none. */
-  deadLetter(id: string): Promise<ApiResponse<Rec>> {
-    return this.call<Rec>('GET', `/api/admin/events/dlq/${encodeURIComponent(id)}`);
-  }
-  /** 200 the resolved letter; 409 (with the resolution in force) when it already is; 404 unknown. */
-  resolveDeadLetter(id: string, resolution: { by: string; note: string }): Promise<ApiResponse<Rec>> {
-    return this.call<Rec>('POST', `/api/admin/events/dlq/${encodeURIComponent(id)}/resolve`, { body: resolution });
-  }
-  /** Records a redrive (the run retried by an operator): `redriveCount`, `redrivenAt`, `redrivenBy`, `redriveRunId`. */
-  markDeadLetterRedriven(id: string, redrive: { by: string; newRunId?: string }): Promise<ApiResponse<Rec>> {
-    return this.call<Rec>('POST', `/api/admin/events/dlq/${encodeURIComponent(id)}/redriven`, { body: redrive });
   }
   /** Every record of a data-lake table, in ingest order, following `nextCursor` to the last page. */
   table(tenant: string, cell: string, table: string): Promise<Rec[]> {
@@ -200,25 +115,4 @@ export async function countBySource(api: PlatformClient, tenant: string, source:
   const docs = await api.list(tenant, source.path);
   const live = docs.filter((d) => d[source.status] !== 9);
   return { live: live.length, cancelled: docs.length - live.length, liveIds: live.map((d) => d.id as string) };
-}
-
-/** Polls `probe` until it returns a truthy value; throws with `what` after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | null | undefined | false>,
-  timeoutMs = 30_000,
-  everyMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
 }
