@@ -15,6 +15,7 @@ import { linkageWorkflowId } from '../../common/linkage';
 import { PlatformClient } from '../../scripts/lib/platform-client';
 import { waitFor } from '../../ops/gateway-admin';
 import { startService, type ServiceProcess } from '../../scripts/service-process';
+import type { OpsContext } from '../../ops/context';
 import { startLinkage } from '../../starter/start-linkage';
 import { createLinkageWorker } from '../../worker/create-worker';
 import { startPlatformProcess, type PlatformProcess } from './platform-process';
@@ -150,6 +151,11 @@ export async function createLinkageEnv(
 }
 
 /** A tenant id unique to one test, so tests never see each other's records. */
+/** What the operators' commands (ops/) need, on the suite's client and platform. */
+export function opsContext(env: LinkageEnv): OpsContext {
+  return { client: env.client, namespace: env.client.options.namespace, api: env.api, uiUrl: 'http://ui.test' };
+}
+
 export function uniqueTenant(prefix = 't'): string {
   return `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
 }

@@ -26,7 +26,7 @@ import {
   type ResyncView,
 } from '../../ops/commands/resync';
 import { pauseRule, resumeRule } from '../../ops/commands/rules';
-import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
+import { createLinkageEnv, opsContext, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 import { settled } from '../helpers/settle';
 
 let env: LinkageEnv;
@@ -39,7 +39,7 @@ beforeAll(async () => {
   // wide enough for one retry of a slow cell call.
   env = await createLinkageEnv('lake-resync', { LINK_RETRY_WINDOW_SEC: '5' });
   worker = await env.startWorker();
-  ctx = { client: env.client, namespace: env.client.options.namespace, api: env.api, uiUrl: 'http://ui.test' };
+  ctx = opsContext(env);
 });
 afterAll(async () => {
   await env?.stop();

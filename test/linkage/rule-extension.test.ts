@@ -13,8 +13,9 @@ import { waitFor, type Rec } from '../../ops/gateway-admin';
 import type { OpsContext } from '../../ops/context';
 import { followResync, startResync } from '../../ops/commands/resync';
 import { pauseRule, resumeRule } from '../../ops/commands/rules';
+import type { RuleName } from '../../common/rules';
 import type { LinkageResult } from '../../workflows/types';
-import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
+import { createLinkageEnv, opsContext, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 
 const FIXTURE = path.relative(ROOT, path.join(__dirname, '../fixtures/rules/requisition-approval.ts'));
 
@@ -24,7 +25,7 @@ let ctx: OpsContext;
 beforeAll(async () => {
   env = await createLinkageEnv('rule-extension', { LINKAGE_RULES_MODULES: path.join(ROOT, FIXTURE) });
   await env.startWorker();
-  ctx = { client: env.client, namespace: env.client.options.namespace, api: env.api, uiUrl: 'http://ui.test' };
+  ctx = opsContext(env);
 });
 afterAll(async () => {
   await env?.stop();
@@ -43,6 +44,16 @@ async function requisition(tenant: string) {
   const r = await env.api.createRequisition(tenant, { demandDesc: 'laptops', totalAmountCents: 120_000 });
   const run = await env.runOf(`requisition ${r.id}`, (e) => e.tenantId === tenant && e.payload.requisitionId === r.id);
   return { id: r.id, ...run };
+}
+
+/** Runs `fn` while `rule` is paused; resumes it however `fn` ends. */
+async function whilePaused<T>(rule: RuleName, reason: string, fn: () => Promise<T>): Promise<T> {
+  await pauseRule(ctx, rule, { by: 'ops-bob', reason }, { taskQueue: env.taskQueue, settleMs: 1_500 });
+  try {
+    return await fn();
+  } finally {
+    await resumeRule(ctx, rule, { by: 'ops-bob', ratePerSec: 10 }, env.taskQueue);
+  }
 }
 
 const state = (handle: { query: (q: string) => Promise<unknown> }) => handle.query('state') as Promise<LinkageResult>;
@@ -74,60 +85,46 @@ it('the record makes its approval beside the built-in RFQ: one live document per
 
 it('a paused all-to-oa rule holds the approval, not the RFQ; the resume makes exactly one', async () => {
   const tenant = uniqueTenant('ext-pause');
-  await pauseRule(
-    ctx,
-    'all-to-oa',
-    { by: 'ops-bob', reason: 'OA upgrade' },
-    { taskQueue: env.taskQueue, settleMs: 1_500 },
-  );
-  try {
-    const { id, handle } = await requisition(tenant);
+  const { id, handle } = await whilePaused('all-to-oa', 'OA upgrade', async () => {
+    const run = await requisition(tenant);
     await waitFor('the approval held', async () => {
-      const s = await state(handle);
+      const s = await state(run.handle);
       return s.steps.find((x) => x.name === 'oa-purchase-approval')?.state === 'held' && s.outcome === 'paused';
     });
-    expect(await rfqs(tenant, id)).toMatchObject({ live: 1 });
-    expect(await purchaseApprovals(tenant, id)).toMatchObject({ live: 0, cancelled: 0 });
-    await resumeRule(ctx, 'all-to-oa', { by: 'ops-bob', ratePerSec: 10 }, env.taskQueue);
-    expect(((await handle.result()) as LinkageResult).outcome).toBe('completed');
-    expect(await purchaseApprovals(tenant, id)).toMatchObject({ live: 1, cancelled: 0 });
-    expect(await rfqs(tenant, id)).toMatchObject({ live: 1, cancelled: 0 });
-  } finally {
-    await resumeRule(ctx, 'all-to-oa', { by: 'ops-bob', ratePerSec: 10 }, env.taskQueue).catch(() => undefined);
-  }
+    expect(await rfqs(tenant, run.id)).toMatchObject({ live: 1 });
+    expect(await purchaseApprovals(tenant, run.id)).toMatchObject({ live: 0, cancelled: 0 });
+    return run;
+  });
+  expect(((await handle.result()) as LinkageResult).outcome).toBe('completed');
+  expect(await purchaseApprovals(tenant, id)).toMatchObject({ live: 1, cancelled: 0 });
+  expect(await rfqs(tenant, id)).toMatchObject({ live: 1, cancelled: 0 });
 });
 
 it("an operator's cancel compensates: the approval withdrawn, the RFQ cancelled; a resync fills the lake", async () => {
   const tenant = uniqueTenant('ext-cancel');
   // The lake is held (a paused all-to-datalake rule) and down: the run stays open after its steps, and its
   // lake records after the cancel cannot be written until the resync.
-  await pauseRule(
-    ctx,
-    'all-to-datalake',
-    { by: 'ops-bob', reason: 'lake maintenance' },
-    { taskQueue: env.taskQueue, settleMs: 1_500 },
-  );
-  await env.api.fault(
-    { method: 'POST', path: '/api/datalake/ingest', times: -1, status: 503 },
-    env.platform.datalakeUrl,
-  );
-  const { id, handle, event } = await requisition(tenant);
-  try {
+  const { id, event } = await whilePaused('all-to-datalake', 'lake maintenance', async () => {
+    await env.api.fault(
+      { method: 'POST', path: '/api/datalake/ingest', times: -1, status: 503 },
+      env.platform.datalakeUrl,
+    );
+    const run = await requisition(tenant);
+    const { handle } = run;
     await waitFor('both documents made, the ingest held', async () => {
       const s = await state(handle);
       const done = (n: string) => s.steps.find((x) => x.name === n)?.state === 'completed';
       return done('srm-rfq') && done('oa-purchase-approval') && s.outcome === 'paused';
     });
-    expect(await purchaseApprovals(tenant, id)).toMatchObject({ live: 1, cancelled: 0 });
+    expect(await purchaseApprovals(tenant, run.id)).toMatchObject({ live: 1, cancelled: 0 });
     await handle.cancel();
     await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
     const closed = await state(handle);
     expect(closed.outcome).toBe('cancelled');
     expect(closed.steps.find((s) => s.name === 'oa-purchase-approval')?.state).toBe('compensated');
-  } finally {
-    await resumeRule(ctx, 'all-to-datalake', { by: 'ops-bob', ratePerSec: 10 }, env.taskQueue);
     await env.api.clearFaults(env.platform.datalakeUrl);
-  }
+    return run;
+  });
   const approvals = await purchaseApprovals(tenant, id);
   expect(approvals).toMatchObject({ live: 0, cancelled: 1 });
   expect(await rfqs(tenant, id)).toMatchObject({ live: 0, cancelled: 1 });
