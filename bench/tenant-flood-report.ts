@@ -6,6 +6,11 @@ export const FULL_FLOOD = 5000;
 export const FULL_B_SECONDS = 30;
 
 const sec = (ms: number) => (ms / 1000).toFixed(1);
+/** Rows of an earlier version of the scenario have no such count. */
+const openAt = (r: TenantFloodResult) => {
+  const p = r.b.aOpenAtOrder as TenantFloodResult['b']['aOpenAtOrder'] | undefined;
+  return p && Number.isFinite(p.min) ? `${p.p50} / ${p.min}` : '–';
+};
 
 export function renderTenantFlood(rows: TenantFloodResult[] | undefined, generatedAt: string | undefined): string[] {
   const out = [
@@ -21,7 +26,8 @@ export function renderTenantFlood(rows: TenantFloodResult[] | undefined, generat
       '**A drain** is the first flood publish → A’s last run closed (each event makes 2 runs: the contract’s and ' +
       'its ERP order’s `erp.order.created`), **A intake** the first flood publish → the last flood event’s run started; ' +
       '**A linkages/s** is A’s runs over the drain. **B before A drained** counts B’s contracts whose run closed ' +
-      'before A’s last run did. Run it alone with `BENCH_ONLY=tenant-flood npm run bench` (one row: ' +
+      'before A’s last run did; **A open at B’s order** is how many of A’s runs had not closed yet when B’s ' +
+      'order was made (p50 / min): how much of A’s backlog B went past. Run it alone with `BENCH_ONLY=tenant-flood npm run bench` (one row: ' +
       '`BENCH_ONLY=^tenant-flood$`), smaller with `BENCH_FLOOD=1000 BENCH_B_SECONDS=10`.',
     '',
   ];
@@ -39,14 +45,14 @@ export function renderTenantFlood(rows: TenantFloodResult[] | undefined, generat
           'rows compare with each other, not with the tables above.'
         : ''),
     '',
-    '| row | what | B → order p50 / p99 ms | B → started p50 / p99 ms | started → order p50 / p99 ms | B before A drained | A drain s (intake s) | A linkages/s | runs A / B | duplicated | load avg |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| row | what | B → order p50 / p99 ms | B → started p50 / p99 ms | started → order p50 / p99 ms | B before A drained | A open at B’s order p50 / min | A drain s (intake s) | A linkages/s | runs A / B | duplicated | load avg |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const r of rows) {
     const p = (x: { p50: number; p99: number }) => `${x.p50} / ${x.p99}`;
     out.push(
       `| ${r.name} | ${r.what} | ${p(r.b.toOrder)} | ${p(r.b.toStarted)} | ${p(r.b.startedToOrder)} | ` +
-        `${r.b.linkedBeforeADrained} of ${r.b.signed} | ${sec(r.a.drainMs)} (${sec(r.a.intakeMs)}) | ${r.a.linkagesPerSec} | ` +
+        `${r.b.linkedBeforeADrained} of ${r.b.signed} | ${openAt(r)} | ${sec(r.a.drainMs)} (${sec(r.a.intakeMs)}) | ${r.a.linkagesPerSec} | ` +
         `${r.a.runs}/${r.a.runsExpected} / ${r.b.runs}/${r.b.runsExpected}${r.allLinked ? '' : ' ⚠'} | ` +
         `${r.a.duplicated + r.b.duplicated} | ${r.loadAvgBefore[0]} → ${r.loadAvgAfter[0]} |`,
     );

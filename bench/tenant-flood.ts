@@ -84,6 +84,11 @@ export interface TenantFloodResult {
     startedToOrder: Percentiles;
     /** B's contract runs that closed before A's last run closed. */
     linkedBeforeADrained: number;
+    /**
+     * A's runs not yet closed when each of B's ERP orders was made: how much of A's backlog B went past
+     * (0 = B waited for all of A; FIFO dispatch leaves only A's runs started after B's).
+     */
+    aOpenAtOrder: { p50: number; min: number };
   };
   allLinked: boolean;
   resources: Record<string, ResourceStats>;
@@ -176,10 +181,14 @@ export async function runTenantFlood(env: BenchEnv, spec: TenantFloodSpec): Prom
     const toOrder: number[] = [];
     const toStarted: number[] = [];
     const startedToOrder: number[] = [];
+    const aOpenAt: number[] = [];
     let linkedBeforeADrained = 0;
     for (const s of signed.contracts) {
       const at = orderAt.get(s.contractId);
-      if (at !== undefined && Number.isFinite(at)) toOrder.push(at - s.t0);
+      if (at !== undefined && Number.isFinite(at)) {
+        toOrder.push(at - s.t0);
+        aOpenAt.push(aRuns.filter((r) => r.closedAt > at).length + (aExpected - aRuns.length));
+      }
       const eventId = bEventIds.get(`contract:${s.contractId}`);
       const run = eventId ? runByEventId.get(eventId) : undefined;
       if (run?.startedAt != null) {
@@ -223,6 +232,7 @@ export async function runTenantFlood(env: BenchEnv, spec: TenantFloodSpec): Prom
         toStarted: percentiles(toStarted),
         startedToOrder: percentiles(startedToOrder),
         linkedBeforeADrained,
+        aOpenAtOrder: { p50: percentiles(aOpenAt).p50, min: aOpenAt.length ? Math.min(...aOpenAt) : 0 },
       },
       allLinked:
         flood.errors === 0 &&

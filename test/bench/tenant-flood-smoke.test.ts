@@ -35,6 +35,8 @@ describe('tenant-flood smoke (tiny size)', () => {
       expect(p.p50).toBeLessThanOrEqual(p.p99);
     }
     expect(result.b.linkedBeforeADrained).toBeLessThanOrEqual(2);
+    expect(result.b.aOpenAtOrder.min).toBeLessThanOrEqual(result.b.aOpenAtOrder.p50);
+    expect(result.b.aOpenAtOrder.p50).toBeLessThanOrEqual(result.a.runsExpected);
     expect(result.a.intakeMs).toBeLessThanOrEqual(result.a.drainMs);
     expect(result.a.linkagesPerSec).toBeGreaterThan(0);
   });
