@@ -28,7 +28,9 @@ export function renderTenantFlood(rows: TenantFloodResult[] | undefined, generat
       '**A linkages/s** is A’s runs over the drain. **B before A drained** counts B’s contracts whose run closed ' +
       'before A’s last run did; **A open at B’s order** is how many of A’s runs had not closed yet when B’s ' +
       'order was made (p50 / min): how much of A’s backlog B went past. Run it alone with `BENCH_ONLY=tenant-flood npm run bench` (one row: ' +
-      '`BENCH_ONLY=^tenant-flood$`), smaller with `BENCH_FLOOD=1000 BENCH_B_SECONDS=10`.',
+      '`BENCH_ONLY=^tenant-flood$`), smaller with `BENCH_FLOOD=1000 BENCH_B_SECONDS=10`; ' +
+      '`BENCH_REPORT_FROM=docs/benchmark.json BENCH_TENANT_FLOOD_FROM=bench/results/<that run>.json npm run bench` ' +
+      'puts such a run’s rows here.',
     '',
   ];
   if (!rows?.length) {
