@@ -41,7 +41,7 @@ export function renderTenantFlood(rows: TenantFloodResult[] | undefined, generat
   const quick = flood < FULL_FLOOD || bSeconds < FULL_B_SECONDS;
   out.push(
     `${generatedAt ? `Run of its own on ${generatedAt}` : 'Same run'}: A ${flood.toLocaleString('en')} events, ` +
-      `B ${bSeconds} s.` +
+      `B ${bSeconds} s; one run per row, the load average column shows how busy the machine was.` +
       (quick
         ? ' **A quick run**, smaller than the full scenario, on a 2-core machine shared with other work: the ' +
           'rows compare with each other, not with the tables above.'
