@@ -183,7 +183,7 @@ const MIX: EventKind[] = [
 /** Linkage runs one bench event causes: a contract's ERP order publishes erp.order.created, a second run. */
 const RUNS_PER_EVENT: Record<EventKind, number> = { contract: 2, requisition: 1, approval: 1, generic: 1 };
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 interface Published {
   i: number;
@@ -268,7 +268,7 @@ class Publisher {
   }
 }
 
-interface Consumer {
+export interface Consumer {
   pids: Record<string, number[]>;
   eagerStart?: { starts: number; eager: number };
   /** Completed (closed) runs of the tenant so far. */
@@ -276,7 +276,7 @@ interface Consumer {
   stop(): Promise<void>;
 }
 
-interface RunRecord {
+export interface RunRecord {
   workflowId: string;
   type: string;
   startedAt: number | null;
@@ -285,7 +285,7 @@ interface RunRecord {
   calls: number;
 }
 
-async function startPlatform(
+export async function startPlatform(
   dataDir: string,
 ): Promise<{ proc: ServiceProcess; gatewayUrl: string; datalakeUrl: string }> {
   const proc = await startService({
@@ -550,7 +550,7 @@ async function closedLoop(publisher: Publisher, consumer: Consumer, window: numb
   await refresher;
 }
 
-interface ConsumerContext {
+export interface ConsumerContext {
   client: Client;
   taskQueue: string;
   tenant: string;
@@ -559,7 +559,7 @@ interface ConsumerContext {
   dispatched: DispatchRecord[];
 }
 
-async function startConsumer(env: BenchEnv, spec: ScenarioSpec, c: ConsumerContext): Promise<Consumer> {
+export async function startConsumer(env: BenchEnv, spec: ScenarioSpec, c: ConsumerContext): Promise<Consumer> {
   if (spec.system !== 'temporal') {
     let buffer = '';
     let count = 0;
@@ -673,7 +673,7 @@ async function startConsumer(env: BenchEnv, spec: ScenarioSpec, c: ConsumerConte
   });
 }
 
-async function listRuns(client: Client, tenant: string): Promise<RunRecord[]> {
+export async function listRuns(client: Client, tenant: string): Promise<RunRecord[]> {
   const runs: RunRecord[] = [];
   for await (const wf of client.workflow.list({ query: `LinkageTenant="${tenant}"` })) {
     if (!wf.closeTime) continue;
@@ -690,7 +690,7 @@ async function listRuns(client: Client, tenant: string): Promise<RunRecord[]> {
 }
 
 /** `contract:<contractId>` / `requisition:<requisitionId>` → the eventId the cell's outbox gave the event. */
-async function busEventIds(api: PlatformClient, tenant: string): Promise<Map<string, string>> {
+export async function busEventIds(api: PlatformClient, tenant: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   let after = 0;
   for (;;) {

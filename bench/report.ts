@@ -1,6 +1,8 @@
 /** The benchmark report: the summary against the targets, the Markdown tables and the SVG chart. */
 import type { ScenarioResult } from './core';
 import { round, type MachineInfo } from './proc-stats';
+import type { TenantFloodResult } from './tenant-flood';
+import { renderTenantFlood } from './tenant-flood-report';
 
 export interface Target {
   what: string;
@@ -28,6 +30,10 @@ export interface BenchReport {
   /** Scenarios the time budget left out. */
   skipped: string[];
   scenarios: ScenarioResult[];
+  /** The tenant-flood rows (bench/tenant-flood.ts), when they ran. */
+  tenantFlood?: TenantFloodResult[];
+  /** Set when the tenant-flood rows come from a run of their own (BENCH_TENANT_FLOOD_FROM), not this one. */
+  tenantFloodGeneratedAt?: string;
 }
 
 const find = (rs: ScenarioResult[], name: string) => rs.find((r) => r.name === name);
@@ -206,6 +212,7 @@ export function renderMarkdown(report: BenchReport): string {
       '',
     );
   }
+  lines.push(...renderTenantFlood(report.tenantFlood, report.tenantFloodGeneratedAt));
   lines.push(METHOD);
   return `${lines.join('\n')}\n`;
 }

@@ -5,6 +5,9 @@
  * committed report `docs/benchmark.{md,json,svg}`.
  *
  * BENCH_QUICK=1: a ~1-minute smoke run (results file only).
+ * BENCH_ONLY=<regex>: only the scenarios it matches (results file only), e.g. BENCH_ONLY=tenant-flood for the
+ * tenant-flood rows (bench/tenant-flood.ts), sized by BENCH_FLOOD (A's events, default 5000) and
+ * BENCH_B_SECONDS (B's signing seconds, default 30).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +23,7 @@ import { freePort } from '../scripts/lib/ports';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { errorsOnlyLogger } from '../worker/logging';
 import { bundleLinkageWorkflows, WORKFLOWS_PATH } from '../worker/workflow-bundle';
+import { runTenantFlood, type TenantFloodResult, type TenantFloodSpec } from './tenant-flood';
 
 const s = (sec: number) => sec * 1000;
 
@@ -156,6 +160,32 @@ export function quickPlan(): { main: ScenarioSpec[]; tuning: ScenarioSpec[] } {
   };
 }
 
+/**
+ * The tenant-flood rows, each on a dev server of its own: today's intake (the before row), then Temporal's
+ * fairness keys per tenant on the same task queue.
+ */
+export function tenantFloodPlan(flood: number, bSeconds: number): TenantFloodSpec[] {
+  return [
+    { name: 'tenant-flood', what: 'singleton poller, one task queue (today)', flood, bSeconds, server: {} },
+    {
+      name: 'tenant-flood-fairness',
+      what: 'fairness key = tenant on every start, server matching.enableFairness=true',
+      flood,
+      bSeconds,
+      workerEnv: { BENCH_FAIRNESS_KEYS: 'tenant' },
+      server: { dynamicConfig: ['matching.enableFairness=true'] },
+    },
+  ];
+}
+
+function positiveIntEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, not ${raw}`);
+  return n;
+}
+
 async function writeDocs(report: BenchReport): Promise<void> {
   fs.writeFileSync(path.join(ROOT, 'docs', 'benchmark.json'), `${JSON.stringify(report, null, 2)}\n`);
   fs.writeFileSync(path.join(ROOT, 'docs', 'benchmark.svg'), renderSvg(report));
@@ -168,6 +198,12 @@ async function main(): Promise<void> {
     const report = JSON.parse(fs.readFileSync(process.env.BENCH_REPORT_FROM, 'utf8')) as BenchReport;
     report.summary = summarize(report.scenarios);
     report.skipped ??= [];
+    // BENCH_TENANT_FLOOD_FROM=<results json>: the tenant-flood rows of a run of their own (BENCH_ONLY=tenant-flood).
+    if (process.env.BENCH_TENANT_FLOOD_FROM) {
+      const rows = JSON.parse(fs.readFileSync(process.env.BENCH_TENANT_FLOOD_FROM, 'utf8')) as BenchReport;
+      report.tenantFlood = rows.tenantFlood;
+      report.tenantFloodGeneratedAt = rows.generatedAt;
+    }
     await writeDocs(report);
     console.log('report: docs/benchmark.md, docs/benchmark.json, docs/benchmark.svg');
     return;
@@ -191,6 +227,7 @@ async function main(): Promise<void> {
     logFile: path.join(tmp, 'temporal.log'),
   });
   const results: ScenarioResult[] = [];
+  const floodResults: TenantFloodResult[] = [];
   const skipped: string[] = [];
   let stopCluster = async () => undefined as void;
   // `npm run bench` must finish within 15 minutes: scenarios that would not fit are skipped (and listed).
@@ -260,6 +297,30 @@ async function main(): Promise<void> {
             .join(', ')}`,
       );
     }
+    // Not in the quick run unless named; in the full run when the budget leaves room for it.
+    const flood = positiveIntEnv('BENCH_FLOOD', 5000);
+    const bSeconds = positiveIntEnv('BENCH_B_SECONDS', 30);
+    const floodRows = tenantFloodPlan(flood, bSeconds).filter((spec) => (only ? only.test(spec.name) : !quick));
+    // About what the singleton poller takes here per row (2 runs per event at ~30 runs/s, after B's signing):
+    // the before and after rows run together or not at all.
+    const floodLeftMs = budgetMs - (Date.now() - began);
+    const floodFits = only !== null || floodLeftMs >= ((2 * flood * 1000) / 30 + bSeconds * 1000) * floodRows.length;
+    for (const spec of floodRows) {
+      if (!floodFits) {
+        skipped.push(spec.name);
+        log(`${spec.name} skipped: ${Math.round(floodLeftMs / 1000)} s left of the time budget`);
+        continue;
+      }
+      log(`${spec.name}: ${spec.what}; A floods ${flood} events, then B signs 1 contract/s for ${bSeconds} s`);
+      const r = await withOwnServer(tmp, spec.server, env, (own) => runTenantFlood(own, spec));
+      floodResults.push(r);
+      log(
+        `  B signing → ERP order p50/p99 ${r.b.toOrder.p50}/${r.b.toOrder.p99} ms (to started p50/p99 ` +
+          `${r.b.toStarted.p50}/${r.b.toStarted.p99} ms); B linked before A drained ${r.b.linkedBeforeADrained}/${r.b.signed}; ` +
+          `A drain ${r.a.drainMs} ms (intake ${r.a.intakeMs} ms), ${r.a.linkagesPerSec} linkages/s; ` +
+          `runs A ${r.a.runs}/${r.a.runsExpected}, B ${r.b.runs}/${r.b.runsExpected}; duplicated ${r.a.duplicated + r.b.duplicated}`,
+      );
+    }
   } finally {
     await stopCluster();
     await server.stop();
@@ -276,6 +337,7 @@ async function main(): Promise<void> {
     summary: summarize(results),
     skipped,
     scenarios: results,
+    ...(floodResults.length ? { tenantFlood: floodResults } : {}),
   };
   const stamp = report.generatedAt.replace(/[:.]/g, '-');
   const resultsDir = path.join(ROOT, 'bench', 'results');
