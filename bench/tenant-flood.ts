@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { PlatformClient } from '../common/platform-client';
+import { PlatformClient } from '../scripts/lib/platform-client';
 import {
   beyondFirst,
   busEventIds,
