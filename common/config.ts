@@ -119,6 +119,8 @@ export const EnvSchema = z.object({
   POLLER_WAIT_MS: intIn('POLLER_WAIT_MS', '10000', 0, 30_000),
   POLLER_PAGE_SIZE: intIn('POLLER_PAGE_SIZE', '200', 1, 1000),
   POLLER_START_CONCURRENCY: positiveInt('POLLER_START_CONCURRENCY', '16'),
+  /** Events of one tenant in one poller page that give the tenant an intake lane of its own (0: never). */
+  POLLER_LANE_THRESHOLD: intIn('POLLER_LANE_THRESHOLD', '50', 0, 1000),
   /** Where the poller of a namespace with no poller run to resume starts: a seq (0 = all), or `head`. */
   POLLER_START_AFTER: z
     .string()
@@ -180,7 +182,14 @@ export interface Config {
   retry: { windowMs: number; maxIntervalMs: number; httpTimeoutMs: number };
   /** LINK_STEP_ACTIVITIES: recorded in every run's input, like the toggles. */
   stepActivities: 'local' | 'regular';
-  poller: { enabled: boolean; waitMs: number; pageSize: number; startConcurrency: number; startAfter: number | 'head' };
+  poller: {
+    enabled: boolean;
+    waitMs: number;
+    pageSize: number;
+    startConcurrency: number;
+    startAfter: number | 'head';
+    laneThreshold: number;
+  };
   worker: {
     maxConcurrentActivities: number;
     maxConcurrentWorkflowTasks: number;
@@ -265,6 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       waitMs: e.POLLER_WAIT_MS,
       pageSize: e.POLLER_PAGE_SIZE,
       startConcurrency: e.POLLER_START_CONCURRENCY,
+      laneThreshold: e.POLLER_LANE_THRESHOLD,
       startAfter: e.POLLER_START_AFTER,
     },
     worker: {

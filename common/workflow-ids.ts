@@ -18,6 +18,14 @@ export function pollerWorkflowId(taskQueue: string): string {
   return `${OWNED_PREFIX}poller:${taskQueue}`;
 }
 
+/**
+ * The intake lane of one tenant (starter/tenant-lane.ts): its own bus cursor, for a tenant whose backlog
+ * would hold the others back. Bounded: a tenant id may be of any length the bus takes.
+ */
+export function tenantLaneWorkflowId(taskQueue: string, tenantId: string): string {
+  return boundedId(`${OWNED_PREFIX}poller:${taskQueue}:tenant:${tenantId}`, 400);
+}
+
 export function ruleControlWorkflowId(taskQueue: string): string {
   return `${OWNED_PREFIX}rule-control:${taskQueue}`;
 }

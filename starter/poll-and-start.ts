@@ -14,7 +14,8 @@ import { readBus } from '../activities/bus';
 import { isStoredUnderAnotherBody, postDeadLetter } from '../activities/dead-letters';
 import type { HttpClient } from '../activities/http-client';
 import { causeChain } from '../common/cause-chain';
-import type { PollResult } from '../workflows/types';
+import type { IntakeState, LaneResult, PollResult } from '../workflows/types';
+import { IntakeLaneKeeper, readLanePage } from './intake-lanes';
 import { traceBusRead, traceEventStart } from './poller-tracing';
 import { startLinkage } from './start-linkage';
 import { classifyStartRefusal, NamespaceRefusedError } from './start-refusal';
@@ -32,10 +33,12 @@ export interface PollerObserver {
   onReadFailed?(error: string): void;
   /** An event could not be started: it got a dead letter and the cursor moved on. */
   onDeadLetter?(reason: string): void;
+  /** A page of a tenant's intake lane. */
+  onLanePage?(tenantId: string, page: EventPage, result: LaneResult): void;
 }
 
 /** An event of the page that gets a dead letter instead of a workflow: why, and what is known of it. */
-interface Unstartable {
+export interface Unstartable {
   seq: number | null;
   event: Partial<BusEvent>;
   reason: string;
@@ -52,53 +55,51 @@ export function createPollerActivities(
 ) {
   const summary = pollerSummary();
   return {
-    async pollAndStart(after: number): Promise<PollResult> {
+    /**
+     * One page of the bus after `after`. With `intake` (a poller of tenant lanes): first the tenants whose
+     * lane is done are caught up on, then a tenant whose events fill the page gets a lane of its own, and the
+     * events of tenants with a lane are left to it.
+     */
+    async pollAndStart(after: number, intake?: IntakeState): Promise<PollResult> {
       const ctx = Context.current();
       const heartbeat = setInterval(() => ctx.heartbeat(after), 1000);
       try {
         const t0 = Date.now();
+        const lanes = new IntakeLaneKeeper(client, config, gateway, parsePage, intake);
+        const caughtUp = await lanes.catchUp(after, (events, unstartable) =>
+          startEvents(client, config, events, unstartable).then(async (r) => {
+            for (const u of unstartable) await deadLetter(gateway, u, observer);
+            return r;
+          }),
+        );
+        const laneFields = {
+          ...(caughtUp.length ? { caughtUp } : {}),
+        };
         // Tracing on: a page with events gets a `bus.read` span, each event a trace of its own (poller-tracing.ts).
         const { page, unstartable, readSpan } = await traceBusRead(after, () =>
           readPage(gateway, config, after, ctx.cancellationSignal),
         );
         const malformed = unstartable.length;
+        // The events of tenants with a lane are the lane's; a tenant flooding the page gets one.
+        const { toStart, delegated } = await lanes.share(page.events);
         if (!page.events.length && !malformed) {
           // A bus that honours waitMs already waited; one that answers at once gets the poll interval's pause.
           if (Date.now() - t0 < config.poller.waitMs / 2) await ctx.sleep(config.pollIntervalMs);
-          const empty = { nextAfter: after, read: 0, started: 0, duplicates: 0 };
+          const empty = { nextAfter: after, read: 0, started: 0, duplicates: 0, ...laneFields };
           observer.onPage?.(page, empty);
           summary.page(empty, null, ctx.log);
           return empty;
         }
-        let started = 0;
-        let refused = 0;
-        // Eager start needs the worker's own connection, which the worker gives the poller's client.
-        const eager = client.connection instanceof NativeConnection;
-        await forEachConcurrently(page.events, config.poller.startConcurrency, async (event) => {
-          try {
-            if (await traceEventStart(event, readSpan, () => startLinkage(client, config, event, { eager }))) started++;
-          } catch (err) {
-            // A start the server refuses for the event itself (too large, an invalid id) never will succeed:
-            // dead-letter it and go on. A namespace-level refusal (search attributes not registered) and
-            // anything else (Temporal down) fail the whole page: the cursor stays, nothing is skipped.
-            const refusal = classifyStartRefusal(err);
-            if (refusal?.kind === 'namespace') throw new NamespaceRefusedError(refusal.cause);
-            if (refusal?.kind !== 'event') throw err;
-            refused++;
-            unstartable.push({
-              seq: event.seq,
-              event,
-              reason: `Temporal refused to start its workflow: ${causeChain(err)}`,
-            });
-          }
-        });
+        const { started, refused } = await startEvents(client, config, toStart, unstartable, readSpan);
         for (const u of unstartable) await deadLetter(gateway, u, observer);
-        const result = {
+        const result: PollResult = {
           nextAfter: page.nextAfter,
           read: page.events.length + malformed,
           started,
-          duplicates: page.events.length - started - refused,
+          duplicates: toStart.length - started - refused,
           deadLettered: unstartable.length,
+          ...laneFields,
+          ...(delegated.length ? { delegated } : {}),
         };
         ctx.log.debug('bus page handed over', { after, ...result });
         observer.onPage?.(page, result);
@@ -121,6 +122,40 @@ export function createPollerActivities(
         observer.onReadFailed?.(error);
         throw ApplicationFailure.create({
           message: `poll after seq ${after} failed: ${error}`,
+          type: 'BusReadFailed',
+          nextRetryDelay: config.pollIntervalMs,
+        });
+      } finally {
+        clearInterval(heartbeat);
+      }
+    },
+
+    /** One page of a tenant's lane (workflows/tenant-lane.ts): its events after `after`, each started. */
+    async pollTenantAndStart({ tenantId, after }: { tenantId: string; after: number }): Promise<LaneResult> {
+      const ctx = Context.current();
+      const heartbeat = setInterval(() => ctx.heartbeat(after), 1000);
+      try {
+        const { raw, caughtUp } = await readLanePage(gateway, config, tenantId, after, ctx.cancellationSignal);
+        const { page, unstartable } = parsePage(raw);
+        const { started, refused } = await startEvents(client, config, page.events, unstartable);
+        for (const u of unstartable) await deadLetter(gateway, u, observer);
+        const result: LaneResult = {
+          nextAfter: page.nextAfter,
+          read: raw.events.length,
+          started,
+          duplicates: page.events.length - started - refused,
+          deadLettered: unstartable.length,
+          caughtUp,
+        };
+        observer.onLanePage?.(tenantId, page, result);
+        return result;
+      } catch (err) {
+        const error = causeChain(err);
+        if (!ctx.cancellationSignal.aborted)
+          ctx.log.error('tenant lane read failed; retrying', { tenantId, after, error });
+        observer.onReadFailed?.(error);
+        throw ApplicationFailure.create({
+          message: `tenant ${tenantId}'s lane after seq ${after} failed: ${error}`,
           type: 'BusReadFailed',
           nextRetryDelay: config.pollIntervalMs,
         });
@@ -173,8 +208,38 @@ function pollerSummary() {
   };
 }
 
+/**
+ * Starts one workflow per event, `startConcurrency` at a time. An event whose start the server refuses for
+ * the event itself is set aside in `unstartable` for a dead letter; a namespace-level refusal (search
+ * attributes not registered) and anything else (Temporal down) fail the whole page: nothing is skipped.
+ */
+export async function startEvents(
+  client: Client,
+  config: Config,
+  events: BusEvent[],
+  unstartable: Unstartable[],
+  readSpan?: Parameters<typeof traceEventStart>[1],
+): Promise<{ started: number; refused: number }> {
+  let started = 0;
+  let refused = 0;
+  // Eager start needs the worker's own connection, which the worker gives the poller's client.
+  const eager = client.connection instanceof NativeConnection;
+  await forEachConcurrently(events, config.poller.startConcurrency, async (event) => {
+    try {
+      if (await traceEventStart(event, readSpan, () => startLinkage(client, config, event, { eager }))) started++;
+    } catch (err) {
+      const refusal = classifyStartRefusal(err);
+      if (refusal?.kind === 'namespace') throw new NamespaceRefusedError(refusal.cause);
+      if (refusal?.kind !== 'event') throw err;
+      refused++;
+      unstartable.push({ seq: event.seq, event, reason: `Temporal refused to start its workflow: ${causeChain(err)}` });
+    }
+  });
+  return { started, refused };
+}
+
 /** The dead letter of an event without a workflow; idempotent per seq, so a re-read page posts it once. */
-async function deadLetter(gateway: HttpClient, u: Unstartable, observer: PollerObserver): Promise<void> {
+export async function deadLetter(gateway: HttpClient, u: Unstartable, observer: PollerObserver): Promise<void> {
   const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
   const reason = `bus event at seq ${u.seq ?? '?'} not linked: ${u.reason}`;
   const letter = {
@@ -213,6 +278,14 @@ async function readPage(
       signal,
     },
   );
+  return parsePage(raw);
+}
+
+/** A bus page's events checked one by one: a malformed one is set aside for a dead letter. */
+export function parsePage(raw: { events: unknown[]; nextAfter: number }): {
+  page: EventPage;
+  unstartable: Unstartable[];
+} {
   const events: BusEvent[] = [];
   const unstartable: Unstartable[] = [];
   for (const item of raw.events) {

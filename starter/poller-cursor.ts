@@ -9,7 +9,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter, fromPayloadsAtIndex } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { PollerInput, PollResult } from '../workflows/types';
+import type { LaneDone, PollerInput, PollResult } from '../workflows/types';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -31,16 +31,31 @@ export async function resumeCursor(
     throw err;
   }
   let after = 0;
+  // The tenants handed to lanes and not yet taken back: the poller skipped their events after the lane's
+  // position, so a poller resumed without them starts from there (its starts of what the lanes did are
+  // duplicates, never a second run).
+  const lanes = new Map<string, number>();
   for (const e of (await handle.fetchHistory()).events ?? []) {
     const input = e.workflowExecutionStartedEventAttributes?.input?.payloads;
     const result = e.activityTaskCompletedEventAttributes?.result?.payloads;
+    const signal = e.workflowExecutionSignaledEventAttributes;
     if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED && input?.length) {
-      after = Math.max(after, fromPayloadsAtIndex<PollerInput>(defaultPayloadConverter, 0, input).after);
+      const start = fromPayloadsAtIndex<PollerInput>(defaultPayloadConverter, 0, input);
+      after = Math.max(after, start.after);
+      for (const [tenant, lane] of Object.entries(start.lanes ?? {})) {
+        lanes.set(tenant, 'from' in lane ? lane.from : lane.catchUpFrom);
+      }
     } else if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED && result?.length) {
-      after = Math.max(after, fromPayloadsAtIndex<PollResult>(defaultPayloadConverter, 0, result).nextAfter);
+      const page = fromPayloadsAtIndex<PollResult>(defaultPayloadConverter, 0, result);
+      after = Math.max(after, page.nextAfter);
+      for (const tenant of page.caughtUp ?? []) lanes.delete(tenant);
+      for (const { tenantId, from } of page.delegated ?? []) if (!lanes.has(tenantId)) lanes.set(tenantId, from);
+    } else if (signal?.signalName === 'laneDone' && signal.input?.payloads?.length) {
+      const done = fromPayloadsAtIndex<LaneDone>(defaultPayloadConverter, 0, signal.input.payloads);
+      lanes.set(done.tenantId, Math.max(lanes.get(done.tenantId) ?? 0, done.upTo));
     }
   }
-  return after;
+  return Math.min(after, ...lanes.values());
 }
 
 /**

@@ -74,10 +74,52 @@ export interface LinkageResult {
 }
 
 export interface PollerInput {
-  /** Last bus `seq` whose events all have a workflow. */
+  /** Last bus `seq` whose events all have a workflow (those of tenants with a lane: handed to the lane). */
   after: number;
   /** Pause after a failed read (SYNC_WORKER_POLL_INTERVAL_SEC). */
   pollIntervalMs: number;
+  /** The tenants whose events an intake lane starts, or whose lane is done (absent: none). */
+  lanes?: IntakeLanes;
+}
+
+/**
+ * Per tenant, how the main poller treats its events. `from`: a lane starts every event of the tenant after
+ * this seq; the poller skips them. `catchUpFrom`: the lane is done, having started every event up to this
+ * seq; the poller starts the tenant's events after it that it skipped, then the tenant is its own again.
+ */
+export type IntakeLanes = Record<string, { from: number } | { catchUpFrom: number }>;
+
+/** What the poller's activity is given besides its cursor. */
+export interface IntakeState {
+  lanes: IntakeLanes;
+}
+
+/** The input of a tenant's intake lane (workflows/tenant-lane.ts). */
+export interface TenantLaneInput {
+  tenantId: string;
+  /** The lane starts the tenant's events after this seq; `from` names the lane to the poller. */
+  after: number;
+  from: number;
+  /** The main poller's workflow id: told when the lane is done. */
+  pollerWorkflowId: string;
+  pollIntervalMs: number;
+}
+
+export interface LaneResult {
+  nextAfter: number;
+  read: number;
+  started: number;
+  duplicates: number;
+  deadLettered?: number;
+  /** The page was not full: the lane has reached the tenant's newest event. */
+  caughtUp: boolean;
+}
+
+/** A lane done: every event of the tenant up to `upTo` has its run. */
+export interface LaneDone {
+  tenantId: string;
+  from: number;
+  upTo: number;
 }
 
 export interface PollResult {
@@ -87,4 +129,8 @@ export interface PollResult {
   duplicates: number;
   /** Events that got a dead letter instead of a workflow (malformed, or refused by Temporal). */
   deadLettered?: number;
+  /** Tenants handed to a lane of their own by this page, from the seq before their first event in it. */
+  delegated?: Array<{ tenantId: string; from: number }>;
+  /** Tenants whose done lane the page caught up on (their events after the lane's last are started). */
+  caughtUp?: string[];
 }

@@ -1,0 +1,132 @@
+/**
+ * Tenant intake lanes, seen from the activities (docs/operations/intake.md). The main poller's page is
+ * shared out: the events of a tenant with a lane are the lane's, and a tenant whose events make up
+ * `POLLER_LANE_THRESHOLD` of a page gets a lane of its own (a TenantLaneWorkflow with its own cursor over
+ * that tenant's events). A lane that has caught up hands the tenant back: the poller first starts the
+ * tenant's events it skipped after the lane's last one. Every start is idempotent by workflow id, so a
+ * page read twice, a lane and the poller overlapping, or a catch-up over started events duplicate nothing.
+ */
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { bounded } from '../common/bounded';
+import type { Config } from '../common/config';
+import type { BusEvent } from '../common/events';
+import { LinkageTenant } from '../common/search-attributes';
+import { pollerWorkflowId, tenantLaneWorkflowId } from '../common/workflow-ids';
+import { readBus } from '../activities/bus';
+import type { HttpClient } from '../activities/http-client';
+import type { IntakeState, TenantLaneInput } from '../workflows/types';
+import type { Unstartable } from './poll-and-start';
+
+type StartBatch = (events: BusEvent[], unstartable: Unstartable[]) => Promise<{ started: number; refused: number }>;
+type ParsePage = (raw: { events: unknown[]; nextAfter: number }) => {
+  page: { events: BusEvent[]; nextAfter: number };
+  unstartable: Unstartable[];
+};
+
+export class IntakeLaneKeeper {
+  constructor(
+    private readonly client: Client,
+    private readonly config: Config,
+    private readonly gateway: HttpClient,
+    private readonly parse: ParsePage,
+    /** Absent: a poller of the version before lanes, which starts every event itself. */
+    private readonly intake?: IntakeState,
+  ) {}
+
+  /**
+   * The tenants whose lane is done: their events after the lane's last one, up to the poller's cursor (which
+   * skipped them), are started. Answers the tenants caught up on.
+   */
+  async catchUp(cursor: number, start: StartBatch): Promise<string[]> {
+    const done: string[] = [];
+    for (const [tenantId, lane] of Object.entries(this.intake?.lanes ?? {})) {
+      if (!('catchUpFrom' in lane)) continue;
+      let after = lane.catchUpFrom;
+      while (after < cursor) {
+        const raw = await readBus(this.gateway, { after, limit: this.config.poller.pageSize, waitMs: 0, tenantId });
+        const { page, unstartable } = this.parse(raw);
+        const mine = page.events.filter((e) => e.seq <= cursor);
+        await start(
+          mine,
+          unstartable.filter((u) => u.seq === null || u.seq <= cursor),
+        );
+        if (raw.events.length < this.config.poller.pageSize || page.nextAfter <= after) break;
+        after = page.nextAfter;
+      }
+      done.push(tenantId);
+    }
+    return done;
+  }
+
+  /**
+   * The page's events the poller starts itself, and the tenants handed to a lane by this page. Without
+   * lanes (an older poller, or POLLER_LANE_THRESHOLD=0) that is every event.
+   */
+  async share(
+    events: BusEvent[],
+  ): Promise<{ toStart: BusEvent[]; delegated: Array<{ tenantId: string; from: number }> }> {
+    const threshold = this.config.poller.laneThreshold;
+    if (!this.intake) return { toStart: events, delegated: [] };
+    const byTenant = new Map<string, BusEvent[]>();
+    for (const e of events) byTenant.set(e.tenantId, [...(byTenant.get(e.tenantId) ?? []), e]);
+    const skip = new Set<string>();
+    const delegated: Array<{ tenantId: string; from: number }> = [];
+    for (const [tenantId, mine] of byTenant) {
+      const lane = this.intake.lanes[tenantId];
+      if (lane && 'from' in lane) {
+        skip.add(tenantId);
+        continue;
+      }
+      if (threshold > 0 && mine.length >= threshold) {
+        const from = mine[0].seq - 1;
+        await this.startLane(tenantId, from);
+        delegated.push({ tenantId, from });
+        skip.add(tenantId);
+      }
+    }
+    return { toStart: events.filter((e) => !skip.has(e.tenantId)), delegated };
+  }
+
+  /** The lane of one delegation: its id names its first seq, so a page read again starts the same lane. */
+  private async startLane(tenantId: string, from: number): Promise<void> {
+    const { taskQueue } = this.config.temporal;
+    const input: TenantLaneInput = {
+      tenantId,
+      after: from,
+      from,
+      pollerWorkflowId: pollerWorkflowId(taskQueue),
+      pollIntervalMs: this.config.pollIntervalMs,
+    };
+    // Started already and done (the page is read again after a crash): the lane's word reached the poller.
+    await this.client.workflow
+      .start('TenantLaneWorkflow', {
+        workflowId: tenantLaneWorkflowId(taskQueue, `${tenantId}:from-${from}`),
+        taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: [{ key: LinkageTenant, value: bounded(tenantId) }],
+        staticSummary: bounded(`Intake lane of tenant ${tenantId}, from bus seq ${from}`, 400),
+      })
+      .catch((err: unknown) => {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      });
+  }
+}
+
+/** One page of a lane: the tenant's events after `after`, without waiting; caught up when it is not full. */
+export async function readLanePage(
+  gateway: HttpClient,
+  config: Config,
+  tenantId: string,
+  after: number,
+  signal: AbortSignal,
+) {
+  const raw = await readBus(
+    gateway,
+    { after, limit: config.poller.pageSize, waitMs: 0, tenantId },
+    { timeoutMs: config.retry.httpTimeoutMs, signal },
+  );
+  return { raw, caughtUp: raw.events.length < config.poller.pageSize };
+}
