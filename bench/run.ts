@@ -161,12 +161,34 @@ export function quickPlan(): { main: ScenarioSpec[]; tuning: ScenarioSpec[] } {
 }
 
 /**
- * The tenant-flood rows, each on a dev server of its own: today's intake (the before row), then Temporal's
- * fairness keys per tenant on the same task queue.
+ * The tenant-flood rows, each on a dev server of its own: the singleton poller on one FIFO task queue (the
+ * before row), tenant intake lanes, and lanes with Temporal's fairness keys per tenant on the task queue.
  */
 export function tenantFloodPlan(flood: number, bSeconds: number): TenantFloodSpec[] {
   return [
-    { name: 'tenant-flood', what: 'singleton poller, one task queue (today)', flood, bSeconds, server: {} },
+    {
+      name: 'tenant-flood',
+      what: 'singleton poller, one FIFO task queue (before)',
+      flood,
+      bSeconds,
+      workerEnv: { POLLER_LANE_THRESHOLD: '0' },
+      server: {},
+    },
+    {
+      name: 'tenant-flood-lanes',
+      what: 'tenant intake lanes (POLLER_LANE_THRESHOLD default), one FIFO task queue',
+      flood,
+      bSeconds,
+      server: {},
+    },
+    {
+      name: 'tenant-flood-lanes-fairness',
+      what: 'tenant intake lanes, fairness key = tenant, server matching.enableFairness=true (after)',
+      flood,
+      bSeconds,
+      workerEnv: { BENCH_FAIRNESS_KEYS: 'tenant' },
+      server: { dynamicConfig: ['matching.enableFairness=true'] },
+    },
     {
       name: 'tenant-flood-fairness',
       what: 'fairness key = tenant on every start, server matching.enableFairness=true',
