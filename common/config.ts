@@ -119,7 +119,7 @@ export const EnvSchema = z.object({
   POLLER_WAIT_MS: intIn('POLLER_WAIT_MS', '10000', 0, 30_000),
   POLLER_PAGE_SIZE: intIn('POLLER_PAGE_SIZE', '200', 1, 1000),
   POLLER_START_CONCURRENCY: positiveInt('POLLER_START_CONCURRENCY', '16'),
-  /** Events of one tenant in one poller page that give the tenant an intake lane of its own (0: never). */
+  /** Events of one tenant in one poller page that give the tenant an intake lane of its own (0: never by share). */
   POLLER_LANE_THRESHOLD: intIn('POLLER_LANE_THRESHOLD', '50', 0, 1000),
   /**
    * Per-tenant caps, `tenant-a=20,tenant-b=5`: at most that many linkage starts per second for the tenant

@@ -61,8 +61,8 @@ export class IntakeLaneKeeper {
   }
 
   /**
-   * The page's events the poller starts itself, and the tenants handed to a lane by this page. Without
-   * lanes (an older poller, or POLLER_LANE_THRESHOLD=0) that is every event.
+   * The page's events the poller starts itself, and the tenants handed to a lane by this page. For an older
+   * poller that is every event; with POLLER_LANE_THRESHOLD=0, every event but the capped tenants'.
    */
   async share(
     events: BusEvent[],
