@@ -119,8 +119,33 @@ export const EnvSchema = z.object({
   POLLER_WAIT_MS: intIn('POLLER_WAIT_MS', '10000', 0, 30_000),
   POLLER_PAGE_SIZE: intIn('POLLER_PAGE_SIZE', '200', 1, 1000),
   POLLER_START_CONCURRENCY: positiveInt('POLLER_START_CONCURRENCY', '16'),
-  /** Events of one tenant in one poller page that give the tenant an intake lane of its own (0: never). */
+  /** Events of one tenant in one poller page that give the tenant an intake lane of its own (0: never by share). */
   POLLER_LANE_THRESHOLD: intIn('POLLER_LANE_THRESHOLD', '50', 0, 1000),
+  /**
+   * Per-tenant caps, `tenant-a=20,tenant-b=5`: at most that many linkage starts per second for the tenant
+   * (a positive number). A capped tenant always gets an intake lane, which paces its starts.
+   */
+  INTAKE_TENANT_RATES: z
+    .string()
+    .trim()
+    .default('')
+    .transform((v, ctx) => {
+      const rates: Record<string, number> = {};
+      for (const item of v.split(',').map((x) => x.trim())) {
+        if (!item) continue;
+        const m = /^([^\s=,]+)=(\d+(?:\.\d+)?)$/.exec(item);
+        const tenant = m?.[1];
+        if (!m || !tenant || !(Number(m[2]) > 0) || Object.hasOwn(rates, tenant)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `INTAKE_TENANT_RATES must be tenant=starts-per-second pairs, comma-separated, each tenant once (${JSON.stringify(item)})`,
+          });
+          return z.NEVER;
+        }
+        rates[tenant] = Number(m[2]);
+      }
+      return rates;
+    }),
   /** Where the poller of a namespace with no poller run to resume starts: a seq (0 = all), or `head`. */
   POLLER_START_AFTER: z
     .string()
@@ -189,6 +214,8 @@ export interface Config {
     startConcurrency: number;
     startAfter: number | 'head';
     laneThreshold: number;
+    /** INTAKE_TENANT_RATES: a capped tenant's most starts per second. */
+    tenantRates: Record<string, number>;
   };
   worker: {
     maxConcurrentActivities: number;
@@ -275,6 +302,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pageSize: e.POLLER_PAGE_SIZE,
       startConcurrency: e.POLLER_START_CONCURRENCY,
       laneThreshold: e.POLLER_LANE_THRESHOLD,
+      tenantRates: e.INTAKE_TENANT_RATES,
       startAfter: e.POLLER_START_AFTER,
     },
     worker: {

@@ -2,7 +2,8 @@
  * Tenant intake lanes, seen from the activities (docs/operations/intake.md). The main poller's page is
  * shared out: the events of a tenant with a lane are the lane's, and a tenant whose events make up
  * `POLLER_LANE_THRESHOLD` of a page gets a lane of its own (a TenantLaneWorkflow with its own cursor over
- * that tenant's events). A lane that has caught up hands the tenant back: the poller first starts the
+ * that tenant's events), as does a tenant capped by INTAKE_TENANT_RATES whatever its share: only a lane
+ * paces its starts. A lane that has caught up hands the tenant back: the poller first starts the
  * tenant's events it skipped after the lane's last one. Every start is idempotent by workflow id, so a
  * page read twice, a lane and the poller overlapping, or a catch-up over started events duplicate nothing.
  */
@@ -60,8 +61,8 @@ export class IntakeLaneKeeper {
   }
 
   /**
-   * The page's events the poller starts itself, and the tenants handed to a lane by this page. Without
-   * lanes (an older poller, or POLLER_LANE_THRESHOLD=0) that is every event.
+   * The page's events the poller starts itself, and the tenants handed to a lane by this page. For an older
+   * poller that is every event; with POLLER_LANE_THRESHOLD=0, every event but the capped tenants'.
    */
   async share(
     events: BusEvent[],
@@ -78,7 +79,8 @@ export class IntakeLaneKeeper {
         skip.add(tenantId);
         continue;
       }
-      if (threshold > 0 && mine.length >= threshold) {
+      const capped = Object.hasOwn(this.config.poller.tenantRates, tenantId);
+      if (capped || (threshold > 0 && mine.length >= threshold)) {
         const from = mine[0].seq - 1;
         await this.startLane(tenantId, from);
         delegated.push({ tenantId, from });
@@ -115,6 +117,18 @@ export class IntakeLaneKeeper {
   }
 }
 
+/** How many seconds of a capped lane's starts one page holds: its activity stays far from its timeout. */
+export const CAPPED_PAGE_SECONDS = 10;
+
+/**
+ * A lane's page size: POLLER_PAGE_SIZE, or for a capped tenant at most CAPPED_PAGE_SECONDS of its starts.
+ */
+export function lanePageSize(config: Config, tenantId: string): number {
+  const rate = config.poller.tenantRates[tenantId];
+  if (rate === undefined) return config.poller.pageSize;
+  return Math.max(1, Math.min(config.poller.pageSize, Math.floor(rate * CAPPED_PAGE_SECONDS)));
+}
+
 /** One page of a lane: the tenant's events after `after`, without waiting; caught up when it is not full. */
 export async function readLanePage(
   gateway: HttpClient,
@@ -123,10 +137,34 @@ export async function readLanePage(
   after: number,
   signal: AbortSignal,
 ) {
+  const limit = lanePageSize(config, tenantId);
   const raw = await readBus(
     gateway,
-    { after, limit: config.poller.pageSize, waitMs: 0, tenantId },
+    { after, limit, waitMs: 0, tenantId },
     { timeoutMs: config.retry.httpTimeoutMs, signal },
   );
-  return { raw, caughtUp: raw.events.length < config.poller.pageSize };
+  return { raw, caughtUp: raw.events.length < limit };
+}
+
+/**
+ * The pace of a capped lane's page read at `t0`: its i-th start waits until t0 + i / rate, and the page ends
+ * no sooner than t0 + n / rate, so the next page's first start keeps the interval too. Exact over a page and
+ * between a lane's pages; uncapped tenants are not paced.
+ */
+export function lanePacer(
+  config: Config,
+  tenantId: string,
+  t0: number,
+  sleep: (ms: number) => Promise<void>,
+): { beforeStart(index: number): Promise<void>; end(count: number): Promise<void> } {
+  const rate = config.poller.tenantRates[tenantId];
+  const until = async (at: number) => {
+    const wait = at - Date.now();
+    if (wait > 0) await sleep(wait);
+  };
+  if (rate === undefined) return { beforeStart: async () => undefined, end: async () => undefined };
+  return {
+    beforeStart: (index) => until(t0 + (index * 1000) / rate),
+    end: (count) => until(t0 + (count * 1000) / rate),
+  };
 }

@@ -15,7 +15,7 @@ import { isStoredUnderAnotherBody, postDeadLetter } from '../activities/dead-let
 import type { HttpClient } from '../activities/http-client';
 import { causeChain } from '../common/cause-chain';
 import type { IntakeState, LaneResult, PollResult } from '../workflows/types';
-import { IntakeLaneKeeper, readLanePage } from './intake-lanes';
+import { IntakeLaneKeeper, lanePacer, readLanePage } from './intake-lanes';
 import { traceBusRead, traceEventStart } from './poller-tracing';
 import { startLinkage } from './start-linkage';
 import { classifyStartRefusal, NamespaceRefusedError } from './start-refusal';
@@ -28,13 +28,13 @@ export interface EventPage {
 
 /** Hooks for metrics and health; the worker plugs its counters in. */
 export interface PollerObserver {
-  onPage?(page: EventPage, result: PollResult): void;
+  onPage?(page: EventPage, result: PollResult, intake?: IntakeState): void;
   /** A bus read (or a start) failed: the page is read again after SYNC_WORKER_POLL_INTERVAL_SEC. */
   onReadFailed?(error: string): void;
   /** An event could not be started: it got a dead letter and the cursor moved on. */
   onDeadLetter?(reason: string): void;
-  /** A page of a tenant's intake lane. */
-  onLanePage?(tenantId: string, page: EventPage, result: LaneResult): void;
+  /** A page of a tenant's intake lane, read at `readAtMs`. */
+  onLanePage?(tenantId: string, page: EventPage, result: LaneResult, readAtMs: number): void;
 }
 
 /** An event of the page that gets a dead letter instead of a workflow: why, and what is known of it. */
@@ -86,7 +86,7 @@ export function createPollerActivities(
           // A bus that honours waitMs already waited; one that answers at once gets the poll interval's pause.
           if (Date.now() - t0 < config.poller.waitMs / 2) await ctx.sleep(config.pollIntervalMs);
           const empty = { nextAfter: after, read: 0, started: 0, duplicates: 0, ...laneFields };
-          observer.onPage?.(page, empty);
+          observer.onPage?.(page, empty, intake);
           summary.page(empty, null, ctx.log);
           return empty;
         }
@@ -102,7 +102,7 @@ export function createPollerActivities(
           ...(delegated.length ? { delegated } : {}),
         };
         ctx.log.debug('bus page handed over', { after, ...result });
-        observer.onPage?.(page, result);
+        observer.onPage?.(page, result, intake);
         // The age of the page's oldest event (by its occurredAt) when it was read: how far behind the poller is.
         const oldest = Date.parse(page.events[0]?.occurredAt ?? '');
         summary.page(result, Number.isNaN(oldest) ? null : Math.max(0, t0 - oldest), ctx.log, {
@@ -130,14 +130,20 @@ export function createPollerActivities(
       }
     },
 
-    /** One page of a tenant's lane (workflows/tenant-lane.ts): its events after `after`, each started. */
+    /**
+     * One page of a tenant's lane (workflows/tenant-lane.ts): its events after `after`, each started; a
+     * tenant capped by INTAKE_TENANT_RATES has its starts spread over the page (heartbeating meanwhile).
+     */
     async pollTenantAndStart({ tenantId, after }: { tenantId: string; after: number }): Promise<LaneResult> {
       const ctx = Context.current();
       const heartbeat = setInterval(() => ctx.heartbeat(after), 1000);
       try {
+        const t0 = Date.now();
         const { raw, caughtUp } = await readLanePage(gateway, config, tenantId, after, ctx.cancellationSignal);
         const { page, unstartable } = parsePage(raw);
-        const { started, refused } = await startEvents(client, config, page.events, unstartable);
+        const pace = lanePacer(config, tenantId, t0, (ms) => ctx.sleep(ms));
+        const { started, refused } = await startEvents(client, config, page.events, unstartable, undefined, pace);
+        await pace.end(page.events.length);
         for (const u of unstartable) await deadLetter(gateway, u, observer);
         const result: LaneResult = {
           nextAfter: page.nextAfter,
@@ -147,7 +153,7 @@ export function createPollerActivities(
           deadLettered: unstartable.length,
           caughtUp,
         };
-        observer.onLanePage?.(tenantId, page, result);
+        observer.onLanePage?.(tenantId, page, result, t0);
         return result;
       } catch (err) {
         const error = causeChain(err);
@@ -212,6 +218,7 @@ function pollerSummary() {
  * Starts one workflow per event, `startConcurrency` at a time. An event whose start the server refuses for
  * the event itself is set aside in `unstartable` for a dead letter; a namespace-level refusal (search
  * attributes not registered) and anything else (Temporal down) fail the whole page: nothing is skipped.
+ * `pace` (a capped lane) is awaited before the i-th start of the page, in page order.
  */
 export async function startEvents(
   client: Client,
@@ -219,12 +226,14 @@ export async function startEvents(
   events: BusEvent[],
   unstartable: Unstartable[],
   readSpan?: Parameters<typeof traceEventStart>[1],
+  pace?: { beforeStart(index: number): Promise<void> },
 ): Promise<{ started: number; refused: number }> {
   let started = 0;
   let refused = 0;
   // Eager start needs the worker's own connection, which the worker gives the poller's client.
   const eager = client.connection instanceof NativeConnection;
-  await forEachConcurrently(events, config.poller.startConcurrency, async (event) => {
+  await forEachConcurrently(events.entries(), config.poller.startConcurrency, async ([index, event]) => {
+    await pace?.beforeStart(index);
     try {
       if (await traceEventStart(event, readSpan, () => startLinkage(client, config, event, { eager }))) started++;
     } catch (err) {

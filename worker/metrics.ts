@@ -6,7 +6,7 @@
  * - Runs are counted from the workflows through a **sink** (`linkageMetrics`, see workflows/linkage-metrics.ts):
  *   sink calls leave no trace in the history (replay-safe, no extra round trip) and are skipped on replay,
  *   so a run is counted by the worker that executed it, once.
- * - The poller's counters come from its `PollerObserver` hook.
+ * - The poller's counters come from its `PollerObserver` hook, and so do the intake lanes' (lane-metrics.ts).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +17,8 @@ import type { HttpClient } from '../activities/http-client';
 import { readBus } from '../activities/bus';
 import type { EventPage, PollerObserver } from '../starter/poll-and-start';
 import type { LinkageMetricsSinks } from '../workflows/linkage-metrics';
-import type { PollResult } from '../workflows/types';
+import type { IntakeState, LaneResult, PollResult } from '../workflows/types';
+import { createLaneMetrics } from './lane-metrics';
 
 /** Outcomes that end the run Failed (or Cancelled): the linkage did not happen. */
 const FAILED_OUTCOMES = new Set(['failed', 'invalid', 'compensated']);
@@ -116,6 +117,7 @@ export function createLinkageMetrics(opts: MetricsOptions = {}): LinkageMetrics 
     help: 'When this worker last handed a bus page over (the freshest worker holds the current lag)',
     registers: [registry],
   });
+  const laneMetrics = createLaneMetrics(registry);
   let rules: RuleGuard | null = null;
   /** The rule-control state of this scrape: one read for both gauges (kept RULE_STATE_MAX_AGE_MS anyway). */
   const rulesView = async () => (rules ? await rules.view().catch(() => null) : null);
@@ -179,7 +181,11 @@ export function createLinkageMetrics(opts: MetricsOptions = {}): LinkageMetrics 
         onDeadLetter() {
           deadLettered.inc();
         },
-        onPage(page: EventPage, result: PollResult) {
+        onLanePage(tenantId: string, page: EventPage, result: LaneResult, readAtMs: number) {
+          laneMetrics.onLanePage(tenantId, page, result, readAtMs);
+        },
+        onPage(page: EventPage, result: PollResult, intake?: IntakeState) {
+          laneMetrics.onPollerPage(result, intake);
           pollerHealthy.set(1);
           pollerError = null;
           eventsRead.inc(page.events.length);

@@ -44,6 +44,10 @@ describe('loadConfig', () => {
     ['TEMPORAL_TASK_QUEUE', '/_sys/paas-linkage'],
     ['TEMPORAL_TASK_QUEUE', 'paas linkage'],
     ['TEMPORAL_TASK_QUEUE', 'q'.repeat(201)],
+    ['INTAKE_TENANT_RATES', 'tenant-a=fast'],
+    ['INTAKE_TENANT_RATES', 'tenant-a=0'],
+    ['INTAKE_TENANT_RATES', 'tenant-a'],
+    ['INTAKE_TENANT_RATES', 'tenant-a=5,tenant-a=2'],
   ])('refuses %s=%s, naming it', (name, value) => {
     let err: unknown;
     try {
@@ -54,6 +58,14 @@ describe('loadConfig', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).problems).toHaveLength(1);
     expect((err as ConfigError).problems[0]).toContain(`${name}=`);
+  });
+
+  it('reads the tenant caps of INTAKE_TENANT_RATES (none by default)', () => {
+    expect(loadConfig({}).poller.tenantRates).toEqual({});
+    expect(loadConfig({ INTAKE_TENANT_RATES: 'tenant-a=20, tenant-b=0.5,' }).poller.tenantRates).toEqual({
+      'tenant-a': 20,
+      'tenant-b': 0.5,
+    });
   });
 
   it('never prints a token value', () => {

@@ -1,21 +1,26 @@
 /**
  * The worker's Prometheus endpoint. A real worker with METRICS_PORT on a free port,
  * real events through the real platform and poller: the linkage counters move (started, completed by
- * outcome, failed, compensated, events read), the poller's lag is exposed, and a worker *process* merges
- * the SDK's own `temporal_*` metrics into the same endpoint.
+ * outcome, failed, compensated, events read), the poller's lag is exposed, a capped tenant's intake lane
+ * shows per tenant, and a worker *process* merges the SDK's own `temporal_*` metrics into the same endpoint.
  */
+import { Registry } from 'prom-client';
 import { waitFor } from '../../ops/gateway-admin';
+import { createLaneMetrics, MAX_TENANT_LABELS, OTHER_TENANTS } from '../../worker/lane-metrics';
+import type { BusEvent } from '../../common/events';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 import { freeMetricsPort, freePort } from '../helpers/ports';
 
 let env: LinkageEnv;
 let port: number;
 const CONTRACT = 'crm.contract.signed';
+/** Capped: always given an intake lane, whose metrics carry its tenant. */
+const CAPPED = uniqueTenant('capped');
 
 beforeAll(async () => {
   env = await createLinkageEnv('metrics');
   port = await freePort();
-  await env.startWorker({ METRICS_PORT: String(port) });
+  await env.startWorker({ METRICS_PORT: String(port), INTAKE_TENANT_RATES: `${CAPPED}=50` });
 });
 afterAll(async () => {
   await env?.api.clearFaults().catch(() => undefined);
@@ -134,6 +139,59 @@ describe('worker metrics endpoint (METRICS_PORT)', () => {
     );
     // A compensated run ended Failed: it counts as failed too.
     expect(sample(after, 'linkage_workflows_failed_total', { event_type: CONTRACT })).toBe(failed0 + 1);
+  });
+
+  it("a capped tenant's lane: its starts and pages under its tenant label, the lanes open", async () => {
+    await sign(CAPPED);
+    // The lane reads the contract's event, starts its run, and its page is short: caught up.
+    const text = await reach('linkage_intake_lane_starts_total', { tenant: CAPPED }, 1);
+    expect(
+      sample(text, 'linkage_intake_lane_pages_total', { tenant: CAPPED, caught_up: 'true' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(text).toContain(`linkage_intake_lane_behind{tenant="${CAPPED}"} 0`);
+    expect(text).toMatch(new RegExp(`^linkage_intake_lane_lag_seconds\\{tenant="${CAPPED}"\\} \\d`, 'm'));
+    expect(text).toContain('# TYPE linkage_intake_lanes_open gauge');
+    // Another tenant, uncapped and alone on its pages, has no lane.
+    const plain = uniqueTenant();
+    await sign(plain);
+    await waitFor(
+      `${plain}'s run`,
+      async () => (await env.client.workflow.count(`LinkageTenant = "${plain}"`)).count > 0,
+    );
+    expect(await scrape()).not.toContain(`tenant="${plain}"`);
+  });
+
+  it(`lane labels stay bounded: ${MAX_TENANT_LABELS} tenants, the rest as "${OTHER_TENANTS}"`, async () => {
+    const registry = new Registry();
+    const lanes = createLaneMetrics(registry);
+    const readAt = Date.parse('2026-01-01T00:01:00Z');
+    const page = (tenantId: string): { events: BusEvent[]; nextAfter: number } => ({
+      events: [{ seq: 1, tenantId, occurredAt: '2026-01-01T00:00:00Z' } as BusEvent],
+      nextAfter: 1,
+    });
+    const behind = { nextAfter: 1, read: 1, started: 1, duplicates: 0, caughtUp: false };
+    const tenants = Array.from({ length: MAX_TENANT_LABELS + 5 }, (_, i) => `t${i}`);
+    for (const t of tenants) lanes.onLanePage(t, page(t), behind, readAt);
+    let text = await registry.metrics();
+    const labels = new Set([...text.matchAll(/tenant="([^"]+)"/g)].map((m) => m[1]));
+    expect(labels.size).toBe(MAX_TENANT_LABELS + 1);
+    expect(sample(text, 'linkage_intake_lane_behind', { tenant: 't0' })).toBe(1);
+    expect(sample(text, 'linkage_intake_lane_lag_seconds', { tenant: 't0' })).toBe(60);
+    expect(sample(text, 'linkage_intake_lane_behind', { tenant: OTHER_TENANTS })).toBe(5);
+    expect(sample(text, 'linkage_intake_lane_starts_total', { tenant: OTHER_TENANTS })).toBe(5);
+    // t0's lane is done: its label goes to the next new lane, which no longer counts as other.
+    lanes.onLanePage('t0', page('t0'), { ...behind, caughtUp: true }, readAt);
+    lanes.onLanePage('fresh', page('fresh'), behind, readAt);
+    text = await registry.metrics();
+    expect(text).not.toContain('tenant="t0"');
+    expect(sample(text, 'linkage_intake_lane_behind', { tenant: 'fresh' })).toBe(1);
+    expect(sample(text, 'linkage_intake_lane_behind', { tenant: OTHER_TENANTS })).toBe(5);
+    // The main poller's page: its lanes open, and the one it hands over now.
+    lanes.onPollerPage(
+      { nextAfter: 9, read: 9, started: 0, duplicates: 0, delegated: [{ tenantId: 'new', from: 8 }] },
+      { lanes: { a: { from: 1 }, b: { catchUpFrom: 5 } } },
+    );
+    expect(sample(await registry.metrics(), 'linkage_intake_lanes_open')).toBe(2);
   });
 
   it('a worker process merges the SDK metrics (temporal_*) into the same endpoint', async () => {
