@@ -109,6 +109,14 @@ it('fairness switched on with a backlog strands it until switched back; drained,
     expect(await status(event)).toBe('RUNNING');
     expect(await orders(contractId)).toBe(0);
   }
+  // Matching reports the current mode's backlog only: the old one is not in it.
+  const { stats } = await env.client.workflowService.describeTaskQueue({
+    namespace: 'default',
+    taskQueue: { name: env.taskQueue },
+    taskQueueType: 1,
+    reportStats: true,
+  });
+  expect(Number(stats?.approximateBacklogCount ?? 0)).toBeLessThan(BACKLOG);
   const stranded = (await findStrandedRuns(opsContext(env), env.taskQueue, { olderThanMs: 0 })).map(
     (r) => r.workflowId,
   );
