@@ -4,7 +4,11 @@
  * in a table of its own (tasks / tasks_v2) and the server serves only the current mode's, so tasks queued
  * before the switch wait until it is switched back (docs/operations/tenant-fairness.md).
  */
+import { tsToMs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
 import type { OpsContext } from '../context';
+
+const { PENDING_WORKFLOW_TASK_STATE_SCHEDULED } = temporal.api.enums.v1.PendingWorkflowTaskState;
 
 export interface StrandedRun {
   workflowId: string;
@@ -31,9 +35,9 @@ export async function findStrandedRuns(
     if (looked++ >= limit) break;
     const d = await ctx.client.workflow.getHandle(w.workflowId, w.runId).describe();
     const wt = d.raw.pendingWorkflowTask;
-    // state 1 = SCHEDULED: queued in matching, no worker has it.
-    if (!wt || wt.state !== 1 || !wt.scheduledTime) continue;
-    const at = Number(wt.scheduledTime.seconds ?? 0) * 1000 + Math.floor((wt.scheduledTime.nanos ?? 0) / 1e6);
+    // Scheduled, not started: queued in matching, and no worker has it.
+    if (wt?.state !== PENDING_WORKFLOW_TASK_STATE_SCHEDULED || !wt.scheduledTime) continue;
+    const at = tsToMs(wt.scheduledTime);
     if (at <= before)
       found.push({ workflowId: w.workflowId, runId: w.runId, type: w.type, scheduledAt: new Date(at).toISOString() });
   }
