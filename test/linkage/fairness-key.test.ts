@@ -59,8 +59,14 @@ describe('linkage starts', () => {
     await env?.stop();
   });
 
-  it('tenant ids over 64 bytes are started, each run with its tenant key', async () => {
-    const ids = ['租户'.repeat(50), 'x'.repeat(100), `${'é'.repeat(40)}😀`, 'short-tenant'];
+  it('tenant ids over 64 bytes and generated ones are started, each run with its tenant key', async () => {
+    const ids = [
+      '租户'.repeat(50),
+      'x'.repeat(100),
+      `${'é'.repeat(40)}😀`,
+      'short-tenant',
+      ...fc.sample(tenants, { numRuns: 20, seed: 22 }),
+    ];
     for (const [i, tenantId] of ids.entries()) {
       const event: BusEvent = {
         seq: i + 1,
