@@ -17,6 +17,12 @@ export function bounded(value: string, max: number = MAX_KEYWORD): string {
  */
 export function boundedId(value: string, max: number): string {
   if (value.length <= max) return value;
+  const tail = `#${stableHash(value)}`;
+  return `${value.slice(0, max - tail.length)}${tail}`;
+}
+
+/** 16 hex digits of FNV-1a over the UTF-16 code units, twice with swapped constants (2 × 32 bits). */
+export function stableHash(value: string): string {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193;
   for (let i = 0; i < value.length; i++) {
@@ -24,6 +30,5 @@ export function boundedId(value: string, max: number): string {
     h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
     h2 = Math.imul(h2 ^ c, 0x811c9dc5) >>> 0;
   }
-  const tail = `#${h1.toString(16).padStart(8, '0')}${h2.toString(16).padStart(8, '0')}`;
-  return `${value.slice(0, max - tail.length)}${tail}`;
+  return `${h1.toString(16).padStart(8, '0')}${h2.toString(16).padStart(8, '0')}`;
 }

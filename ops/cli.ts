@@ -44,6 +44,7 @@ import {
 import { formatRetries, retryAll, retryRun, SUCCESSFUL_OUTCOMES } from './commands/retry';
 import { formatRules, listRules, pauseRule, rateOf, resumeRule, ruleNameOf, RuleUsageError } from './commands/rules';
 import { formatRun, showRun } from './commands/show';
+import { findStrandedRuns, formatStranded } from './commands/stranded';
 import type { RunFilters } from './queries';
 
 const USAGE = `usage: npm run linkage -- <command> [options]
@@ -78,6 +79,10 @@ const USAGE = `usage: npm run linkage -- <command> [options]
               is skipped, and the run's other rules go on
   resume <rule> [--rate <n>/s] [--by <name>] [--json]
               release the held runs in bus order, at most n per second (default 10/s)
+  stranded [--older-than-sec <n>] [--limit <n>] [--json]
+              running runs of the task queue whose workflow task has waited over n s (default 120) with
+              no worker taking it, as after matching.enableFairness changed on a queue with a backlog;
+              exit 1 when there is one (docs/operations/tenant-fairness.md)
 `;
 
 const OPTIONS = {
@@ -107,6 +112,7 @@ const OPTIONS = {
   'no-wait': { type: 'boolean' },
   reason: { type: 'string' },
   rate: { type: 'string' },
+  'older-than-sec': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -217,6 +223,17 @@ export async function main(argv: string[]): Promise<number> {
         );
         print(view, `${rule} resumed: held runs are released in bus order.\n${formatRules(view)}`);
         return 0;
+      }
+      case 'stranded': {
+        const { taskQueue } = loadConfig().temporal;
+        const olderThanMs = Number(v['older-than-sec'] ?? 120) * 1000;
+        if (!(olderThanMs >= 0)) throw new UsageError('stranded: --older-than-sec takes a number of seconds');
+        const runs = await findStrandedRuns(ctx, taskQueue, {
+          olderThanMs,
+          limit: v.limit ? Number(v.limit) : undefined,
+        });
+        print(runs, formatStranded(runs, taskQueue, olderThanMs));
+        return runs.length ? 1 : 0;
       }
       default:
         throw new UsageError(`unknown command ${command}`);

@@ -45,6 +45,10 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, string> = {
   // Off on the server by default, which makes the SDK's eager activity dispatch a no-op: the poller's next
   // read then goes straight back to the worker that completed the workflow task.
   'system.enableActivityEagerExecution': 'true',
+  // Each tenant's runs dispatched fairly against the others' backlog (their starts carry the tenant as
+  // fairness key; docs/operations/tenant-fairness.md, which also says how to switch it on a server that has
+  // a backlog). Fair tasks live in their own table (tasks_v2), which every SQLite file of this version has.
+  'matching.enableFairness': 'true',
 };
 
 /**

@@ -1,6 +1,7 @@
 /**
  * How one bus event becomes one workflow: its type by event type, its id from the eventId (so a second
- * start is refused, ever), its search attributes and a readable summary for the Web UI.
+ * start is refused, ever), its tenant's fairness key, its search attributes and a readable summary for the
+ * Web UI.
  */
 import {
   WorkflowExecutionAlreadyStartedError,
@@ -10,6 +11,7 @@ import {
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import { bounded } from '../common/bounded';
 import { payloadProblems, type BusEvent } from '../common/events';
+import { fairnessKeyOf } from '../common/fairness';
 import type { Config } from '../common/config';
 import { businessKeysOf, documentSpec, ruleFor, workflowTypeOf, BUILTIN_CATALOGUE } from '../common/catalogue';
 import { linkageWorkflowId } from '../common/linkage';
@@ -68,6 +70,9 @@ export async function startLinkage(
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       requestEagerStart: eager,
+      // Dispatched fairly per tenant on a server with matching.enableFairness (docs/operations/tenant-fairness.md);
+      // a server without it ignores the key.
+      priority: { fairnessKey: fairnessKeyOf(event.tenantId) },
       typedSearchAttributes: searchAttributes,
       staticSummary: bounded([event.eventType, `tenant ${event.tenantId}`, ...keys].join(' · '), 400),
       staticDetails: [

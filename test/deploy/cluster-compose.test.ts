@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { CLUSTER_SETTINGS, DYNAMIC_CONFIG_FILE } from '../../scripts/cluster/cluster';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../../scripts/dev-server';
 
 const ROOT = path.resolve(__dirname, '../..');
 interface Service {
@@ -49,6 +50,10 @@ describe('the cluster launcher and docker-compose.temporal.yml agree', () => {
     expect(path.resolve(ROOT, mount!.source!)).toBe(DYNAMIC_CONFIG_FILE);
     const config = parse(fs.readFileSync(DYNAMIC_CONFIG_FILE, 'utf8')) as Record<string, { value: unknown }[]>;
     expect(config['system.enableActivityEagerExecution']).toEqual([{ value: true }]);
+    // Fair dispatch per tenant, as on the embedded dev server.
+    expect(config['matching.enableFairness']).toEqual([
+      { value: DEV_SERVER_DYNAMIC_CONFIG['matching.enableFairness'] === 'true' },
+    ]);
   });
 
   it('the search attributes the admin tools register are the ones the launcher registers', () => {
