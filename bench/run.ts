@@ -165,6 +165,7 @@ export function quickPlan(): { main: ScenarioSpec[]; tuning: ScenarioSpec[] } {
  * before row), tenant intake lanes, and lanes with Temporal's fairness keys per tenant on the task queue.
  */
 export function tenantFloodPlan(flood: number, bSeconds: number): TenantFloodSpec[] {
+  const fairnessOff = { dynamicConfig: ['matching.enableFairness=false'] };
   return [
     {
       name: 'tenant-flood',
@@ -172,30 +173,29 @@ export function tenantFloodPlan(flood: number, bSeconds: number): TenantFloodSpe
       flood,
       bSeconds,
       workerEnv: { POLLER_LANE_THRESHOLD: '0' },
+      server: fairnessOff,
+    },
+    {
+      name: 'tenant-flood-fairness',
+      what: 'singleton poller, fairness key = tenant (server matching.enableFairness=true)',
+      flood,
+      bSeconds,
+      workerEnv: { POLLER_LANE_THRESHOLD: '0' },
       server: {},
     },
     {
       name: 'tenant-flood-lanes',
-      what: 'tenant intake lanes (POLLER_LANE_THRESHOLD default), one FIFO task queue',
+      what: 'tenant intake lanes, one FIFO task queue',
       flood,
       bSeconds,
-      server: {},
+      server: fairnessOff,
     },
     {
       name: 'tenant-flood-lanes-fairness',
-      what: 'tenant intake lanes, fairness key = tenant, server matching.enableFairness=true (after)',
+      what: 'tenant intake lanes and fairness keys (after: the defaults)',
       flood,
       bSeconds,
-      workerEnv: { BENCH_FAIRNESS_KEYS: 'tenant' },
-      server: { dynamicConfig: ['matching.enableFairness=true'] },
-    },
-    {
-      name: 'tenant-flood-fairness',
-      what: 'fairness key = tenant on every start, server matching.enableFairness=true',
-      flood,
-      bSeconds,
-      workerEnv: { BENCH_FAIRNESS_KEYS: 'tenant' },
-      server: { dynamicConfig: ['matching.enableFairness=true'] },
+      server: {},
     },
   ];
 }

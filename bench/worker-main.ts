@@ -15,7 +15,6 @@ import { createLogger } from '../common/logger';
 import { temporalConnectionOptions } from '../common/temporal-connection';
 import { createLinkageWorker } from '../worker/create-worker';
 import { PinoTemporalLogger } from '../worker/logging';
-import { addTenantFairnessKeys } from './fairness-keys';
 
 /** The Worker options a tuning run may set (all optional; absent = the product's own value). */
 export interface BenchWorkerOptions {
@@ -49,8 +48,6 @@ async function main(): Promise<void> {
   const log = createLogger('bench-worker');
   const config = loadConfig();
   // The tenant-flood scenario's fairness variant: each start carries its tenant as the fairness key.
-  if (process.env.BENCH_FAIRNESS_KEYS === 'tenant') addTenantFairnessKeys();
-  else if (process.env.BENCH_FAIRNESS_KEYS) throw new Error('BENCH_FAIRNESS_KEYS must be tenant or unset');
   Runtime.install({ logger: new PinoTemporalLogger(log), shutdownSignals: ['SIGINT', 'SIGTERM'] });
   const overrides: Partial<WorkerOptions> = { ...parseWorkerOptions(process.env.BENCH_WORKER_OPTIONS) };
   const eager = process.env.BENCH_EAGER_START === '0' ? await eagerStartOffOverrides(config) : null;

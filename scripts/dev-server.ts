@@ -70,6 +70,43 @@ function merged(base: Record<string, string>, over: string[] | Record<string, st
   return Object.entries(out);
 }
 
+const FAIRNESS = 'matching.enableFairness';
+
+/**
+ * A task queue's backlog lives in the task table of the fairness mode it was queued under, and a server
+ * serves only the table of its current mode: switching a file that holds a backlog strands those runs
+ * until it is switched back (docs/operations/tenant-fairness.md). So a db file keeps the mode it was made
+ * with (`<db>.fairness`); a file made before fairness existed keeps it off. Only an explicit
+ * DEV_SERVER_FAIRNESS=on|off (or a caller's own dynamic config) switches it, once its queues are drained.
+ */
+function keepFairnessMode(
+  dbFile: string | null,
+  config: [string, string][],
+  explicit: DevServerOptions['dynamicConfig'],
+) {
+  if (!dbFile) return;
+  const entry = config.find(([k]) => k === FAIRNESS);
+  if (!entry) return;
+  const marker = `${dbFile}.fairness`;
+  const asked = process.env.DEV_SERVER_FAIRNESS;
+  const override = (Array.isArray(explicit) ? explicit : Object.keys(explicit ?? {})).some((kv) =>
+    kv.startsWith(FAIRNESS),
+  );
+  if (asked === 'on' || asked === 'off') entry[1] = String(asked === 'on');
+  else if (!override && fs.existsSync(dbFile)) {
+    const kept = fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8').trim() : 'off';
+    if (kept !== 'on' && entry[1] === 'true') {
+      console.warn(
+        `dev server: ${dbFile} was made without fairness keys and keeps that mode (a backlog queued there would ` +
+          'be stranded by a switch); to switch once its runs are drained: DEV_SERVER_FAIRNESS=on ' +
+          '(docs/operations/tenant-fairness.md)',
+      );
+    }
+    entry[1] = String(kept === 'on');
+  }
+  fs.writeFileSync(marker, entry[1] === 'true' ? 'on\n' : 'off\n');
+}
+
 export interface DevServer {
   address: string;
   uiUrl: string | null;
@@ -102,9 +139,9 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   if (ui) args.push('--ui-ip', ip, '--ui-port', String(uiPort));
   else args.push('--headless');
   for (const sa of searchAttributeArgs()) args.push('--search-attribute', sa);
-  for (const [k, v] of merged(DEV_SERVER_DYNAMIC_CONFIG, opts.dynamicConfig)) {
-    args.push('--dynamic-config-value', `${k}=${v}`);
-  }
+  const dynamicConfig = merged(DEV_SERVER_DYNAMIC_CONFIG, opts.dynamicConfig);
+  keepFairnessMode(dbFile, dynamicConfig, opts.dynamicConfig);
+  for (const [k, v] of dynamicConfig) args.push('--dynamic-config-value', `${k}=${v}`);
 
   const logFile = opts.logFile ?? (dbFile ? `${dbFile}.log` : undefined);
   const out = logFile ? fs.openSync(logFile, 'a') : 'ignore';
