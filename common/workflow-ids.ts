@@ -19,11 +19,16 @@ export function pollerWorkflowId(taskQueue: string): string {
 }
 
 /**
- * The intake lane of one tenant (starter/tenant-lane.ts): its own bus cursor, for a tenant whose backlog
- * would hold the others back. Bounded: a tenant id may be of any length the bus takes.
+ * The intake lanes of one tenant (workflows/tenant-lane.ts), one per hand-over: `<prefix><from>`, the bus seq
+ * the lane starts after. The prefix finds a tenant's lanes (`WorkflowId STARTS_WITH`); the tenant id is
+ * bounded, keeping distinct ids distinct.
  */
-export function tenantLaneWorkflowId(taskQueue: string, tenantId: string): string {
-  return boundedId(`${OWNED_PREFIX}poller:${taskQueue}:tenant:${tenantId}`, 400);
+export function tenantLanePrefix(taskQueue: string, tenantId: string): string {
+  return `${OWNED_PREFIX}poller:${taskQueue}:tenant:${boundedId(tenantId, 120)}:from-`;
+}
+
+export function tenantLaneWorkflowId(taskQueue: string, tenantId: string, from: number): string {
+  return `${tenantLanePrefix(taskQueue, tenantId)}${from}`;
 }
 
 export function ruleControlWorkflowId(taskQueue: string): string {

@@ -12,12 +12,14 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { bounded } from '../common/bounded';
 import type { Config } from '../common/config';
 import type { BusEvent } from '../common/events';
-import { LinkageTenant } from '../common/search-attributes';
 import { pollerWorkflowId, tenantLaneWorkflowId } from '../common/workflow-ids';
 import { readBus } from '../activities/bus';
 import type { HttpClient } from '../activities/http-client';
 import type { IntakeState, TenantLaneInput } from '../workflows/types';
 import type { Unstartable } from './poll-and-start';
+
+/** Priority of the poller's and the lanes' workflow tasks (1 is the highest; linkage runs keep the default 3). */
+export const INTAKE_PRIORITY = { priorityKey: 1 } as const;
 
 type StartBatch = (events: BusEvent[], unstartable: Unstartable[]) => Promise<{ started: number; refused: number }>;
 type ParsePage = (raw: { events: unknown[]; nextAfter: number }) => {
@@ -103,12 +105,13 @@ export class IntakeLaneKeeper {
     // Started already and done (the page is read again after a crash): the lane's word reached the poller.
     await this.client.workflow
       .start('TenantLaneWorkflow', {
-        workflowId: tenantLaneWorkflowId(taskQueue, `${tenantId}:from-${from}`),
+        workflowId: tenantLaneWorkflowId(taskQueue, tenantId, from),
         taskQueue,
         args: [input],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: [{ key: LinkageTenant, value: bounded(tenantId) }],
+        // The intake's own tasks first: a lane never waits behind the backlog it is starting.
+        priority: INTAKE_PRIORITY,
         staticSummary: bounded(`Intake lane of tenant ${tenantId}, from bus seq ${from}`, 400),
       })
       .catch((err: unknown) => {

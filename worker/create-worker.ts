@@ -12,6 +12,7 @@ import type { Config } from '../common/config';
 import { TemporalUnreachableError, temporalConnectionOptions } from '../common/temporal-connection';
 import { activeTracing } from '../common/tracing';
 import { pollerWorkflowId } from '../common/linkage';
+import { INTAKE_PRIORITY } from '../starter/intake-lanes';
 import { legacyPollerWorkflowId } from '../common/workflow-ids';
 import { hasEventAfter } from '../activities/bus';
 import { busHead, legacyCursor, resumeCursor } from '../starter/poller-cursor';
@@ -188,5 +189,7 @@ export async function ensurePoller(client: Client, config: Config, gateway: Http
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     staticSummary: `Bus poller of task queue ${config.temporal.taskQueue}: one linkage workflow per event`,
+    // Its workflow tasks go before the linkage runs' backlog (kept across continue-as-new).
+    priority: INTAKE_PRIORITY,
   });
 }

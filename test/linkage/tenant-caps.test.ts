@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { EVENT_TYPES } from '../../common/events';
 import type { Rec } from '../../ops/gateway-admin';
+import { tenantLanePrefix } from '../../common/workflow-ids';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 import { settled } from '../helpers/settle';
 
@@ -49,7 +50,7 @@ it('a capped tenant gets a lane below the threshold, and its starts are spread t
 
   const laneStarts: number[] = [];
   for await (const w of env.client.workflow.list({
-    query: `WorkflowType = "TenantLaneWorkflow" AND LinkageTenant = "${A}"`,
+    query: `WorkflowType = "TenantLaneWorkflow" AND WorkflowId STARTS_WITH "${tenantLanePrefix(env.taskQueue, A)}"`,
   })) {
     laneStarts.push(w.startTime.getTime());
   }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { EVENT_TYPES } from '../../common/events';
 import { waitFor, type Rec } from '../../ops/gateway-admin';
 import { countBySource, SOURCES } from '../../scripts/lib/platform-client';
+import { tenantLanePrefix } from '../../common/workflow-ids';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 import { settled } from '../helpers/settle';
 
@@ -82,7 +83,9 @@ it("a flood of A: a new tenant B's contract starts before most of A's; one order
   const startedBefore = (await runsOf(A, ` AND StartTime < "${bRun.startTime.toISOString()}"`)).count;
   expect(startedBefore).toBeLessThan(FLOOD / 2);
   // A got a lane of its own, findable by its tenant.
-  const lanes = await env.client.workflow.count(`WorkflowType = "TenantLaneWorkflow" AND LinkageTenant = "${A}"`);
+  const lanes = await env.client.workflow.count(
+    `WorkflowType = "TenantLaneWorkflow" AND WorkflowId STARTS_WITH "${tenantLanePrefix(env.taskQueue, A)}"`,
+  );
   expect(lanes.count).toBeGreaterThanOrEqual(1);
 
   await settled(env, A, 240_000);
