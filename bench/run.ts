@@ -197,6 +197,14 @@ export function tenantFloodPlan(flood: number, bSeconds: number): TenantFloodSpe
       bSeconds,
       server: {},
     },
+    {
+      name: 'tenant-flood-two-workers',
+      what: 'the defaults, two worker processes (the intake split over both)',
+      flood,
+      bSeconds,
+      workers: 2,
+      server: {},
+    },
   ];
 }
 

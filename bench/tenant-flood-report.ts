@@ -60,5 +60,21 @@ export function renderTenantFlood(rows: TenantFloodResult[] | undefined, generat
     );
   }
   out.push('');
+  const split = rows.filter((r) => r.intake && r.intake.length > 1);
+  if (split.length) {
+    out.push(
+      'The intake per worker process (from the poller’s and the lanes’ histories: the activity tasks each worker ' +
+        'ran and the linkage workflows they started):',
+      '',
+      '| row | worker | poller pages | lane pages | runs started |',
+      '|---|---|---|---|---|',
+    );
+    for (const r of split) {
+      for (const w of r.intake ?? []) {
+        out.push(`| ${r.name} | ${w.identity} | ${w.pollerPages} | ${w.lanePages} | ${w.started} |`);
+      }
+    }
+    out.push('');
+  }
   return out;
 }

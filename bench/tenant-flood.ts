@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { PlatformClient } from '../scripts/lib/platform-client';
+import { intakeSplit, type IntakeShare } from './intake-split';
 import {
   beyondFirst,
   busEventIds,
@@ -37,6 +38,8 @@ export interface TenantFloodSpec {
   /** What the variant changes, for the report. */
   what: string;
   workerEnv?: Record<string, string>;
+  /** Worker processes (default 1). */
+  workers?: number;
   /** A dev server of its own with these settings (every row gets one, so no row inherits a grown server). */
   server: ServerSettings;
 }
@@ -91,6 +94,8 @@ export interface TenantFloodResult {
     aOpenAtOrder: { p50: number; min: number };
   };
   allLinked: boolean;
+  /** The intake work per worker process: pages of the poller and of the lanes, and the runs each started. */
+  intake?: IntakeShare[];
   resources: Record<string, ResourceStats>;
   durationMs: number;
 }
@@ -117,6 +122,7 @@ export async function runTenantFlood(env: BenchEnv, spec: TenantFloodSpec): Prom
         system: 'temporal',
         load: { kind: 'open', rate: 1, durationMs: 0 },
         workerEnv: spec.workerEnv,
+        workers: spec.workers,
       },
       {
         client,
@@ -158,6 +164,7 @@ export async function runTenantFlood(env: BenchEnv, spec: TenantFloodSpec): Prom
       await sleep(1000);
     }
     const resources = sampler.stop();
+    const intake = await intakeSplit(client, `bench-${tenants.a}`);
     if (aDone < aExpected || bDone < bExpected) {
       env.log(`  ${spec.name}: drain timed out, A ${aDone}/${aExpected}, B ${bDone}/${bExpected} runs closed`);
     }
@@ -243,6 +250,7 @@ export async function runTenantFlood(env: BenchEnv, spec: TenantFloodSpec): Prom
         allOk(bRuns) &&
         aDuplicated + bDuplicated === 0 &&
         toOrder.length === signed.contracts.length,
+      intake,
       resources,
       durationMs: Date.now() - began,
     };
