@@ -99,13 +99,15 @@ export class IntakeLaneKeeper {
       pollIntervalMs: this.config.pollIntervalMs,
     };
     // Started already and done (the page is read again after a crash): the lane's word reached the poller.
+    // Terminated or failed (an operator stopped it, and a poller resumed at its position reads the page
+    // again): the lane starts anew from `from`, or the tenant's events would be left to a lane that is gone.
     await this.client.workflow
       .start('TenantLaneWorkflow', {
         workflowId: tenantLaneWorkflowId(taskQueue, `${tenantId}:from-${from}`),
         taskQueue,
         args: [input],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         typedSearchAttributes: [{ key: LinkageTenant, value: bounded(tenantId) }],
         staticSummary: bounded(`Intake lane of tenant ${tenantId}, from bus seq ${from}`, 400),
       })
