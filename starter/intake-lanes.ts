@@ -7,7 +7,7 @@
  * page read twice, a lane and the poller overlapping, or a catch-up over started events duplicate nothing.
  */
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { bounded } from '../common/bounded';
 import type { Config } from '../common/config';
 import type { BusEvent } from '../common/events';
@@ -68,6 +68,7 @@ export class IntakeLaneKeeper {
   ): Promise<{ toStart: BusEvent[]; delegated: Array<{ tenantId: string; from: number }> }> {
     const threshold = this.config.poller.laneThreshold;
     if (!this.intake) return { toStart: events, delegated: [] };
+    await this.restartStoppedLanes();
     const byTenant = new Map<string, BusEvent[]>();
     for (const e of events) byTenant.set(e.tenantId, [...(byTenant.get(e.tenantId) ?? []), e]);
     const skip = new Set<string>();
@@ -86,6 +87,31 @@ export class IntakeLaneKeeper {
       }
     }
     return { toStart: events.filter((e) => !skip.has(e.tenantId)), delegated };
+  }
+
+  /**
+   * A lane the poller leaves a tenant to but that ended without its word (an operator terminated it, or it
+   * failed) would hold the tenant's events back for ever: it is started anew from its position (what it
+   * started already is a duplicate, never a second run). Checked at every page, events of the tenant or not:
+   * the poller's cursor may be past all of them.
+   */
+  private async restartStoppedLanes(): Promise<void> {
+    const { taskQueue } = this.config.temporal;
+    for (const [tenantId, lane] of Object.entries(this.intake?.lanes ?? {})) {
+      if (!('from' in lane)) continue;
+      const handle = this.client.workflow.getHandle(tenantLaneWorkflowId(taskQueue, `${tenantId}:from-${lane.from}`));
+      const status = await handle.describe().then(
+        (d) => d.status.name,
+        (err: unknown) => {
+          if (err instanceof WorkflowNotFoundError) return 'NOT_FOUND';
+          throw err;
+        },
+      );
+      // Completed: its word is on its way to the poller (or taken by an earlier run of it).
+      if (status !== 'RUNNING' && status !== 'COMPLETED' && status !== 'CONTINUED_AS_NEW') {
+        await this.startLane(tenantId, lane.from);
+      }
+    }
   }
 
   /** The lane of one delegation: its id names its first seq, so a page read again starts the same lane. */

@@ -92,6 +92,25 @@ it("a lane's worker SIGKILLed mid-page: another worker goes on from the lane's c
   await second.stop();
 });
 
+it('a lane terminated by an operator while the poller runs: the poller starts it anew; nothing skipped', async () => {
+  const A = uniqueTenant('lane');
+  const FLOOD = 200;
+  const contracts = await flood(env, A, FLOOD);
+  const worker = await env.startWorker();
+  try {
+    const lane = await laneMidFlood(A, FLOOD);
+    await env.client.workflow.getHandle(lane).terminate('operator: lane stopped');
+    // The poller's cursor is past A's flood already: only the lane can start the rest.
+    await expectOneRunPerEvent(A);
+    expect(await contractRuns(env, A)).toBe(FLOOD);
+    await expectOneOrderEach(env, A, contracts);
+    // A new run under the lane's id did the rest and handed A back.
+    expect((await env.client.workflow.getHandle(lane).describe()).status.name).toBe('COMPLETED');
+  } finally {
+    await worker.stop();
+  }
+});
+
 describe('the poller terminated by an operator while a lane runs', () => {
   const gateway = () => {
     const config = env.config();
