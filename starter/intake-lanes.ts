@@ -68,7 +68,6 @@ export class IntakeLaneKeeper {
   ): Promise<{ toStart: BusEvent[]; delegated: Array<{ tenantId: string; from: number }> }> {
     const threshold = this.config.poller.laneThreshold;
     if (!this.intake) return { toStart: events, delegated: [] };
-    await this.restartStoppedLanes();
     const byTenant = new Map<string, BusEvent[]>();
     for (const e of events) byTenant.set(e.tenantId, [...(byTenant.get(e.tenantId) ?? []), e]);
     const skip = new Set<string>();
@@ -92,10 +91,11 @@ export class IntakeLaneKeeper {
   /**
    * A lane the poller leaves a tenant to but that ended without its word (an operator terminated it, or it
    * failed) would hold the tenant's events back for ever: it is started anew from its position (what it
-   * started already is a duplicate, never a second run). Checked at every page, events of the tenant or not:
-   * the poller's cursor may be past all of them.
+   * started already is a duplicate, never a second run). Checked once a page is not full, events of the
+   * tenant or not (the poller's cursor may be past all of them), after the page's own starts: a poller
+   * behind does not pay for it.
    */
-  private async restartStoppedLanes(): Promise<void> {
+  async restartStoppedLanes(): Promise<void> {
     const { taskQueue } = this.config.temporal;
     for (const [tenantId, lane] of Object.entries(this.intake?.lanes ?? {})) {
       if (!('from' in lane)) continue;
