@@ -8,7 +8,7 @@
  * page read twice, a lane and the poller overlapping, or a catch-up over started events duplicate nothing.
  */
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { bounded } from '../common/bounded';
 import type { Config } from '../common/config';
 import type { BusEvent } from '../common/events';
@@ -92,6 +92,32 @@ export class IntakeLaneKeeper {
     return { toStart: events.filter((e) => !skip.has(e.tenantId)), delegated };
   }
 
+  /**
+   * A lane the poller leaves a tenant to but that ended without its word (an operator terminated it, or it
+   * failed) would hold the tenant's events back for ever: it is started anew from its position (what it
+   * started already is a duplicate, never a second run). Checked once a page is not full, events of the
+   * tenant or not (the poller's cursor may be past all of them), after the page's own starts: a poller
+   * behind does not pay for it.
+   */
+  async restartStoppedLanes(): Promise<void> {
+    const { taskQueue } = this.config.temporal;
+    for (const [tenantId, lane] of Object.entries(this.intake?.lanes ?? {})) {
+      if (!('from' in lane)) continue;
+      const handle = this.client.workflow.getHandle(tenantLaneWorkflowId(taskQueue, tenantId, lane.from));
+      const status = await handle.describe().then(
+        (d) => d.status.name,
+        (err: unknown) => {
+          if (err instanceof WorkflowNotFoundError) return 'NOT_FOUND';
+          throw err;
+        },
+      );
+      // Completed: its word is on its way to the poller (or taken by an earlier run of it).
+      if (status !== 'RUNNING' && status !== 'COMPLETED' && status !== 'CONTINUED_AS_NEW') {
+        await this.startLane(tenantId, lane.from);
+      }
+    }
+  }
+
   /** The lane of one delegation: its id names its first seq, so a page read again starts the same lane. */
   private async startLane(tenantId: string, from: number): Promise<void> {
     const { taskQueue } = this.config.temporal;
@@ -103,13 +129,15 @@ export class IntakeLaneKeeper {
       pollIntervalMs: this.config.pollIntervalMs,
     };
     // Started already and done (the page is read again after a crash): the lane's word reached the poller.
+    // Terminated or failed (an operator stopped it, and a poller resumed at its position reads the page
+    // again): the lane starts anew from `from`, or the tenant's events would be left to a lane that is gone.
     await this.client.workflow
       .start('TenantLaneWorkflow', {
         workflowId: tenantLaneWorkflowId(taskQueue, tenantId, from),
         taskQueue,
         args: [input],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         // The intake's own tasks first: a lane never waits behind the backlog it is starting.
         priority: INTAKE_PRIORITY,
         staticSummary: bounded(`Intake lane of tenant ${tenantId}, from bus seq ${from}`, 400),

@@ -85,6 +85,7 @@ export function createPollerActivities(
         if (!page.events.length && !malformed) {
           // A bus that honours waitMs already waited; one that answers at once gets the poll interval's pause.
           if (Date.now() - t0 < config.poller.waitMs / 2) await ctx.sleep(config.pollIntervalMs);
+          await lanes.restartStoppedLanes();
           const empty = { nextAfter: after, read: 0, started: 0, duplicates: 0, ...laneFields };
           observer.onPage?.(page, empty, intake);
           summary.page(empty, null, ctx.log);
@@ -92,6 +93,7 @@ export function createPollerActivities(
         }
         const { started, refused } = await startEvents(client, config, toStart, unstartable, readSpan);
         for (const u of unstartable) await deadLetter(gateway, u, observer);
+        if (page.events.length + malformed < config.poller.pageSize) await lanes.restartStoppedLanes();
         const result: PollResult = {
           nextAfter: page.nextAfter,
           read: page.events.length + malformed,

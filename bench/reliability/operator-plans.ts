@@ -13,6 +13,7 @@ import type { OpsContext } from '../../ops/context';
 import { createNamespace } from '../../scripts/temporal-namespace';
 import type { Plan, RunContext } from './scenarios';
 import type { Stack } from './stack';
+import { linkageRunsOf } from './linkage-query';
 
 export type OperatorScenarioName =
   'oa-4xx-retry-all' | 'terminate-retry' | 'cancel-in-flight-retry' | 'fresh-namespace-replay' | 'cascade-approved';
@@ -42,9 +43,8 @@ const oaRefusedWindow: Plan['faults'] = [
 
 /** The operator's linkage runs of the scenario's tenants that are still running. */
 async function runningRuns(s: Stack, ctx: RunContext): Promise<string[]> {
-  const tenants = ctx.tenants.map((t) => `"${t.tenant}"`).join(', ');
   const ids: string[] = [];
-  const query = `LinkageTenant IN (${tenants}) AND ExecutionStatus = "Running"`;
+  const query = `${linkageRunsOf(ctx.tenants.map((t) => t.tenant))} AND ExecutionStatus = "Running"`;
   for await (const wf of s.client.workflow.list({ query })) ids.push(wf.workflowId);
   return ids;
 }
@@ -172,8 +172,7 @@ export const OPERATOR_PLANS: Record<OperatorScenarioName, Plan> = {
       const fresh = new Client({ connection: s.client.connection, namespace });
       ctx.note(`worker on namespace ${namespace} replaying from seq 0`);
       await ctx.settle('in the fresh namespace', fresh);
-      const tenants = ctx.tenants.map((t) => `"${t.tenant}"`).join(', ');
-      const replayed = (await fresh.workflow.count(`LinkageTenant IN (${tenants})`)).count;
+      const replayed = (await fresh.workflow.count(linkageRunsOf(ctx.tenants.map((t) => t.tenant)))).count;
       const events = (await Promise.all(ctx.tenants.map((t) => s.busEvents(t.tenant)))).flat().length;
       ctx.checks.push({
         name: 'every bus event linked again in the fresh namespace',

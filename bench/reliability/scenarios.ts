@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { hostileTenantPlan } from './hostile-tenant';
+import { linkageRunsOf } from './linkage-query';
 import { OPERATOR_PLANS, type OperatorScenarioName } from './operator-plans';
 import type { Cluster } from '../../scripts/cluster/cluster';
 import { createStack, type Stack, type TemporalTarget } from './stack';
@@ -46,6 +47,7 @@ export type ScenarioName =
   | 'datalake-down'
   | 'duplicates-poison'
   | 'two-workers'
+  | 'tenant-flood-kill'
   | 'security'
   | 'hostile-tenant'
   | 'history-kill'
@@ -309,6 +311,36 @@ export const PLANS: Record<ScenarioName, Plan> = {
     async after(s, ctx) {
       const alive = s.workers.filter((w) => w.child.exitCode === null).length;
       ctx.checks.push({ name: 'both workers alive to the end', ok: alive === 2, detail: `${alive} alive` });
+    },
+  },
+  'tenant-flood-kill': {
+    title: 'Two tenants, one flooding, workers killed',
+    fault:
+      "tenant A's flood (3× the events, on the bus before the first worker starts, so A gets an intake lane of its own) while tenant B publishes at its pace; the only worker process SIGKILLed at 25 %, 50 % and 75 % of B's publishing, restarted each time",
+    workers: 1,
+    async tenants(s, opts) {
+      const a = `flood-${rand()}`;
+      const b = `steady-${rand()}`;
+      const flood = 3 * opts.events;
+      const targetsA = await createTargets(s.api, a, approvalCount(flood));
+      const targetsB = await createTargets(s.api, b, approvalCount(opts.events));
+      // A's backlog is on the bus at once; the publisher then paces B's events alone.
+      const events = mixedEvents(a, flood, targetsA);
+      for (let i = 0; i < events.length; i += 25) {
+        await Promise.all(events.slice(i, i + 25).map((e) => publishWithRetry(s, e)));
+      }
+      return [
+        { tenant: a, events: [] },
+        { tenant: b, events: mixedEvents(b, opts.events, targetsB) },
+      ];
+    },
+    faults: [0.25, 0.5, 0.75].map((at) => ({ at, what: 'kill worker', run: killAndRestartWorker })),
+    async after(s, ctx) {
+      const lanes = await countWorkflows(
+        s.client,
+        `WorkflowType = "TenantLaneWorkflow" AND LinkageTenant = "${ctx.tenants[0].tenant}"`,
+      );
+      ctx.checks.push({ name: 'the flooding tenant had an intake lane', ok: lanes >= 1, detail: `${lanes} lanes` });
     },
   },
   security: {
@@ -618,7 +650,7 @@ export async function waitQuiescent(
   client: Client = s.client,
 ): Promise<{ quiescent: boolean; runs: number; events: number; reason: string }> {
   const deadline = Date.now() + timeoutMs;
-  const inTenants = `LinkageTenant IN (${tenants.map((t) => `"${t}"`).join(', ')})`;
+  const inTenants = linkageRunsOf(tenants);
   let stable = 0;
   let looks = 0;
   let reason = 'not checked yet';
@@ -789,7 +821,7 @@ export async function runScenario(name: ScenarioName, opts: ScenarioOptions): Pr
       });
       details[t] = check(expected, foundEffects(snap));
     }
-    const inTenants = `LinkageTenant IN (${tenants.map((t) => `"${t}"`).join(', ')})`;
+    const inTenants = linkageRunsOf(tenants);
     // Workflows, not runs: an operator's retry (a reset) adds a run to the same workflow.
     const runsStarted = await countWorkflows(stack.client, inTenants);
     const runsFailed = await countWorkflows(stack.client, `${inTenants} AND ExecutionStatus = "Failed"`, 'FAILED');

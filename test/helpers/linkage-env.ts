@@ -50,7 +50,7 @@ export interface LinkageEnv {
   startWorkerProcess(overrides?: Record<string, string>): Promise<ServiceProcess>;
   /** Starts an event's workflow directly (no poller), with the toggles of `overrides`. */
   startFromEvent(event: BusEvent, overrides?: Record<string, string>): Promise<boolean>;
-  /** The bus events after `after`. */
+  /** The bus events after `after`, every one of them. */
   events(after?: number): Promise<BusEvent[]>;
   /** The first bus event matching, once it is on the bus. */
   busEvent(what: string, match: (e: BusEvent) => boolean): Promise<BusEvent>;
@@ -127,9 +127,19 @@ export async function createLinkageEnv(
     startFromEvent(event, overrides = {}) {
       return startLinkage(client, config(overrides), event);
     },
-    async events(after = 0) {
-      const page = await api.ok<{ events: BusEvent[] }>('GET', `/api/events?after=${after}&limit=1000`);
-      return page.events;
+    async events(from = 0) {
+      let after = from;
+      // Page by page: a suite that floods the bus has more events than one read answers.
+      const all: BusEvent[] = [];
+      for (;;) {
+        const page: { events: BusEvent[]; nextAfter: number } = await api.ok(
+          'GET',
+          `/api/events?after=${after}&limit=1000`,
+        );
+        all.push(...page.events);
+        if (page.events.length < 1000 || page.nextAfter <= after) return all;
+        after = page.nextAfter;
+      }
     },
     busEvent(what, match) {
       return waitFor(what, async () => (await linkageEnv.events()).find(match));

@@ -3,13 +3,12 @@
  * its own and goes on with the other tenants, so a new tenant B's contract is started before most of A's
  * (shown by the order of the starts, never by durations), and every contract still gets exactly one order.
  */
-import { randomUUID } from 'node:crypto';
-import { EVENT_TYPES } from '../../common/events';
-import { waitFor, type Rec } from '../../ops/gateway-admin';
+import { waitFor } from '../../ops/gateway-admin';
 import { countBySource, SOURCES } from '../../scripts/lib/platform-client';
 import { tenantLanePrefix } from '../../common/workflow-ids';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 import { settled } from '../helpers/settle';
+import { contractRuns, expectOneOrderEach, flood } from '../helpers/tenant-flood';
 
 jest.setTimeout(300_000);
 
@@ -28,49 +27,11 @@ afterAll(async () => {
   await env?.stop();
 });
 
-/** `n` signed contracts of `tenant`, published straight to the bus. */
-async function flood(tenant: string, n: number): Promise<string[]> {
-  const ids = Array.from({ length: n }, () => `ctr_${randomUUID()}`);
-  for (let i = 0; i < n; i += 50) {
-    await Promise.all(
-      ids.slice(i, i + 50).map((contractId, k) =>
-        env.api.publish({
-          eventId: `evt_${randomUUID()}`,
-          eventType: EVENT_TYPES.contractSigned,
-          tenantId: tenant,
-          payload: {
-            contractId,
-            customerId: 'cus_1',
-            contractNo: `HT-${i + k}`,
-            amountCents: 1000 + i + k,
-            tenantId: tenant,
-            signedAt: new Date().toISOString(),
-          },
-        }),
-      ),
-    );
-  }
-  return ids;
-}
-
-const runsOf = (tenant: string, extra = '') =>
-  env.client.workflow.count(`LinkageTenant = "${tenant}" AND WorkflowType = "ContractSignedWorkflow"${extra}`);
-
-/** Every contract of `tenant` has exactly one live ERP order. */
-async function expectOneOrderEach(tenant: string, contractIds: string[]): Promise<void> {
-  const orders = await env.api.list(tenant, '/erp/orders');
-  const live = orders.filter((o: Rec) => o.orderStatus !== 9);
-  const bySource = new Map<string, number>();
-  for (const o of live) bySource.set(String(o.sourceContractId), (bySource.get(String(o.sourceContractId)) ?? 0) + 1);
-  expect(contractIds.filter((c) => bySource.get(c) !== 1)).toEqual([]);
-  expect(live.length).toBe(contractIds.length);
-}
-
 it("a flood of A: a new tenant B's contract starts before most of A's; one order per contract", async () => {
   const A = uniqueTenant('flood');
   const B = uniqueTenant('new');
   // The backlog is on the bus before any worker reads it: A's flood first, then B's one contract.
-  const aContracts = await flood(A, FLOOD);
+  const aContracts = await flood(env, A, FLOOD);
   const b = await env.api.signContract(B, { customerId: 'cus_b', contractNo: 'HT-B', amountCents: 500 });
   await env.startWorker();
 
@@ -80,7 +41,7 @@ it("a flood of A: a new tenant B's contract starts before most of A's; one order
   });
   await waitFor("B's order", async () => (await countBySource(env.api, B, SOURCES.order(b.id))).live === 1, 120_000);
   // The order of the starts: few of A's runs began before B's.
-  const startedBefore = (await runsOf(A, ` AND StartTime < "${bRun.startTime.toISOString()}"`)).count;
+  const startedBefore = await contractRuns(env, A, ` AND StartTime < "${bRun.startTime.toISOString()}"`);
   expect(startedBefore).toBeLessThan(FLOOD / 2);
   // A got a lane of its own, findable by its tenant.
   const lanes = await env.client.workflow.count(
@@ -90,7 +51,7 @@ it("a flood of A: a new tenant B's contract starts before most of A's; one order
 
   await settled(env, A, 240_000);
   await settled(env, B);
-  expect((await runsOf(A)).count).toBe(FLOOD);
-  await expectOneOrderEach(A, aContracts);
+  expect(await contractRuns(env, A)).toBe(FLOOD);
+  await expectOneOrderEach(env, A, aContracts);
   expect(await countBySource(env.api, B, SOURCES.order(b.id))).toMatchObject({ live: 1, cancelled: 0 });
 });

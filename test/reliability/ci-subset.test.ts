@@ -1,6 +1,6 @@
 /**
- * The CI subset of the reliability suite — worker SIGKILLs, duplicate and poison events, and
- * the security scenario (cross-tenant write-back, hostile requests, tenant-bound tokens, secrets in no log line), the
+ * The CI subset of the reliability suite — worker SIGKILLs (also with one tenant flooding beside another),
+ * duplicate and poison events, and the security scenario (cross-tenant write-back, hostile requests, tenant-bound tokens, secrets in no log line), the
  * hostile tenant (disguised admin routes, owned workflow ids, request-id reuse, bad pages) — through the
  * same scenario code as `npm run reliability`, at a small size, on the jest-wide Temporal dev server.
  * The five operator-path scenarios too; the checker counts live documents per source.
@@ -36,6 +36,12 @@ describe('reliability CI subset', () => {
     const r = await run('worker-kill');
     expect(r.checks.filter((c) => c.name.includes('SIGKILLed') && c.ok)).toHaveLength(3);
     expect(r.deadLetters).toBe(0);
+  }, 300_000);
+
+  it('two tenants, one flooding, workers killed: the flood gets a lane; nothing lost, nothing duplicated', async () => {
+    const r = await run('tenant-flood-kill');
+    expect(r.checks.find((c) => c.name === 'the flooding tenant had an intake lane')?.ok).toBe(true);
+    expect(r.checks.filter((c) => c.name.includes('SIGKILLed') && c.ok)).toHaveLength(3);
   }, 300_000);
 
   it('every event published three times, poison interleaved: one run each, one dead letter per poison event', async () => {
