@@ -170,7 +170,8 @@ it('a paused crm-to-erp holds every run, laned or not; the resume makes one orde
       { by: 'ops', reason: 'hold orders' },
       { taskQueue: env.taskQueue, settleMs: 1_500 },
     );
-    const FLOOD = 150;
+    // Two pages' worth and more: a lane (threshold 10 of a page of 20).
+    const FLOOD = 60;
     const contracts = await flood(env, A, FLOOD);
     const b = await env.api.signContract(B, { customerId: 'cus_b', contractNo: 'HT-B', amountCents: 500 });
     const held = (tenant: string) =>
