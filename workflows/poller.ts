@@ -32,9 +32,12 @@ export const TENANT_LANES_PATCH = 'tenant-lanes';
 const MAX_ITERATIONS_PER_RUN = 200;
 
 /** The activity options of the poller and of the lanes: long-polls heartbeat, reads are retried for ever. */
-export const pollerActivities = (pollIntervalMs: number, summary: string) =>
+export const pollerActivities = (pollIntervalMs: number, summary: string, { eager = true } = {}) =>
   proxyActivities<Activities>({
     summary,
+    // A lane's pages go to whichever worker polls first, not back to the one that ran its workflow task:
+    // that is what spreads the intake over the workers.
+    allowEagerDispatch: eager,
     startToCloseTimeout: '2 minutes',
     // The activity heartbeats while it long-polls: a killed worker's read moves to another in seconds.
     heartbeatTimeout: '5 seconds',

@@ -14,6 +14,7 @@ export async function TenantLaneWorkflow(input: TenantLaneInput): Promise<void> 
   const { pollTenantAndStart } = pollerActivities(
     input.pollIntervalMs,
     `Start tenant ${input.tenantId}'s linkage workflows`,
+    { eager: false },
   );
   let after = input.after;
   setHandler(cursorQuery, () => after);
