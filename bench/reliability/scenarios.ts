@@ -4,6 +4,7 @@
  * poller's cursor at the end of the bus) and checks every business effect with the pure checker.
  * Shared by `npm run reliability` (full sizes) and the jest CI subset (small sizes).
  */
+import { tenantLanePrefix } from '../../common/workflow-ids';
 import { startLinkage } from '../../starter/start-linkage';
 import type { BusEvent } from '../../common/events';
 import {
@@ -338,7 +339,7 @@ export const PLANS: Record<ScenarioName, Plan> = {
     async after(s, ctx) {
       const lanes = await countWorkflows(
         s.client,
-        `WorkflowType = "TenantLaneWorkflow" AND LinkageTenant = "${ctx.tenants[0].tenant}"`,
+        `WorkflowType = "TenantLaneWorkflow" AND WorkflowId STARTS_WITH "${tenantLanePrefix(s.taskQueue, ctx.tenants[0].tenant)}"`,
       );
       ctx.checks.push({ name: 'the flooding tenant had an intake lane', ok: lanes >= 1, detail: `${lanes} lanes` });
     },
