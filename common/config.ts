@@ -3,59 +3,8 @@
  * A bad variable stops the worker with a message naming it; nothing runs on a half-valid config.
  */
 import { z } from 'zod';
+import { httpUrl, intIn, positiveInt, positiveNumber, tenantRates, toggle } from './env-fields';
 import { loadRuleCatalogue, type RuntimeCatalogue } from './rule-extensions';
-
-const toggle = (name: string) =>
-  z
-    .string()
-    .trim()
-    .default('1')
-    .refine((v) => v === '0' || v === '1', { message: `${name} must be 0 or 1` })
-    .transform((v) => v === '1');
-
-const httpUrl = (name: string) =>
-  z
-    .string()
-    .trim()
-    .refine(
-      (v) => {
-        try {
-          const u = new URL(v);
-          return u.protocol === 'http:' || u.protocol === 'https:';
-        } catch {
-          return false;
-        }
-      },
-      { message: `${name} must be an http(s) URL` },
-    )
-    .transform((v) => v.replace(/\/+$/, ''));
-
-const positiveNumber = (name: string, dflt: string) =>
-  z
-    .string()
-    .trim()
-    .default(dflt)
-    .refine((v) => /^\d+(\.\d+)?$/.test(v) && Number(v) > 0, { message: `${name} must be a positive number` })
-    .transform(Number);
-
-/** An integer within the bounds the bus accepts (docs/platform.md), refused at start otherwise. */
-const intIn = (name: string, dflt: string, min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .default(dflt)
-    .refine((v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max, {
-      message: `${name} must be an integer from ${min} to ${max}`,
-    })
-    .transform(Number);
-
-const positiveInt = (name: string, dflt: string) =>
-  z
-    .string()
-    .trim()
-    .default(dflt)
-    .refine((v) => /^\d+$/.test(v) && Number(v) > 0, { message: `${name} must be a positive integer` })
-    .transform(Number);
 
 export const EnvSchema = z.object({
   LINK_CRM_TO_ERP: toggle('LINK_CRM_TO_ERP'),
@@ -125,27 +74,7 @@ export const EnvSchema = z.object({
    * Per-tenant caps, `tenant-a=20,tenant-b=5`: at most that many linkage starts per second for the tenant
    * (a positive number). A capped tenant always gets an intake lane, which paces its starts.
    */
-  INTAKE_TENANT_RATES: z
-    .string()
-    .trim()
-    .default('')
-    .transform((v, ctx) => {
-      const rates: Record<string, number> = {};
-      for (const item of v.split(',').map((x) => x.trim())) {
-        if (!item) continue;
-        const m = /^([^\s=,]+)=(\d+(?:\.\d+)?)$/.exec(item);
-        const tenant = m?.[1];
-        if (!m || !tenant || !(Number(m[2]) > 0) || Object.hasOwn(rates, tenant)) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `INTAKE_TENANT_RATES must be tenant=starts-per-second pairs, comma-separated, each tenant once (${JSON.stringify(item)})`,
-          });
-          return z.NEVER;
-        }
-        rates[tenant] = Number(m[2]);
-      }
-      return rates;
-    }),
+  INTAKE_TENANT_RATES: tenantRates('INTAKE_TENANT_RATES'),
   /** Where the poller of a namespace with no poller run to resume starts: a seq (0 = all), or `head`. */
   POLLER_START_AFTER: z
     .string()
