@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { EVENT_TYPES } from '../../common/events';
 import type { Rec } from '../../ops/gateway-admin';
-import type { LinkageEnv } from './linkage-env';
+import { createLinkageEnv, type LinkageEnv } from './linkage-env';
 
 /** `n` signed contracts of `tenant`, published straight to the bus (50 at a time); answers their ids. */
 export async function flood(env: LinkageEnv, tenant: string, n: number): Promise<string[]> {
@@ -43,4 +43,17 @@ export async function expectOneOrderEach(env: LinkageEnv, tenant: string, contra
   for (const o of live) bySource.set(String(o.sourceContractId), (bySource.get(String(o.sourceContractId)) ?? 0) + 1);
   expect(contractIds.filter((c) => bySource.get(c) !== 1)).toEqual([]);
   expect(live.length).toBe(contractIds.length);
+}
+
+/**
+ * A suite's environment where a lane takes many pages over a flood, so a failure or an upgrade lands while
+ * it runs: no approvals (the flood's cascades stay small), pages of 20, a lane at 10, two starts at a time.
+ */
+export function createSlowLaneEnv(name: string): Promise<LinkageEnv> {
+  return createLinkageEnv(name, {
+    LINK_ALL_TO_OA: '0',
+    POLLER_PAGE_SIZE: '20',
+    POLLER_LANE_THRESHOLD: '10',
+    POLLER_START_CONCURRENCY: '2',
+  });
 }

@@ -11,23 +11,16 @@ import { countBySource, SOURCES } from '../../scripts/lib/platform-client';
 import { pollerWorkflowId, tenantLanePrefix } from '../../common/workflow-ids';
 import { resumeCursor } from '../../starter/poller-cursor';
 import { ensurePoller } from '../../worker/create-worker';
-import { createLinkageEnv, opsContext, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
+import { opsContext, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 import { settled } from '../helpers/settle';
-import { contractRuns, expectOneOrderEach, flood } from '../helpers/tenant-flood';
+import { contractRuns, createSlowLaneEnv, expectOneOrderEach, flood } from '../helpers/tenant-flood';
 
 jest.setTimeout(420_000);
 
 let env: LinkageEnv;
 
 beforeAll(async () => {
-  // No approvals: the flood's cascades stay small. Small pages started two at a time: a lane takes many
-  // pages over a flood, so a failure lands while it runs.
-  env = await createLinkageEnv('lanes-failures', {
-    LINK_ALL_TO_OA: '0',
-    POLLER_PAGE_SIZE: '20',
-    POLLER_LANE_THRESHOLD: '10',
-    POLLER_START_CONCURRENCY: '2',
-  });
+  env = await createSlowLaneEnv('lanes-failures');
 });
 afterAll(async () => {
   await env?.stop();

@@ -13,9 +13,9 @@ import { countBySource, SOURCES } from '../../scripts/lib/platform-client';
 import { bundleLinkageWorkflows } from '../../worker/workflow-bundle';
 import { createLinkageWorker } from '../../worker/create-worker';
 import { TENANT_LANES_PATCH } from '../../workflows/poller';
-import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
+import { uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 import { settled } from '../helpers/settle';
-import { contractRuns, expectOneOrderEach, flood } from '../helpers/tenant-flood';
+import { contractRuns, createSlowLaneEnv, expectOneOrderEach, flood } from '../helpers/tenant-flood';
 
 jest.setTimeout(420_000);
 
@@ -23,13 +23,7 @@ const EventType = temporal.api.enums.v1.EventType;
 let env: LinkageEnv;
 
 beforeAll(async () => {
-  // Small pages started two at a time: the flood takes many pages, so the upgrade lands mid-backlog.
-  env = await createLinkageEnv('upgrade-lanes', {
-    LINK_ALL_TO_OA: '0',
-    POLLER_PAGE_SIZE: '20',
-    POLLER_LANE_THRESHOLD: '10',
-    POLLER_START_CONCURRENCY: '2',
-  });
+  env = await createSlowLaneEnv('upgrade-lanes');
 });
 afterAll(async () => {
   await env?.stop();
