@@ -72,7 +72,11 @@ export class IntakeLaneKeeper {
     const threshold = this.config.poller.laneThreshold;
     if (!this.intake) return { toStart: events, delegated: [] };
     const byTenant = new Map<string, BusEvent[]>();
-    for (const e of events) byTenant.set(e.tenantId, [...(byTenant.get(e.tenantId) ?? []), e]);
+    for (const e of events) {
+      const mine = byTenant.get(e.tenantId);
+      if (mine) mine.push(e);
+      else byTenant.set(e.tenantId, [e]);
+    }
     const skip = new Set<string>();
     const delegated: Array<{ tenantId: string; from: number }> = [];
     for (const [tenantId, mine] of byTenant) {

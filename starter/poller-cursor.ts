@@ -9,6 +9,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter, fromPayloadsAtIndex } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { laneDoneSignal } from '../workflows/poller';
 import type { LaneDone, PollerInput, PollResult } from '../workflows/types';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -50,7 +51,7 @@ export async function resumeCursor(
       after = Math.max(after, page.nextAfter);
       for (const tenant of page.caughtUp ?? []) lanes.delete(tenant);
       for (const { tenantId, from } of page.delegated ?? []) if (!lanes.has(tenantId)) lanes.set(tenantId, from);
-    } else if (signal?.signalName === 'laneDone' && signal.input?.payloads?.length) {
+    } else if (signal?.signalName === laneDoneSignal.name && signal.input?.payloads?.length) {
       const done = fromPayloadsAtIndex<LaneDone>(defaultPayloadConverter, 0, signal.input.payloads);
       lanes.set(done.tenantId, Math.max(lanes.get(done.tenantId) ?? 0, done.upTo));
     }
