@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { PlatformClient } from '../scripts/lib/platform-client';
-import { intakeSplit, type IntakeShare } from './intake-split';
+import { intakeSplit, type IntakeShare, type PollerCycle } from './intake-split';
 import {
   beyondFirst,
   busEventIds,
@@ -96,6 +96,10 @@ export interface TenantFloodResult {
   allLinked: boolean;
   /** The intake work per worker process: pages of the poller and of the lanes, and the runs each started. */
   intake?: IntakeShare[];
+  /** The main poller's page cycle (diagnostics, results file only). */
+  poller?: PollerCycle;
+  /** B's contracts one by one, ms from signing (diagnostics, results file only): started, order; null = not seen. */
+  bSamples?: { t0: number; started: number | null; order: number | null }[];
   resources: Record<string, ResourceStats>;
   durationMs: number;
 }
@@ -164,7 +168,7 @@ export async function runTenantFlood(env: BenchEnv, spec: TenantFloodSpec): Prom
       await sleep(1000);
     }
     const resources = sampler.stop();
-    const intake = await intakeSplit(client, `bench-${tenants.a}`);
+    const { shares: intake, poller } = await intakeSplit(client, `bench-${tenants.a}`);
     if (aDone < aExpected || bDone < bExpected) {
       env.log(`  ${spec.name}: drain timed out, A ${aDone}/${aExpected}, B ${bDone}/${bExpected} runs closed`);
     }
@@ -190,6 +194,7 @@ export async function runTenantFlood(env: BenchEnv, spec: TenantFloodSpec): Prom
     const startedToOrder: number[] = [];
     const aOpenAt: number[] = [];
     let linkedBeforeADrained = 0;
+    const bSamples: NonNullable<TenantFloodResult['bSamples']> = [];
     for (const s of signed.contracts) {
       const at = orderAt.get(s.contractId);
       if (at !== undefined && Number.isFinite(at)) {
@@ -203,6 +208,11 @@ export async function runTenantFlood(env: BenchEnv, spec: TenantFloodSpec): Prom
         if (at !== undefined && Number.isFinite(at)) startedToOrder.push(at - run.startedAt);
       }
       if (run?.ok && run.closedAt < aLastClose) linkedBeforeADrained++;
+      bSamples.push({
+        t0: s.t0 - floodStart,
+        started: run?.startedAt != null ? run.startedAt - s.t0 : null,
+        order: at !== undefined && Number.isFinite(at) ? at - s.t0 : null,
+      });
     }
     const aDuplicated = beyondFirst(aOrders, 'sourceContractId', 'orderStatus');
     const bDuplicated = beyondFirst(bOrders, 'sourceContractId', 'orderStatus');
@@ -251,6 +261,8 @@ export async function runTenantFlood(env: BenchEnv, spec: TenantFloodSpec): Prom
         aDuplicated + bDuplicated === 0 &&
         toOrder.length === signed.contracts.length,
       intake,
+      poller,
+      bSamples,
       resources,
       durationMs: Date.now() - began,
     };

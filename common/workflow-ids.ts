@@ -31,6 +31,20 @@ export function tenantLaneWorkflowId(taskQueue: string, tenantId: string, from: 
   return `${tenantLanePrefix(taskQueue, tenantId)}${from}`;
 }
 
+const INTAKE_QUEUE_PREFIX = `${OWNED_PREFIX}intake:`;
+
+/**
+ * The task queue of the intake (the poller and the lanes), beside the linkage runs' own: its workflow tasks and
+ * bus reads have slots of their own in every worker, so a backlog of runs holding every slot of the run queue
+ * never delays the read that starts another tenant's run. Owned, like the ids: no configured queue is it.
+ */
+export function intakeTaskQueue(taskQueue: string): string {
+  return `${INTAKE_QUEUE_PREFIX}${taskQueue}`;
+}
+export function isIntakeTaskQueue(taskQueue: string): boolean {
+  return taskQueue.startsWith(INTAKE_QUEUE_PREFIX);
+}
+
 export function ruleControlWorkflowId(taskQueue: string): string {
   return `${OWNED_PREFIX}rule-control:${taskQueue}`;
 }

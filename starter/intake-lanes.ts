@@ -12,7 +12,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import { bounded } from '../common/bounded';
 import type { Config } from '../common/config';
 import type { BusEvent } from '../common/events';
-import { pollerWorkflowId, tenantLaneWorkflowId } from '../common/workflow-ids';
+import { intakeTaskQueue, pollerWorkflowId, tenantLaneWorkflowId } from '../common/workflow-ids';
 import { readBus } from '../activities/bus';
 import type { HttpClient } from '../activities/http-client';
 import type { IntakeState, TenantLaneInput } from '../workflows/types';
@@ -138,7 +138,7 @@ export class IntakeLaneKeeper {
     await this.client.workflow
       .start('TenantLaneWorkflow', {
         workflowId: tenantLaneWorkflowId(taskQueue, tenantId, from),
-        taskQueue,
+        taskQueue: intakeTaskQueue(taskQueue),
         args: [input],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,

@@ -13,7 +13,7 @@ import { TemporalUnreachableError, temporalConnectionOptions } from '../common/t
 import { activeTracing } from '../common/tracing';
 import { pollerWorkflowId } from '../common/linkage';
 import { INTAKE_PRIORITY } from '../starter/intake-lanes';
-import { legacyPollerWorkflowId } from '../common/workflow-ids';
+import { intakeTaskQueue, legacyPollerWorkflowId } from '../common/workflow-ids';
 import { hasEventAfter } from '../activities/bus';
 import { busHead, legacyCursor, resumeCursor } from '../starter/poller-cursor';
 import { checkNamespace } from '../starter/start-refusal';
@@ -21,7 +21,12 @@ import { carryOverRuleControl } from './rule-control-upgrade';
 import { createWorkerActivities } from './worker-activities';
 import { createLinkageMetrics, serveMetrics, type MetricsServer } from './metrics';
 import type { WorkerTracing } from './tracing';
-import { bundleHasTracing, bundlerOptions, workflowInterceptorModules, WORKFLOWS_PATH } from './workflow-bundle';
+import {
+  bundleHasTracing,
+  bundleLinkageWorkflows,
+  workflowInterceptorModules,
+  WORKFLOWS_PATH,
+} from './workflow-bundle';
 
 export interface LinkageWorker {
   worker: Worker;
@@ -75,17 +80,15 @@ export async function createLinkageWorker(
   const ruleGuard = createRuleGuard(client, config.temporal.taskQueue, config.ruleStateMaxAgeMs);
   metrics.watchRules(ruleGuard);
 
-  const bundling = !config.worker.workflowBundlePath && !overrides.workflowBundle;
-  const worker = await Worker.create({
+  // Bundled once here when no bundle is given, for both workers.
+  const workflowBundle = config.worker.workflowBundlePath
+    ? { codePath: config.worker.workflowBundlePath }
+    : (overrides.workflowBundle ?? (await bundleLinkageWorkflows(WORKFLOWS_PATH, undefined, { tracing: !!traced })));
+  const shared: WorkerOptions = {
     connection: nativeConnection,
     namespace,
     taskQueue,
-    // A prebuilt bundle (tests, fast restarts) or the workflows bundled now, at start.
-    ...(config.worker.workflowBundlePath
-      ? { workflowBundle: { codePath: config.worker.workflowBundlePath } }
-      : overrides.workflowBundle
-        ? {}
-        : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: bundlerOptions() }),
+    workflowBundle,
     activities: createWorkerActivities(config, client, {
       gateway,
       pollerObserver: observer,
@@ -93,13 +96,28 @@ export async function createLinkageWorker(
       ruleGuard,
     }),
     sinks: { ...metrics.sinks, ...tracingSinks(traced, config.worker.workflowBundlePath) },
-    ...(traced ? { interceptors: traced.interceptors(bundling, workflowInterceptorModules({ tracing: true })) } : {}),
+    ...(traced ? { interceptors: traced.interceptors(false, workflowInterceptorModules({ tracing: true })) } : {}),
+    // In-flight HTTP calls get this long to finish on shutdown; the rest resume on another worker.
+    shutdownGraceTime: '10 seconds',
+  };
+  const worker = await Worker.create({
+    ...shared,
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
-    // In-flight HTTP calls get this long to finish on shutdown; the rest resume on another worker.
-    shutdownGraceTime: '10 seconds',
     ...overrides,
+  });
+  // The intake (poller, lanes, their bus reads and starts) on a queue of its own, with slots of its own: runs
+  // holding every workflow-task slot above never hold back the read of the next page.
+  const intake = await Worker.create({
+    ...shared,
+    ...overrides,
+    taskQueue: intakeTaskQueue(taskQueue),
+    maxConcurrentActivityTaskExecutions: INTAKE_SLOTS,
+    maxConcurrentWorkflowTaskExecutions: INTAKE_SLOTS,
+    maxCachedWorkflows: INTAKE_SLOTS * 4,
+    maxConcurrentWorkflowTaskPolls: 2,
+    maxConcurrentActivityTaskPolls: 2,
   });
   const metricsServer = serving
     ? await serveMetrics(metrics, config.metricsPort).catch(async (err: unknown) => {
@@ -116,7 +134,7 @@ export async function createLinkageWorker(
       try {
         // Starting the poller is one server call; the workflow waits for this worker to poll.
         if (config.poller.enabled) await ensurePoller(client, config, gateway);
-        const running = worker.run();
+        const running = runBoth(worker, intake);
         onRunning?.();
         // Needs a worker polling (it queries the old control run), so it runs beside this one.
         void carryOverUntilDone(client, taskQueue, () => !['INITIALIZED', 'RUNNING'].includes(worker.getState()));
@@ -127,6 +145,19 @@ export async function createLinkageWorker(
       }
     },
   };
+}
+
+/** The intake worker's slots: a poller and a few lanes per process, each one page in flight at a time. */
+const INTAKE_SLOTS = 8;
+
+/** Runs both workers; either one stopping (a signal, a test's shutdown, a fatal error) stops the other. */
+async function runBoth(...workers: Worker[]): Promise<void> {
+  const stopAll = () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  const results = await Promise.allSettled(workers.map((w) => w.run().finally(stopAll)));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /**
@@ -184,7 +215,7 @@ export async function ensurePoller(client: Client, config: Config, gateway: Http
   if (after === null) return;
   await client.workflow.start('EventPollerWorkflow', {
     workflowId,
-    taskQueue: config.temporal.taskQueue,
+    taskQueue: intakeTaskQueue(config.temporal.taskQueue),
     args: [{ after, pollIntervalMs: config.pollIntervalMs }],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,

@@ -9,15 +9,16 @@
  * lane's last one before taking the tenant back (docs/operations/intake.md).
  */
 import {
-  continueAsNew,
   defineQuery,
   defineSignal,
+  makeContinueAsNewFunc,
   patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { intakeTaskQueue, isIntakeTaskQueue } from '../common/workflow-ids';
 import type { IntakeLanes, LaneDone, PollerInput } from './types';
 
 export const cursorQuery = defineQuery<number>('cursor');
@@ -28,6 +29,8 @@ export const laneDoneSignal = defineSignal<[LaneDone]>('laneDone');
 
 /** Tenant lanes: before it, the poller started every event itself, in bus order. */
 export const TENANT_LANES_PATCH = 'tenant-lanes';
+/** The intake's own task queue: before it, the poller and the lanes ran on the linkage runs' queue. */
+export const INTAKE_QUEUE_PATCH = 'intake-task-queue';
 
 const MAX_ITERATIONS_PER_RUN = 200;
 
@@ -50,6 +53,10 @@ export async function EventPollerWorkflow(input: PollerInput): Promise<void> {
 
   let after = input.after;
   const lanes: IntakeLanes = { ...input.lanes };
+  // A poller started on the runs' queue (by a worker before the intake queue) moves there after a page.
+  const { taskQueue } = workflowInfo();
+  const onRunQueue = !isIntakeTaskQueue(taskQueue);
+  let move = false;
   setHandler(cursorQuery, () => after);
   setHandler(lanesQuery, () => ({ ...lanes }));
   setHandler(laneDoneSignal, (done) => {
@@ -75,10 +82,11 @@ export async function EventPollerWorkflow(input: PollerInput): Promise<void> {
       if (lane && 'catchUpFrom' in lane && lane.catchUpFrom >= from) continue;
       lanes[tenantId] = { from };
     }
+    if (onRunQueue && patched(INTAKE_QUEUE_PATCH)) {
+      move = true;
+      break;
+    }
   }
-  await continueAsNew<typeof EventPollerWorkflow>({
-    ...input,
-    after,
-    ...(Object.keys(lanes).length ? { lanes } : { lanes: undefined }),
-  });
+  const next = makeContinueAsNewFunc<typeof EventPollerWorkflow>(move ? { taskQueue: intakeTaskQueue(taskQueue) } : {});
+  await next({ ...input, after, ...(Object.keys(lanes).length ? { lanes } : { lanes: undefined }) });
 }

@@ -1,18 +1,19 @@
 /**
  * The upgrade from the singleton poller to tenant intake lanes, with events in flight. A worker of the
  * version before lanes (test/fixtures/singleton-poller-workflows.ts: the poller starts every event itself)
- * reads tenant A's flood; it is stopped mid-backlog and a current worker takes over. The same poller run goes
- * on (its history replays; the `tenant-lanes` patch switches it at its next page), A gets a lane after the
- * upgrade, and every event ends with exactly one run, every contract with exactly one live ERP order.
+ * reads tenant A's flood from the runs' task queue; it is stopped mid-backlog and a current worker takes over.
+ * The same poller run goes on (its history replays; the `tenant-lanes` patch switches it at its next page,
+ * then it moves to the intake's own queue), A gets a lane after the upgrade, and every event ends with
+ * exactly one run, every contract with exactly one live ERP order.
  */
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { waitFor } from '../../ops/gateway-admin';
-import { pollerWorkflowId, tenantLanePrefix } from '../../common/workflow-ids';
+import { intakeTaskQueue, pollerWorkflowId, tenantLanePrefix } from '../../common/workflow-ids';
 import { countBySource, SOURCES } from '../../scripts/lib/platform-client';
 import { bundleLinkageWorkflows } from '../../worker/workflow-bundle';
 import { createLinkageWorker } from '../../worker/create-worker';
-import { TENANT_LANES_PATCH } from '../../workflows/poller';
+import { INTAKE_QUEUE_PATCH, TENANT_LANES_PATCH } from '../../workflows/poller';
 import { uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 import { settled } from '../helpers/settle';
 import { contractRuns, createSlowLaneEnv, expectOneOrderEach, flood } from '../helpers/tenant-flood';
@@ -29,9 +30,17 @@ afterAll(async () => {
   await env?.stop();
 });
 
-/** A worker of the version before lanes: the current one on the fixture's workflows. */
+/**
+ * A worker of the version before lanes: the current one on the fixture's workflows, its poller started on
+ * the runs' task queue as that version did (the current worker's start finds it running and keeps it).
+ */
 async function singletonPollerWorker(): Promise<{ stop(): Promise<void> }> {
   const bundle = await bundleLinkageWorkflows(path.resolve(__dirname, '../fixtures/singleton-poller-workflows.ts'));
+  await env.client.workflow.start('EventPollerWorkflow', {
+    workflowId: pollerWorkflowId(env.taskQueue),
+    taskQueue: env.taskQueue,
+    args: [{ after: 0, pollIntervalMs: env.config().pollIntervalMs }],
+  });
   const lw = await createLinkageWorker(env.config(), { workflowBundle: bundle });
   let running!: () => void;
   const isRunning = new Promise<void>((r) => (running = r));
@@ -88,9 +97,9 @@ it('the singleton poller stopped mid-backlog: the same run goes on with lanes; n
     await expectOneOrderEach(env, A, contracts);
     expect(await countBySource(env.api, B, SOURCES.order(b.id))).toMatchObject({ live: 1, cancelled: 0 });
 
-    // The same poller run: its old pages replayed, then the patch took over.
-    expect((await poller.describe()).runId).toBe(runId);
-    const history = (await poller.fetchHistory()).events ?? [];
+    // The same poller run went on: its old pages replayed, then the lanes' patch took over, and after a page
+    // it moved to the intake's own queue, carrying its cursor.
+    const history = (await env.client.workflow.getHandle(poller.workflowId, runId).fetchHistory()).events ?? [];
     const patchMarkers = history.flatMap((e) => {
       const marker = e.markerRecordedEventAttributes;
       if (e.eventType !== EventType.EVENT_TYPE_MARKER_RECORDED || marker?.markerName !== 'core_patch') return [];
@@ -99,6 +108,8 @@ it('the singleton poller stopped mid-backlog: the same run goes on with lanes; n
       );
     });
     expect(patchMarkers.some((d) => d.includes(TENANT_LANES_PATCH))).toBe(true);
+    expect(patchMarkers.some((d) => d.includes(INTAKE_QUEUE_PATCH))).toBe(true);
+    expect((await poller.describe()).taskQueue).toBe(intakeTaskQueue(env.taskQueue));
   } finally {
     await current.stop();
   }
