@@ -70,6 +70,8 @@ export const EnvSchema = z.object({
   POLLER_START_CONCURRENCY: positiveInt('POLLER_START_CONCURRENCY', '16'),
   /** Events of one tenant in one poller page that give the tenant an intake lane of its own (0: never by share). */
   POLLER_LANE_THRESHOLD: intIn('POLLER_LANE_THRESHOLD', '50', 0, 1000),
+  /** A lane reads its next page only while fewer runs than this wait for a worker (0: never waits). */
+  INTAKE_LANE_MAX_BACKLOG: intIn('INTAKE_LANE_MAX_BACKLOG', '200', 0, 100_000),
   /**
    * Per-tenant caps, `tenant-a=20,tenant-b=5`: at most that many linkage starts per second for the tenant
    * (a positive number). A capped tenant always gets an intake lane, which paces its starts.
@@ -143,6 +145,8 @@ export interface Config {
     startConcurrency: number;
     startAfter: number | 'head';
     laneThreshold: number;
+    /** INTAKE_LANE_MAX_BACKLOG: a lane's next page waits while this many runs wait for a worker. */
+    laneMaxBacklog: number;
     /** INTAKE_TENANT_RATES: a capped tenant's most starts per second. */
     tenantRates: Record<string, number>;
   };
@@ -231,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pageSize: e.POLLER_PAGE_SIZE,
       startConcurrency: e.POLLER_START_CONCURRENCY,
       laneThreshold: e.POLLER_LANE_THRESHOLD,
+      laneMaxBacklog: e.INTAKE_LANE_MAX_BACKLOG,
       tenantRates: e.INTAKE_TENANT_RATES,
       startAfter: e.POLLER_START_AFTER,
     },

@@ -17,6 +17,8 @@ import { causeChain } from '../common/cause-chain';
 import type { IntakeState, LaneResult, PollResult } from '../workflows/types';
 import { IntakeLaneKeeper, lanePacer, readLanePage } from './intake-lanes';
 import { traceBusRead, traceEventStart } from './poller-tracing';
+import { pollerSummary } from './poller-summary';
+import { waitForRunQueueRoom } from './run-queue-room';
 import { startLinkage } from './start-linkage';
 import { classifyStartRefusal, NamespaceRefusedError } from './start-refusal';
 import { forEachConcurrently } from '../common/concurrency';
@@ -44,8 +46,8 @@ export interface Unstartable {
   reason: string;
 }
 
-/** How often the poller sums its pages up at info (each page is a debug line), when something happened. */
-export const POLLER_SUMMARY_INTERVAL_MS = 30_000;
+/** How long one lane page waits for room in the runs' queue: far from its activity's 2-minute timeout. */
+const LANE_HOLD_MS = 20_000;
 
 export function createPollerActivities(
   config: Config,
@@ -140,6 +142,16 @@ export function createPollerActivities(
       const ctx = Context.current();
       const heartbeat = setInterval(() => ctx.heartbeat(after), 1000);
       try {
+        const room = await waitForRunQueueRoom(
+          client,
+          config,
+          LANE_HOLD_MS,
+          (ms) => ctx.sleep(ms),
+          (m) => ctx.log.warn(m),
+        );
+        if (!room) {
+          return { nextAfter: after, read: 0, started: 0, duplicates: 0, caughtUp: false, held: true };
+        }
         const t0 = Date.now();
         const { raw, caughtUp } = await readLanePage(gateway, config, tenantId, after, ctx.cancellationSignal);
         const { page, unstartable } = parsePage(raw);
@@ -170,48 +182,6 @@ export function createPollerActivities(
       } finally {
         clearInterval(heartbeat);
       }
-    },
-  };
-}
-
-/**
- * The poller's info line: every POLLER_SUMMARY_INTERVAL_MS (at the first page after it), when events were
- * read or reads failed, what happened since the last one — events read, runs started, duplicates,
- * dead letters, failed reads, the cursor, and the lag: caught up (the last page was not full) or not, and
- * the age of the oldest event read (its occurredAt) when it was read.
- */
-function pollerSummary() {
-  let since = Date.now();
-  let sum = { pages: 0, read: 0, started: 0, duplicates: 0, deadLettered: 0, failedReads: 0 };
-  let maxEventAgeMs: number | null = null;
-  return {
-    failed() {
-      sum.failedReads++;
-    },
-    page(
-      result: PollResult,
-      eventAgeMs: number | null,
-      log: { info(message: string, meta?: Record<string, unknown>): void },
-      { caughtUp = true }: { caughtUp?: boolean } = {},
-    ) {
-      sum.pages++;
-      sum.read += result.read;
-      sum.started += result.started;
-      sum.duplicates += result.duplicates;
-      sum.deadLettered += result.deadLettered ?? 0;
-      if (eventAgeMs !== null) maxEventAgeMs = Math.max(maxEventAgeMs ?? 0, eventAgeMs);
-      const now = Date.now();
-      if (now - since < POLLER_SUMMARY_INTERVAL_MS) return;
-      if (sum.read || sum.failedReads) {
-        const lag = caughtUp ? 'caught up' : 'behind (the last page was full)';
-        log.info(
-          `bus poller: ${sum.read} events read, ${sum.started} runs started in the last ${Math.round((now - since) / 1000)} s; ${lag}`,
-          { ...sum, cursor: result.nextAfter, caughtUp, ...(maxEventAgeMs !== null ? { maxEventAgeMs } : {}) },
-        );
-      }
-      since = now;
-      sum = { pages: 0, read: 0, started: 0, duplicates: 0, deadLettered: 0, failedReads: 0 };
-      maxEventAgeMs = null;
     },
   };
 }

@@ -113,6 +113,8 @@ export interface LaneResult {
   deadLettered?: number;
   /** The page was not full: the lane has reached the tenant's newest event. */
   caughtUp: boolean;
+  /** Nothing read: the runs' queue had no room (starter/run-queue-room.ts); the lane asks again. */
+  held?: boolean;
 }
 
 /** A lane done: every event of the tenant up to `upTo` has its run. */
