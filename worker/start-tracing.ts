@@ -1,7 +1,7 @@
 /**
  * Tracing for the worker process (common/tracing.ts), started before anything else is loaded: worker/main.ts
- * imports this module first, so `http` is instrumented before axios and the activities load it. Null when
- * no OTLP endpoint is configured.
+ * imports this module first, so `http` is instrumented before the activities load it (undici is seen through
+ * its diagnostics channels, whenever it loads). Null when no OTLP endpoint is configured.
  *
  * A Temporal client call outside any trace starts none (the client interceptor's span names, e.g.
  * `StartWorkflow:EventPollerWorkflow`, `QueryWorkflow:rules`): the worker's own start of the poller, whose
