@@ -61,7 +61,7 @@ export function startSdk(serviceName: string, settings: TracingSettings, opts: T
         ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0]),
       }),
       // The worker's HTTP client (activities/http-client.ts) is undici, which `http` patching does not see.
-      new UndiciInstrumentation({ requireParentforSpans: true }),
+      ...(opts.undici ? [new UndiciInstrumentation({ requireParentforSpans: true })] : []),
     ],
   });
 

@@ -14,4 +14,7 @@ import { startTracing } from '../common/tracing';
 const TEMPORAL_CLIENT_CALLS =
   /^(StartWorkflow|SignalWorkflow|SignalWithStartWorkflow|QueryWorkflow|StartWorkflowUpdate|UpdateWithStartWorkflow|TerminateWorkflow|CancelWorkflow|DescribeWorkflow)(:|$)/;
 
-export const tracing = startTracing('paas-linkage-worker', { untracedRoots: TEMPORAL_CLIENT_CALLS });
+export const tracing = startTracing('paas-linkage-worker', {
+  untracedRoots: TEMPORAL_CLIENT_CALLS,
+  undici: true,
+});
