@@ -42,7 +42,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['node:*', 'fs', 'path', 'http', 'https', 'axios', 'crypto', '../activities/*/!(index)'],
+              group: ['node:*', 'fs', 'path', 'http', 'https', 'axios', 'undici', 'crypto', '../activities/*/!(index)'],
               message: 'no Node APIs or I/O in workflow code',
             },
             { group: ['zod', '**/common/events'], allowTypeImports: true, message: 'zod stays out of workflow code' },

@@ -1,18 +1,21 @@
 /**
- * The one HTTP client of the worker (axios): bearer token, tenant and request id on every call, an
+ * The one HTTP client of the worker (undici): bearer token, tenant and request id on every call, an
  * explicit timeout, and errors classified for Temporal's retry policy:
  *   network error, timeout, 5xx, 408, 429 → retryable ApplicationFailure (backoff, within the window);
  *   401, 403 → retryable too (a token to fix), counted through `onAuthRejected`;
  *   any other 4xx → non-retryable ApplicationFailure carrying the cell's own message.
+ *
+ * Built for the hot path: one pooled keep-alive dispatcher for the process, the base URL parsed and the
+ * fixed headers built once per client, and nothing read from the environment per call (no proxy lookup).
  */
 import { createHash } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
-import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
+import { Agent, type Dispatcher } from 'undici';
 import { ApplicationFailure } from '@temporalio/common';
 import { bounded } from '../common/bounded';
 import { HTTP_ERROR_TYPES } from '../common/http-errors';
 import { readAllPages, type ListPage } from '../common/paging';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
 
 export interface CallOptions {
   method: Method;
@@ -24,72 +27,97 @@ export interface CallOptions {
   requestId?: string;
   body?: unknown;
   query?: Record<string, string | number>;
-  /** Per-call override of the client's timeout (the bus long-poll waits longer). */
+  /** Per-call override of the client's timeout (the bus long-poll waits longer); 0 waits for ever. */
   timeoutMs?: number;
   signal?: AbortSignal;
 }
 
-// Keep-alive: a linkage makes several calls to the same gateway within milliseconds.
-const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256 });
+/**
+ * Keep-alive: a linkage makes several calls to the same gateway within milliseconds. One pool per origin,
+ * shared by every client of the process. The call's own deadline (below) bounds the whole exchange, queueing
+ * included, so undici's per-phase timeouts are off.
+ */
+const dispatcher = new Agent({ connections: 256, headersTimeout: 0, bodyTimeout: 0 });
+
+/** Why a call was aborted: its deadline passed, or its caller (an activity's cancellation) gave up. */
+const TIMED_OUT = 'ECONNABORTED';
+const CANCELED = 'ERR_CANCELED';
 
 export class HttpClient {
-  private readonly axios: AxiosInstance;
+  private readonly origin: string;
+  /** The base URL's own path, without its trailing slash: calls' paths go below it. */
+  private readonly basePath: string;
+  private readonly headers: Record<string, string>;
 
   constructor(
     readonly baseUrl: string,
     token: string,
-    timeoutMs: number,
+    private readonly timeoutMs: number,
     /** Called on every 401 / 403: a token to fix, counted by an alerting metric. */
     private readonly onAuthRejected?: () => void,
   ) {
-    this.axios = axios.create({
-      baseURL: baseUrl,
-      timeout: timeoutMs,
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      httpAgent,
-      httpsAgent,
-      // Every status is classified below, not thrown by axios.
-      validateStatus: () => true,
-      maxRedirects: 0,
-    });
+    const url = new URL(baseUrl);
+    this.origin = url.origin;
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.headers = { authorization: `Bearer ${token}` };
   }
 
   async call<T>(opts: CallOptions): Promise<T> {
-    const headers: Record<string, string> = {};
-    if (opts.tenantId) headers['X-Tenant-ID'] = opts.tenantId;
-    if (opts.requestId) headers['X-Request-ID'] = boundedRequestId(opts.requestId);
+    const method = opts.method.toUpperCase() as Method;
     // Paths carry ids from events: bounded in messages, so a huge id cannot flood a dead letter or a log.
-    const what = `${opts.method.toUpperCase()} ${bounded(opts.path, 300)}`;
-    let res;
-    try {
-      res = await this.axios.request({
-        method: opts.method,
-        url: opts.path,
-        data: opts.body,
-        params: opts.query,
-        headers,
-        timeout: opts.timeoutMs,
-        signal: opts.signal,
-      });
-    } catch (err) {
-      const e = err as AxiosError;
-      const kind =
-        e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' ? 'timed out' : `failed (${e.code ?? e.message})`;
-      throw ApplicationFailure.retryable(`${what} ${kind}`, HTTP_ERROR_TYPES.retryable, {
-        status: null,
-        code: e.code ?? null,
-      });
+    const what = `${method} ${bounded(opts.path, 300)}`;
+    const headers: Record<string, string> = { ...this.headers };
+    if (opts.tenantId) headers['x-tenant-id'] = opts.tenantId;
+    if (opts.requestId) headers['x-request-id'] = boundedRequestId(opts.requestId);
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] = 'application/json';
     }
-    if (res.status >= 200 && res.status < 300) return res.data as T;
-    const message = `${what} answered ${res.status}: ${describeBody(res.data)}`;
-    const details = { status: res.status, body: truncate(res.data) };
-    if (res.status >= 500 || res.status === 408 || res.status === 429) {
+
+    const abort = new AbortController();
+    let reason: string | undefined;
+    const stop = (why: string) => {
+      reason ??= why;
+      abort.abort();
+    };
+    const onCallerAbort = () => stop(CANCELED);
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    const timer = timeoutMs > 0 ? setTimeout(stop, timeoutMs, TIMED_OUT) : undefined;
+    if (opts.signal?.aborted) stop(CANCELED);
+    else opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
+
+    let status: number;
+    let data: unknown;
+    try {
+      const res = await dispatcher.request({
+        origin: this.origin,
+        path: this.basePath + withQuery(opts.path, opts.query),
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body,
+        signal: abort.signal,
+      });
+      status = res.statusCode;
+      data = parseBody(await res.body.text());
+    } catch (err) {
+      const code = reason ?? errorCode(err);
+      const kind = code === TIMED_OUT ? 'timed out' : `failed (${code})`;
+      throw ApplicationFailure.retryable(`${what} ${kind}`, HTTP_ERROR_TYPES.retryable, { status: null, code });
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onCallerAbort);
+    }
+
+    if (status >= 200 && status < 300) return data as T;
+    const message = `${what} answered ${status}: ${describeBody(data)}`;
+    const details = { status, body: truncate(data) };
+    if (status >= 500 || status === 408 || status === 429) {
       throw ApplicationFailure.retryable(message, HTTP_ERROR_TYPES.retryable, details);
     }
     // A refused token is configuration trouble, not a verdict on the document: retried within the window,
     // so a token rotation does not fail every run in flight.
-    if (res.status === 401 || res.status === 403) {
+    if (status === 401 || status === 403) {
       this.onAuthRejected?.();
       throw ApplicationFailure.retryable(message, HTTP_ERROR_TYPES.authRejected, details);
     }
@@ -115,6 +143,34 @@ export function boundedRequestId(id: string): string {
   if (id.length <= MAX_REQUEST_ID) return id;
   const digest = createHash('sha256').update(id).digest('hex').slice(0, 40);
   return `${id.slice(0, MAX_REQUEST_ID - digest.length - 1)}~${digest}`;
+}
+
+/** The path with the query's defined values appended. */
+function withQuery(path: string, query: CallOptions['query']): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null) params.append(k, String(v));
+  const qs = params.toString();
+  return qs ? `${path}${path.includes('?') ? '&' : '?'}${qs}` : path;
+}
+
+/** JSON when the body is JSON, else the text as it came ('' for none). */
+function parseBody(text: string): unknown {
+  if (!text) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The system's code of a failed exchange (ECONNREFUSED, ...): undici's socket errors carry its own. */
+function errorCode(err: unknown): string {
+  const e = err as { code?: unknown; cause?: { code?: unknown }; message?: string };
+  if (typeof e.cause?.code === 'string') return e.cause.code;
+  if (e.code === 'UND_ERR_SOCKET') return 'ECONNRESET';
+  if (typeof e.code === 'string') return e.code;
+  return e.message ?? String(err);
 }
 
 /** The cell's own message, with the failing fields when it names them. */

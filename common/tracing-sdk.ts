@@ -1,7 +1,7 @@
 /**
  * The OpenTelemetry SDK behind common/tracing.ts, loaded only when tracing is on: a tracer provider with the
- * W3C `traceparent` propagator and an async-local context, the `http` / `https` modules instrumented
- * (outgoing calls carry `traceparent`; the platform's incoming requests continue the caller's trace), spans
+ * W3C `traceparent` propagator and an async-local context, the `http` / `https` modules and undici
+ * instrumented (outgoing calls carry `traceparent`; the platform's incoming requests continue the caller's trace), spans
  * batched and sent as OTLP/HTTP JSON. The exporter reads the rest of the standard variables itself
  * (OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT, ...), the batch processor OTEL_BSP_*, the propagators
  * OTEL_PROPAGATORS; OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES name the service; OTEL_TRACES_SAMPLER(_ARG)
@@ -20,6 +20,7 @@ import {
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { detectResourcesSync, envDetectorSync, Resource } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -59,6 +60,8 @@ export function startSdk(serviceName: string, settings: TracingSettings, opts: T
         requireParentforOutgoingSpans: true,
         ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0]),
       }),
+      // The worker's HTTP client (activities/http-client.ts) is undici, which `http` patching does not see.
+      ...(opts.undici ? [new UndiciInstrumentation({ requireParentforSpans: true })] : []),
     ],
   });
 

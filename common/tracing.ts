@@ -67,6 +67,11 @@ export interface TracingOptions {
   /** Spans for incoming HTTP requests (the platform's servers); the worker serves only /metrics. */
   incomingHttp?: boolean;
   /**
+   * Spans for outgoing undici calls (the worker's HTTP client). Off in the platform, whose outbox publishes
+   * with `fetch` (undici too): an event's trace starts at the poller, not at the request that published it.
+   */
+  undici?: boolean;
+  /**
    * Root spans (spans outside any trace) by these names are not sampled, nor anything below them: calls that
    * are no business of their own (the worker's Temporal client starting its poller, answering a metrics
    * scrape) start no trace.

@@ -1,7 +1,7 @@
 /**
  * Tracing for the worker process (common/tracing.ts), started before anything else is loaded: worker/main.ts
- * imports this module first, so `http` is instrumented before axios and the activities load it. Null when
- * no OTLP endpoint is configured.
+ * imports this module first, so `http` is instrumented before the activities load it (undici is seen through
+ * its diagnostics channels, whenever it loads). Null when no OTLP endpoint is configured.
  *
  * A Temporal client call outside any trace starts none (the client interceptor's span names, e.g.
  * `StartWorkflow:EventPollerWorkflow`, `QueryWorkflow:rules`): the worker's own start of the poller, whose
@@ -14,4 +14,7 @@ import { startTracing } from '../common/tracing';
 const TEMPORAL_CLIENT_CALLS =
   /^(StartWorkflow|SignalWorkflow|SignalWithStartWorkflow|QueryWorkflow|StartWorkflowUpdate|UpdateWithStartWorkflow|TerminateWorkflow|CancelWorkflow|DescribeWorkflow)(:|$)/;
 
-export const tracing = startTracing('paas-linkage-worker', { untracedRoots: TEMPORAL_CLIENT_CALLS });
+export const tracing = startTracing('paas-linkage-worker', {
+  untracedRoots: TEMPORAL_CLIENT_CALLS,
+  undici: true,
+});
