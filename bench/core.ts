@@ -668,7 +668,9 @@ export async function startConsumer(env: BenchEnv, spec: ScenarioSpec, c: Consum
         .getHandle(pollerWorkflowId(c.taskQueue))
         .terminate('benchmark scenario over')
         .catch(() => undefined);
-      for (const w of workers) await w.stop(3000);
+      // A profiled worker writes its CPU profiles on exit: it gets the time to (shutdownGraceTime is 10 s).
+      const graceMs = process.env.BENCH_CPU_PROFILE_DIR ? 30_000 : 3000;
+      for (const w of workers) await w.stop(graceMs);
     },
   });
 }
