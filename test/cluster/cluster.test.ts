@@ -7,6 +7,8 @@
  * 2. Faults, each with nothing lost and nothing duplicated, counted per business source: one of the two
  *    history processes SIGKILLed mid-run (its shards move to the other), the frontend restarted, the
  *    cluster's PostgreSQL restarted.
+ * 3. Fair dispatch per tenant on the cluster's matching service (matching.enableFairness in
+ *    scripts/cluster/dynamicconfig.yaml): another tenant's run goes past a flood's backlog.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +17,7 @@ import { countBySource, SOURCES } from '../../scripts/lib/platform-client';
 import { waitFor } from '../../ops/gateway-admin';
 import { startCluster, type Cluster } from '../../scripts/cluster/cluster';
 import { contractChain, procurementChain } from '../helpers/chains';
+import { fairDispatchCase } from '../helpers/fair-dispatch';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 
 let cluster: Cluster;
@@ -93,5 +96,17 @@ describe('faults on the cluster: nothing lost, nothing duplicated', () => {
 
   it("the cluster's PostgreSQL restarted mid-run", async () => {
     await contractsThrough(8, async () => cluster.postgres.restart());
+  }, 300_000);
+});
+
+describe('fairness on the cluster', () => {
+  it("tenant B's contract is linked while tenant A's flood still has a backlog; one order per contract", async () => {
+    // A task queue of its own, no worker yet: the case starts the flood's runs before any worker polls.
+    const fair = await createLinkageEnv('cluster-fairness', { TEMPORAL_ADDRESS: cluster.address });
+    try {
+      await fairDispatchCase(fair);
+    } finally {
+      await fair.stop();
+    }
   }, 300_000);
 });
