@@ -76,7 +76,15 @@ export function createRecordStore(db: Db): RecordStore {
      ON CONFLICT (tenant_id, name) DO UPDATE SET value = value + 1 RETURNING value`,
   );
   const listStatements = new Map<string, Statement<unknown[], Row>>();
-  const indexed = new Set<string>();
+  // The paths indexed already (by an earlier process on this file), so a lookup is searched by its index
+  // from the first request on, not only after the first create that asks for it.
+  const indexed = new Set<string>(
+    db
+      .prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'records_by_%'")
+      .all()
+      .map((r) => /json_extract\(data, '\$\.([A-Za-z0-9_.]+)'\)/.exec(r.sql)?.[1])
+      .filter((p): p is string => !!p && SAFE_PATH.test(p)),
+  );
 
   /** The rows of a list, in rowid order (an index entry ends with the rowid): all, or one page + 1. */
   function rowsOf(collection: string, tenantId: string, filters: Record<string, string>, page?: RecordPage): Row[] {
