@@ -291,6 +291,10 @@ export async function startPlatform(
   const proc = await startService({
     name: 'platform',
     entry: 'platform/main.ts',
+    // BENCH_PLATFORM_CPU_PROFILE_DIR: a V8 CPU profile of the platform process (written when it stops).
+    nodeArgs: process.env.BENCH_PLATFORM_CPU_PROFILE_DIR
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PLATFORM_CPU_PROFILE_DIR}`]
+      : [],
     env: {
       PLATFORM_HOST: '127.0.0.1',
       PLATFORM_DATA_DIR: dataDir,

@@ -12,7 +12,6 @@ import {
   type DuckDBValueConverter,
   type JS,
 } from '@duckdb/node-api';
-import os from 'node:os';
 
 export type SqlParams = Record<string, DuckDBValue>;
 export type SqlRow = Record<string, JS | null>;
@@ -25,13 +24,15 @@ export interface DuckDbSizing {
 }
 
 /**
- * By default two threads at most: the platform shares its machine with the cells, the gateway and the
- * linkage worker. A 1 GB cap holds the million-row benchmark with room to spare; DuckDB spills past it
+ * By default one thread: the platform shares its machine with the cells, the gateway and the linkage
+ * worker, and the lake's load is single-record ingests (one per linkage run), for which a second thread only
+ * adds scheduling, about a quarter of an ingest's CPU. DATALAKE_THREADS gives the reports
+ * more. A 1 GB cap holds the million-row benchmark with room to spare; DuckDB spills past it
  * rather than grow. Extensions are never downloaded (json and icu are built in).
  */
 function settings(sizing: DuckDbSizing): Record<string, string> {
   return {
-    threads: String(sizing.threads ?? Math.min(2, os.availableParallelism())),
+    threads: String(sizing.threads ?? 1),
     memory_limit: sizing.memoryLimit ?? '1GB',
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',

@@ -55,6 +55,9 @@ export type RecordPage = z.infer<typeof RecordPageQuery>;
 
 const SAFE_PATH = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$/;
 
+/** The index of lookups by a JSON path (RecordStore.indexPath). */
+const indexName = (path: string): string => `records_by_${path.replace(/\./g, '_')}`;
+
 export function createRecordStore(db: Db): RecordStore {
   db.exec(`CREATE TABLE IF NOT EXISTS records (
       collection TEXT NOT NULL, id TEXT NOT NULL PRIMARY KEY, tenant_id TEXT NOT NULL, data TEXT NOT NULL,
@@ -73,14 +76,27 @@ export function createRecordStore(db: Db): RecordStore {
      ON CONFLICT (tenant_id, name) DO UPDATE SET value = value + 1 RETURNING value`,
   );
   const listStatements = new Map<string, Statement<unknown[], Row>>();
-  const indexed = new Set<string>();
+  // The paths indexed already (by an earlier process on this file), so a lookup is searched by its index
+  // from the first request on, not only after the first create that asks for it.
+  const indexed = new Set<string>(
+    db
+      .prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'records_by_%'")
+      .all()
+      .map((r) => /json_extract\(data, '\$\.([A-Za-z0-9_.]+)'\)/.exec(r.sql)?.[1])
+      .filter((p): p is string => !!p && SAFE_PATH.test(p)),
+  );
 
   /** The rows of a list, in rowid order (an index entry ends with the rowid): all, or one page + 1. */
   function rowsOf(collection: string, tenantId: string, filters: Record<string, string>, page?: RecordPage): Row[] {
     const entries = Object.entries(filters).sort(([a], [b]) => a.localeCompare(b));
     for (const [p] of entries) if (!SAFE_PATH.test(p)) throw new Error(`unsafe filter path ${p}`);
+    // Without statistics (the file is never ANALYZEd) SQLite prefers records_list, which reads every record
+    // of the tenant's collection: a lookup by source would grow with the data. A path with its own index
+    // is searched by it.
+    const byIndex = entries.find(([p]) => indexed.has(p));
     const sql =
-      'SELECT data, rowid FROM records WHERE collection = ? AND tenant_id = ?' +
+      `SELECT data, rowid FROM records${byIndex ? ` INDEXED BY ${indexName(byIndex[0])}` : ''}` +
+      ' WHERE collection = ? AND tenant_id = ?' +
       entries.map(([p]) => ` AND json_extract(data, '$.${p}') = ?`).join('') +
       (page ? ' AND rowid > ? ORDER BY rowid LIMIT ?' : ' ORDER BY rowid');
     let stmt = listStatements.get(sql);
@@ -123,9 +139,8 @@ export function createRecordStore(db: Db): RecordStore {
     indexPath(path) {
       if (indexed.has(path)) return;
       if (!SAFE_PATH.test(path)) throw new Error(`unsafe index path ${path}`);
-      const name = `records_by_${path.replace(/\./g, '_')}`;
       db.exec(
-        `CREATE INDEX IF NOT EXISTS ${name} ON records (collection, tenant_id, json_extract(data, '$.${path}'), created_at)`,
+        `CREATE INDEX IF NOT EXISTS ${indexName(path)} ON records (collection, tenant_id, json_extract(data, '$.${path}'), created_at)`,
       );
       indexed.add(path);
     },

@@ -11,6 +11,7 @@ import { HttpError, installErrorHandling } from './errors';
 import { installFaults } from './faults';
 import { activeTracing } from '../../common/tracing';
 import { nameRequestSpans } from './tracing';
+import { lazyRequestLogger } from './request-logger';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -30,6 +31,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     forceCloseConnections: true,
     // Per-request info lines would drown the worker's logs in a demo; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
   }) as unknown as FastifyInstance;
   // Before any route is registered, so every one (plugins' too) is checked and recorded.
   installRouteTable(app);
