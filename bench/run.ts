@@ -198,6 +198,14 @@ export function tenantFloodPlan(flood: number, bSeconds: number): TenantFloodSpe
       server: {},
     },
     {
+      name: 'tenant-flood-no-backpressure',
+      what: 'the defaults but lanes never wait for room in the runs’ queue (INTAKE_LANE_MAX_BACKLOG=0)',
+      flood,
+      bSeconds,
+      workerEnv: { INTAKE_LANE_MAX_BACKLOG: '0' },
+      server: {},
+    },
+    {
       name: 'tenant-flood-two-workers',
       what: 'the defaults, two worker processes (the intake split over both)',
       flood,
