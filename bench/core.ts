@@ -78,6 +78,8 @@ export interface BenchEnv {
   workflowBundlePath?: string;
   /** The same bundle without preloaded modules (`bundleWithoutPreload` variants). */
   workflowBundleWithoutPreloadPath?: string;
+  /** The bundle with the floor's no-op workflow beside the product's (bench/floor/workflows.ts). */
+  floorBundlePath?: string;
   log(message: string): void;
 }
 
@@ -498,7 +500,7 @@ export async function runScenario(env: BenchEnv, spec: ScenarioSpec): Promise<Sc
   }
 }
 
-function cpuPerRun(resources: Record<string, ResourceStats>, runs: number): Record<string, number> {
+export function cpuPerRun(resources: Record<string, ResourceStats>, runs: number): Record<string, number> {
   const out: Record<string, number> = {};
   if (!runs) return out;
   let total = 0;
