@@ -30,7 +30,9 @@ import {
   type BenchEnv,
   type RunRecord,
 } from './core';
+import { historyShape, type HistoryShape } from './history-shape';
 import { intakeSplit, type IntakeShare } from './intake-split';
+import { percentiles, type Percentiles } from './percentiles';
 import { loadAverage, ResourceSampler, round, type PidSource, type ResourceStats } from './proc-stats';
 
 export interface BacklogSpec {
@@ -64,8 +66,10 @@ export interface BacklogResult {
   linkagesPerSec: number;
   /** Worker ready → the last contract run (the floor: the last run) started: the intake's share. */
   intakeMs: number;
-  /** Start → close of a run, p50 and max (ms): how long runs wait in the worker's queues. */
-  startToClose: { p50: number; max: number };
+  /** Start → close of a run (ms): how long runs wait in the worker's queues. */
+  startToClose: Percentiles;
+  /** A sample of the runs' histories: workflow tasks per run, first-task wait, eager starts. */
+  histories: HistoryShape;
   resources: Record<string, ResourceStats>;
   /** CPU ms per run by process, and `engine` = worker + Temporal (the floor's comparison). */
   cpuMsPerLinkage: Record<string, number>;
@@ -164,6 +168,7 @@ export async function runBacklog(env: BenchEnv, spec: BacklogSpec): Promise<Back
       linkagesPerSec: round((ok.length * 1000) / windowMs),
       intakeMs: Math.max(0, max(firstRuns.map((r) => r.startedAt ?? 0)) - ready),
       startToClose: startToClose(runs),
+      histories: await historyShape(client, runs),
       resources,
       cpuMsPerLinkage: cpu,
       ...(spec.kind === 'linkage' ? { intake: await intakeSplit(client, taskQueue) } : {}),
@@ -179,10 +184,7 @@ export async function runBacklog(env: BenchEnv, spec: BacklogSpec): Promise<Back
 const max = (xs: number[]) => xs.reduce((m, x) => Math.max(m, x), 0);
 const min = (xs: number[]) => xs.reduce((m, x) => Math.min(m, x), Infinity);
 
-function startToClose(runs: RunRecord[]): { p50: number; max: number } {
-  const d = runs.map((r) => r.closedAt - (r.startedAt ?? r.closedAt)).sort((a, b) => a - b);
-  return { p50: d.length ? d[Math.floor(d.length / 2)] : 0, max: d.length ? d[d.length - 1] : 0 };
-}
+const startToClose = (runs: RunRecord[]) => percentiles(runs.map((r) => r.closedAt - (r.startedAt ?? r.closedAt)));
 
 /** N contracts of `tenant` signed through CRM, SIGNERS at a time; answers how many were. */
 async function signContracts(api: PlatformClient, tenant: string, n: number): Promise<number> {

@@ -332,7 +332,8 @@ async function main(): Promise<void> {
         const c = r.cpuMsPerLinkage;
         log(
           `  ${r.runs}/${r.runsExpected} runs, lost ${r.lost}, duplicated ${r.duplicated}; ${r.linkagesPerSec} linkages/s over ${r.windowMs} ms ` +
-            `(intake ${r.intakeMs} ms, start → close p50/max ${r.startToClose.p50}/${r.startToClose.max} ms); ` +
+            `(intake ${r.intakeMs} ms, start → close p50/max ${r.startToClose.p50}/${r.startToClose.max} ms; ` +
+            `${r.histories.workflowTasksMean} workflow tasks per run, first task wait p50/p95 ${r.histories.firstTaskWait.p50}/${r.histories.firstTaskWait.p95} ms, eager ${r.histories.eagerShare}); ` +
             `CPU ms per run: worker ${c.worker}, platform ${c.platform}, Temporal ${c.temporal}, engine ${c.engine}, total ${c.total}`,
         );
         continue;
