@@ -30,7 +30,7 @@ import {
   type BenchEnv,
   type RunRecord,
 } from './core';
-import { historyShape, type HistoryShape } from './history-shape';
+import { historyShapes, type HistoryShape } from './history-shape';
 import { intakeSplit, type IntakeShare } from './intake-split';
 import { percentiles, type Percentiles } from './percentiles';
 import { loadAverage, ResourceSampler, round, type PidSource, type ResourceStats } from './proc-stats';
@@ -68,8 +68,8 @@ export interface BacklogResult {
   intakeMs: number;
   /** Start → close of a run (ms): how long runs wait in the worker's queues. */
   startToClose: Percentiles;
-  /** A sample of the runs' histories: workflow tasks per run, first-task wait, eager starts. */
-  histories: HistoryShape;
+  /** A sample of the runs' histories by workflow type: workflow tasks per run, first-task wait, eager starts. */
+  histories: Record<string, HistoryShape>;
   resources: Record<string, ResourceStats>;
   /** CPU ms per run by process, and `engine` = worker + Temporal (the floor's comparison). */
   cpuMsPerLinkage: Record<string, number>;
@@ -168,7 +168,7 @@ export async function runBacklog(env: BenchEnv, spec: BacklogSpec): Promise<Back
       linkagesPerSec: round((ok.length * 1000) / windowMs),
       intakeMs: Math.max(0, max(firstRuns.map((r) => r.startedAt ?? 0)) - ready),
       startToClose: startToClose(runs),
-      histories: await historyShape(client, runs),
+      histories: await historyShapes(client, runs),
       resources,
       cpuMsPerLinkage: cpu,
       ...(spec.kind === 'linkage' ? { intake: await intakeSplit(client, taskQueue) } : {}),

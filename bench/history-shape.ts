@@ -24,6 +24,19 @@ export interface HistoryShape {
 const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
   t ? Number(t.seconds) * 1000 + (t.nanos ?? 0) / 1e6 : NaN;
 
+/** The shape by workflow type (a contract's runs and its cascade's apart). */
+export async function historyShapes(client: Client, runs: RunRecord[]): Promise<Record<string, HistoryShape>> {
+  const types = [...new Set(runs.map((r) => r.type))].sort();
+  const out: Record<string, HistoryShape> = {};
+  for (const t of types)
+    out[t] = await historyShape(
+      client,
+      runs.filter((r) => r.type === t),
+      40,
+    );
+  return out;
+}
+
 export async function historyShape(client: Client, runs: RunRecord[], sample = 60): Promise<HistoryShape> {
   const step = Math.max(1, Math.floor(runs.length / sample));
   const picked = runs.filter((_, i) => i % step === 0).slice(0, sample);

@@ -333,7 +333,12 @@ async function main(): Promise<void> {
         log(
           `  ${r.runs}/${r.runsExpected} runs, lost ${r.lost}, duplicated ${r.duplicated}; ${r.linkagesPerSec} linkages/s over ${r.windowMs} ms ` +
             `(intake ${r.intakeMs} ms, start → close p50/max ${r.startToClose.p50}/${r.startToClose.max} ms; ` +
-            `${r.histories.workflowTasksMean} workflow tasks per run, first task wait p50/p95 ${r.histories.firstTaskWait.p50}/${r.histories.firstTaskWait.p95} ms, eager ${r.histories.eagerShare}); ` +
+            `${Object.entries(r.histories)
+              .map(
+                ([t, h]) =>
+                  `${t}: ${h.workflowTasksMean} tasks, first task wait p50/p95 ${h.firstTaskWait.p50}/${h.firstTaskWait.p95} ms, eager ${h.eagerShare}`,
+              )
+              .join('; ')}); ` +
             `CPU ms per run: worker ${c.worker}, platform ${c.platform}, Temporal ${c.temporal}, engine ${c.engine}, total ${c.total}`,
         );
         continue;

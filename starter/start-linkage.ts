@@ -86,16 +86,20 @@ export function linkageStart(
   };
 }
 
-/** Starts the event's workflow (see `linkageStart`); false when it already has one (a re-read, a duplicate event, another worker). */
+/**
+ * Starts the event's workflow (see `linkageStart`); false when it already has one (a re-read, a duplicate
+ * event, another worker). `onStarted` hears whether the server started it eagerly.
+ */
 export async function startLinkage(
   client: Client,
   config: Config,
   event: BusEvent,
-  opts: { eager?: boolean } = {},
+  opts: { eager?: boolean; onStarted?: (eagerly: boolean) => void } = {},
 ): Promise<boolean> {
   const { workflowType, options } = linkageStart(config, event, opts);
   try {
-    await client.workflow.start(workflowType, options);
+    const handle = await client.workflow.start(workflowType, options);
+    opts.onStarted?.(handle.eagerlyStarted);
     return true;
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
