@@ -24,9 +24,11 @@ import {
   busEventIds,
   cpuPerRun,
   listRuns,
+  maxOf,
   sleep,
   startConsumer,
   startPlatform,
+  tearDown,
   type BenchEnv,
   type RunRecord,
 } from './core';
@@ -144,7 +146,7 @@ export async function runBacklog(env: BenchEnv, spec: BacklogSpec): Promise<Back
         ? await effectsWindow(api, tenant)
         : {
             from: min(runs.map((r) => r.startedAt ?? Infinity)),
-            to: max(runs.map((r) => r.closedAt)),
+            to: maxOf(runs.map((r) => r.closedAt)),
             duplicated: 0,
           };
     const windowMs = Math.max(1, window.to - window.from);
@@ -166,7 +168,7 @@ export async function runBacklog(env: BenchEnv, spec: BacklogSpec): Promise<Back
       duplicated: window.duplicated,
       windowMs,
       linkagesPerSec: round((ok.length * 1000) / windowMs),
-      intakeMs: Math.max(0, max(firstRuns.map((r) => r.startedAt ?? 0)) - ready),
+      intakeMs: Math.max(0, maxOf(firstRuns.map((r) => r.startedAt ?? 0)) - ready),
       startToClose: startToClose(runs),
       histories: await historyShapes(client, runs),
       resources,
@@ -175,13 +177,10 @@ export async function runBacklog(env: BenchEnv, spec: BacklogSpec): Promise<Back
       durationMs: Date.now() - began,
     };
   } finally {
-    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
-    await connection.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await tearDown(stoppers, connection, dataDir);
   }
 }
 
-const max = (xs: number[]) => xs.reduce((m, x) => Math.max(m, x), 0);
 const min = (xs: number[]) => xs.reduce((m, x) => Math.min(m, x), Infinity);
 
 const startToClose = (runs: RunRecord[]) => percentiles(runs.map((r) => r.closedAt - (r.startedAt ?? r.closedAt)));
@@ -232,7 +231,7 @@ async function effectsWindow(
   });
   return {
     from: min(at(orders)),
-    to: max(at(approvals)),
+    to: maxOf(at(approvals)),
     duplicated: beyondFirst(orders, 'sourceContractId', 'orderStatus') + beyondFirst(bySource, 'source', 'status'),
   };
 }

@@ -494,11 +494,23 @@ export async function runScenario(env: BenchEnv, spec: ScenarioSpec): Promise<Sc
       durationMs: Date.now() - began,
     };
   } finally {
-    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
-    await connection.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await tearDown(stoppers, connection, dataDir);
   }
 }
+
+/** A scenario's stack stopped in the reverse order of its start, its client closed, its data removed. */
+export async function tearDown(
+  stoppers: (() => Promise<void>)[],
+  connection: Connection,
+  dataDir: string,
+): Promise<void> {
+  for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+  await connection.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** The largest of `xs` (0 for none). */
+export const maxOf = (xs: number[]) => xs.reduce((m, x) => Math.max(m, x), 0);
 
 export function cpuPerRun(resources: Record<string, ResourceStats>, runs: number): Record<string, number> {
   const out: Record<string, number> = {};
