@@ -33,7 +33,7 @@ import {
   type RunRecord,
 } from './core';
 import { historyShapes, type HistoryShape } from './history-shape';
-import { intakeSplit, type IntakeShare } from './intake-split';
+import { intakeSplit, type IntakeShare, type PollerCycle } from './intake-split';
 import { percentiles, type Percentiles } from './percentiles';
 import { loadAverage, ResourceSampler, round, type PidSource, type ResourceStats } from './proc-stats';
 
@@ -75,7 +75,8 @@ export interface BacklogResult {
   resources: Record<string, ResourceStats>;
   /** CPU ms per run by process, and `engine` = worker + Temporal (the floor's comparison). */
   cpuMsPerLinkage: Record<string, number>;
-  intake?: IntakeShare[];
+  /** The intake work per worker process, and the poller's page cycle. */
+  intake?: { shares: IntakeShare[]; poller: PollerCycle };
   durationMs: number;
 }
 
