@@ -6,6 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { RunRecord } from './core';
+import { eventTimeMs } from './intake-split';
 import { percentiles, type Percentiles } from './percentiles';
 import { round } from './proc-stats';
 
@@ -20,9 +21,6 @@ export interface HistoryShape {
   /** Runs whose first workflow task was started at once (under 1 ms: an eager start). */
   eagerShare: number;
 }
-
-const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
-  t ? Number(t.seconds) * 1000 + (t.nanos ?? 0) / 1e6 : NaN;
 
 /** The shape by workflow type (a contract's runs and its cascade's apart). */
 export async function historyShapes(client: Client, runs: RunRecord[]): Promise<Record<string, HistoryShape>> {
@@ -51,8 +49,8 @@ export async function historyShape(client: Client, runs: RunRecord[], sample = 6
     tasks += evs.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED).length;
     const scheduled = evs.find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
     const started = evs.find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
-    const wait = ms(started?.eventTime) - ms(scheduled?.eventTime);
-    if (Number.isFinite(wait)) {
+    const wait = eventTimeMs(started?.eventTime) - eventTimeMs(scheduled?.eventTime);
+    if (started && scheduled) {
       waits.push(Math.round(wait));
       if (wait < 1) eager++;
     }
