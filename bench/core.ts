@@ -78,6 +78,8 @@ export interface BenchEnv {
   workflowBundlePath?: string;
   /** The same bundle without preloaded modules (`bundleWithoutPreload` variants). */
   workflowBundleWithoutPreloadPath?: string;
+  /** The bundle with the floor's no-op workflow beside the product's (bench/floor/workflows.ts). */
+  floorBundlePath?: string;
   log(message: string): void;
 }
 
@@ -496,13 +498,25 @@ export async function runScenario(env: BenchEnv, spec: ScenarioSpec): Promise<Sc
       durationMs: Date.now() - began,
     };
   } finally {
-    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
-    await connection.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await tearDown(stoppers, connection, dataDir);
   }
 }
 
-function cpuPerRun(resources: Record<string, ResourceStats>, runs: number): Record<string, number> {
+/** A scenario's stack stopped in the reverse order of its start, its client closed, its data removed. */
+export async function tearDown(
+  stoppers: (() => Promise<void>)[],
+  connection: Connection,
+  dataDir: string,
+): Promise<void> {
+  for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+  await connection.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** The largest of `xs` (0 for none). */
+export const maxOf = (xs: number[]) => xs.reduce((m, x) => Math.max(m, x), 0);
+
+export function cpuPerRun(resources: Record<string, ResourceStats>, runs: number): Record<string, number> {
   const out: Record<string, number> = {};
   if (!runs) return out;
   let total = 0;

@@ -31,7 +31,8 @@ export interface PollerCycle {
   turnaround: Percentiles;
 }
 
-const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+/** A history event's time in epoch milliseconds (0 when it has none). */
+export const eventTimeMs = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
   t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : 0;
 
 export async function intakeSplit(
@@ -52,7 +53,7 @@ export async function intakeSplit(
     let lastCompletedAt = 0;
     for (const e of history.events ?? []) {
       const id = String(e.eventId);
-      const at = ms(e.eventTime);
+      const at = eventTimeMs(e.eventTime);
       if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
         typeOf.set(id, e.activityTaskScheduledEventAttributes?.activityType?.name ?? '');
         scheduledAt.set(id, at);

@@ -3,6 +3,8 @@ import type { ScenarioResult } from './core';
 import { round, type MachineInfo } from './proc-stats';
 import type { TenantFloodResult } from './tenant-flood';
 import { renderTenantFlood } from './tenant-flood-report';
+import type { BacklogResult } from './backlog';
+import { backlogTargets, renderBacklog } from './backlog-report';
 
 export interface Target {
   what: string;
@@ -30,6 +32,8 @@ export interface BenchReport {
   /** Scenarios the time budget left out. */
   skipped: string[];
   scenarios: ScenarioResult[];
+  /** The backlog scenario and the engine's floor beside it (bench/backlog.ts), when they ran. */
+  backlog?: BacklogResult[];
   /** The tenant-flood rows (bench/tenant-flood.ts), when they ran. */
   tenantFlood?: TenantFloodResult[];
   /** Set when the tenant-flood rows come from a run of their own (BENCH_TENANT_FLOOD_FROM), not this one. */
@@ -38,7 +42,7 @@ export interface BenchReport {
 
 const find = (rs: ScenarioResult[], name: string) => rs.find((r) => r.name === name);
 
-export function summarize(results: ScenarioResult[]): Summary {
+export function summarize(results: ScenarioResult[], backlog: BacklogResult[] = []): Summary {
   const ours = find(results, 'closed-max');
   const direct = find(results, 'direct-longpoll-closed-max');
   const at20 = find(results, 'open-20');
@@ -82,6 +86,7 @@ export function summarize(results: ScenarioResult[]): Summary {
       met: fe.p99 <= 100,
     });
   }
+  targets.push(...backlogTargets(backlog));
   const headline =
     ours && direct
       ? `${ours.throughput.linkagesPerSec} linkages/s (${ours.throughput.contractLinkagesPerSec} contracts/s) vs the direct long-poll dispatcher's ${direct.throughput.linkagesPerSec}/s: ratio ${ratio}` +
@@ -155,6 +160,7 @@ export function renderMarkdown(report: BenchReport): string {
     );
   }
   lines.push(...clusterTable(main));
+  lines.push(...renderBacklog(report.backlog));
   if (tuning.length) {
     const base = find(tuning, 'tune-baseline');
     lines.push('## Tuning (closed loop, each against `tune-baseline` run in the same session)', '');

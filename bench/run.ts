@@ -7,7 +7,8 @@
  * BENCH_QUICK=1: a ~1-minute smoke run (results file only).
  * BENCH_ONLY=<regex>: only the scenarios it matches (results file only), e.g. BENCH_ONLY=tenant-flood for the
  * tenant-flood rows (bench/tenant-flood.ts), sized by BENCH_FLOOD (A's events, default 5000) and
- * BENCH_B_SECONDS (B's signing seconds, default 30).
+ * BENCH_B_SECONDS (B's signing seconds, default 30); BENCH_ONLY=backlog for the backlog and floor rows
+ * (bench/backlog.ts), sized by BENCH_BACKLOG (contracts, default 500).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,12 +24,26 @@ import { freePort } from '../scripts/lib/ports';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { errorsOnlyLogger } from '../worker/logging';
 import { bundleLinkageWorkflows, WORKFLOWS_PATH } from '../worker/workflow-bundle';
+
+const FLOOR_WORKFLOWS_PATH = require.resolve('./floor/workflows');
 import { runTenantFlood, type TenantFloodResult, type TenantFloodSpec } from './tenant-flood';
+import { runBacklog, type BacklogResult, type BacklogSpec } from './backlog';
 
 const s = (sec: number) => sec * 1000;
 
-/** The full run: the open-loop rates, the closed-loop maximum, the direct dispatcher, then the tuning runs. */
-export function fullPlan(): { main: ScenarioSpec[]; tuning: ScenarioSpec[] } {
+/**
+ * The backlog rows: N contracts signed with the worker stopped, then drained; and the engine's floor, 2N no-op
+ * runs of the same shape drained by the same worker. Each on a dev server of its own.
+ */
+export function backlogPlan(contracts: number): BacklogSpec[] {
+  return [
+    { name: 'backlog', kind: 'linkage', contracts },
+    { name: 'backlog-floor', kind: 'floor', contracts },
+  ];
+}
+
+/** The full run: the open-loop rates, the closed-loop maximum, the direct dispatcher, the backlog, then the tuning runs. */
+export function fullPlan(contracts = 500): { main: ScenarioSpec[]; backlog: BacklogSpec[]; tuning: ScenarioSpec[] } {
   // Tuning runs are short closed loops with a small window, so an overloaded consumer drains quickly.
   const closed = (name: string, extra: Partial<ScenarioSpec> = {}): ScenarioSpec => ({
     name,
@@ -98,6 +113,7 @@ export function fullPlan(): { main: ScenarioSpec[]; tuning: ScenarioSpec[] } {
         drainTimeoutMs: s(30),
       },
     ],
+    backlog: backlogPlan(contracts),
     // Each change of the cost work taken back one at a time, against the same defaults, each on a fresh
     // dev server of its own (the main scenarios' server has grown by then): the before/after of each change.
     tuning: [
@@ -142,7 +158,7 @@ export function fullPlan(): { main: ScenarioSpec[]; tuning: ScenarioSpec[] } {
   };
 }
 
-export function quickPlan(): { main: ScenarioSpec[]; tuning: ScenarioSpec[] } {
+export function quickPlan(contracts = 500): { main: ScenarioSpec[]; backlog: BacklogSpec[]; tuning: ScenarioSpec[] } {
   const short = { durationMs: s(5) };
   return {
     main: [
@@ -156,6 +172,8 @@ export function quickPlan(): { main: ScenarioSpec[]; tuning: ScenarioSpec[] } {
       { name: 'direct-longpoll-open-20', system: 'direct-longpoll', load: { kind: 'open', rate: 20, ...short } },
       { name: 'direct-longpoll-closed-max', system: 'direct-longpoll', load: { kind: 'closed', window: 30, ...short } },
     ],
+    // Not in the quick run unless named (BENCH_ONLY=backlog).
+    backlog: backlogPlan(contracts),
     tuning: [],
   };
 }
@@ -234,7 +252,7 @@ async function main(): Promise<void> {
   // BENCH_REPORT_FROM=<results json>: only (re)write docs/benchmark.* from an earlier run.
   if (process.env.BENCH_REPORT_FROM) {
     const report = JSON.parse(fs.readFileSync(process.env.BENCH_REPORT_FROM, 'utf8')) as BenchReport;
-    report.summary = summarize(report.scenarios);
+    report.summary = summarize(report.scenarios, report.backlog);
     report.skipped ??= [];
     // BENCH_TENANT_FLOOD_FROM=<results json>: the tenant-flood rows of a run of their own (BENCH_ONLY=tenant-flood).
     if (process.env.BENCH_TENANT_FLOOD_FROM) {
@@ -266,6 +284,7 @@ async function main(): Promise<void> {
   });
   const results: ScenarioResult[] = [];
   const floodResults: TenantFloodResult[] = [];
+  const backlogResults: BacklogResult[] = [];
   const skipped: string[] = [];
   let stopCluster = async () => undefined as void;
   // `npm run bench` must finish within 15 minutes: scenarios that would not fit are skipped (and listed).
@@ -275,6 +294,9 @@ async function main(): Promise<void> {
     const bundle = await bundleLinkageWorkflows();
     const bundlePath = path.join(tmp, 'workflow-bundle.js');
     fs.writeFileSync(bundlePath, bundle.code);
+    const floorBundle = await bundleLinkageWorkflows(FLOOR_WORKFLOWS_PATH);
+    const floorBundlePath = path.join(tmp, 'workflow-bundle-floor.js');
+    fs.writeFileSync(floorBundlePath, floorBundle.code);
     const plainBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: errorsOnlyLogger });
     const plainBundlePath = path.join(tmp, 'workflow-bundle-without-preload.js');
     fs.writeFileSync(plainBundlePath, plainBundle.code);
@@ -285,6 +307,7 @@ async function main(): Promise<void> {
       backend: 'dev',
       workflowBundlePath: bundlePath,
       workflowBundleWithoutPreloadPath: plainBundlePath,
+      floorBundlePath,
       log,
     };
     // The cluster scenarios share one cluster (its own PostgreSQL), started when the first one runs.
@@ -296,9 +319,38 @@ async function main(): Promise<void> {
       log(`Temporal cluster ${cluster.address} (PostgreSQL ${cluster.postgres.host}:${cluster.postgres.port})`);
       return { ...env, temporalAddress: cluster.address, backend: 'cluster', serverPids: clusterPids(cluster) };
     };
-    const plan = quick ? quickPlan() : fullPlan();
-    for (const spec of [...plan.main, ...plan.tuning]) {
+    const contracts = positiveIntEnv('BENCH_BACKLOG', 500);
+    const plan = quick ? quickPlan(contracts) : fullPlan(contracts);
+    const backlogRows = plan.backlog.filter((spec) => (only ? only.test(spec.name) : !quick));
+    for (const spec of [...plan.main, ...backlogRows, ...plan.tuning]) {
       if (only && !only.test(spec.name)) continue;
+      if ('kind' in spec) {
+        // About 20 linkages/s for the backlog and 40 runs/s for the floor, plus the signing and the worker's start.
+        const left = budgetMs - (Date.now() - began);
+        if (only === null && left < (spec.contracts * 2 * 1000) / (spec.kind === 'floor' ? 40 : 15) + 20_000) {
+          skipped.push(spec.name);
+          log(`${spec.name} skipped: ${Math.round(left / 1000)} s left of the time budget`);
+          continue;
+        }
+        log(
+          `${spec.name}: ${spec.kind === 'floor' ? `${2 * spec.contracts} no-op runs of a linkage's shape` : `${spec.contracts} contracts signed with the worker stopped`}, then drained`,
+        );
+        const r = await withOwnServer(tmp, {}, env, (own) => runBacklog(own, spec));
+        backlogResults.push(r);
+        const c = r.cpuMsPerLinkage;
+        log(
+          `  ${r.runs}/${r.runsExpected} runs, lost ${r.lost}, duplicated ${r.duplicated}; ${r.linkagesPerSec} linkages/s over ${r.windowMs} ms ` +
+            `(intake ${r.intakeMs} ms, start → close p50/max ${r.startToClose.p50}/${r.startToClose.max} ms; ` +
+            `${Object.entries(r.histories)
+              .map(
+                ([t, h]) =>
+                  `${t}: ${h.workflowTasksMean} tasks, first task wait p50/p95 ${h.firstTaskWait.p50}/${h.firstTaskWait.p95} ms, eager ${h.eagerShare}`,
+              )
+              .join('; ')}); ` +
+            `CPU ms per run: worker ${c.worker}, platform ${c.platform}, Temporal ${c.temporal}, engine ${c.engine}, total ${c.total}`,
+        );
+        continue;
+      }
       // A rate is tried only if the one below it held (backlog under 10 s after the load).
       const below: Record<string, string> = { 'open-50': 'open-20', 'open-100': 'open-50' };
       const prev = below[spec.name] ? results.find((r) => r.name === below[spec.name]) : undefined;
@@ -372,9 +424,10 @@ async function main(): Promise<void> {
     loadAverageBefore: loadBefore,
     loadAverageAfter: loadAverage(),
     durationMs: Date.now() - began,
-    summary: summarize(results),
+    summary: summarize(results, backlogResults),
     skipped,
     scenarios: results,
+    ...(backlogResults.length ? { backlog: backlogResults } : {}),
     ...(floodResults.length ? { tenantFlood: floodResults } : {}),
   };
   const stamp = report.generatedAt.replace(/[:.]/g, '-');

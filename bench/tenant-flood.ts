@@ -19,9 +19,11 @@ import {
   beyondFirst,
   busEventIds,
   listRuns,
+  maxOf,
   sleep,
   startConsumer,
   startPlatform,
+  tearDown,
   type BenchEnv,
   type RunRecord,
   type ServerSettings,
@@ -185,9 +187,9 @@ export async function runTenantFlood(env: BenchEnv, spec: TenantFloodSpec): Prom
       aOrders.concat(bOrders).map((o) => [String(o.sourceContractId), Date.parse(String(o.createdAt))]),
     );
 
-    const aLastClose = max(aRuns.map((r) => r.closedAt));
+    const aLastClose = maxOf(aRuns.map((r) => r.closedAt));
     const aContracts = aRuns.filter(isContractRun);
-    const aLastStart = max(aContracts.map((r) => r.startedAt ?? 0));
+    const aLastStart = maxOf(aContracts.map((r) => r.startedAt ?? 0));
     const drainMs = Math.max(1, aLastClose - floodStart);
     const toOrder: number[] = [];
     const toStarted: number[] = [];
@@ -267,13 +269,10 @@ export async function runTenantFlood(env: BenchEnv, spec: TenantFloodSpec): Prom
       durationMs: Date.now() - began,
     };
   } finally {
-    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
-    await connection.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await tearDown(stoppers, connection, dataDir);
   }
 }
 
-const max = (xs: number[]) => xs.reduce((m, x) => Math.max(m, x), 0);
 const isContractRun = (r: RunRecord) => r.type === 'ContractSignedWorkflow';
 
 /** A's events, valid `crm.contract.signed` payloads, posted with a few requests in flight at a time. */

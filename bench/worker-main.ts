@@ -15,6 +15,8 @@ import { createLogger } from '../common/logger';
 import { temporalConnectionOptions } from '../common/temporal-connection';
 import { createLinkageWorker } from '../worker/create-worker';
 import { PinoTemporalLogger } from '../worker/logging';
+import { floorActivities } from './floor/activities';
+import { startFloorRuns } from './floor/start';
 
 /** The Worker options a tuning run may set (all optional; absent = the product's own value). */
 export interface BenchWorkerOptions {
@@ -56,9 +58,18 @@ async function main(): Promise<void> {
     const stats = eager.stats;
     setInterval(() => console.log(`${EAGER_STATS_LINE}${JSON.stringify(stats)}`), 1000).unref();
   }
-  const { run } = await createLinkageWorker(config, overrides);
+  // The floor row (bench/backlog.ts): BENCH_FLOOR_RUNS no-op runs of BENCH_FLOOR_TENANT, started by this
+  // process once it polls; its worker has the floor's bundle and activity only (and no poller: POLLER_ENABLED=0).
+  const floorRuns = Number(process.env.BENCH_FLOOR_RUNS ?? 0);
+  if (floorRuns > 0) overrides.activities = floorActivities;
+  const { run, client } = await createLinkageWorker(config, overrides);
   await run(() => {
     console.log(`WORKER_READY ${JSON.stringify({ pid: process.pid, taskQueue: config.temporal.taskQueue })}`);
+    if (floorRuns > 0) {
+      startFloorRuns(client, config, process.env.BENCH_FLOOR_TENANT ?? 'floor', floorRuns).catch((err: unknown) =>
+        console.error(`bench worker: floor starts failed: ${err instanceof Error ? err.stack : String(err)}`),
+      );
+    }
   });
   await tracing?.shutdown();
 }

@@ -7,6 +7,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   type Client,
   type WorkflowExecutionDescription,
+  type WorkflowStartOptions,
 } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import { bounded } from '../common/bounded';
@@ -42,16 +43,15 @@ export function linkageInput(config: Config, event: BusEvent): LinkageInput {
 }
 
 /**
- * Starts the event's workflow; false when it already has one (a re-read, a duplicate event, another worker).
+ * The start of the event's workflow: its type and options (id, search attributes, fairness key, summary).
  * `eager`: ask the server to hand the first workflow task straight back (the client must be on a worker's
  * NativeConnection, as the poller's is): one matching round trip less per linkage.
  */
-export async function startLinkage(
-  client: Client,
+export function linkageStart(
   config: Config,
   event: BusEvent,
   { eager = false }: { eager?: boolean } = {},
-): Promise<boolean> {
+): { workflowType: string; options: WorkflowStartOptions } {
   const rule = ruleFor(config.rules.catalogue, event.eventType);
   const keys = businessKeysOf(rule, event.payload ?? {});
   // Bounded: an event may carry values over Temporal's size limits; the input keeps them whole.
@@ -62,8 +62,9 @@ export async function startLinkage(
     { key: LinkageOutcome, value: 'running' },
   ];
   if (keys.length) searchAttributes.push({ key: LinkageBusinessKeys, value: keys });
-  try {
-    await client.workflow.start(workflowTypeOf(rule), {
+  return {
+    workflowType: workflowTypeOf(rule),
+    options: {
       workflowId: linkageWorkflowId(event.eventId),
       taskQueue: config.temporal.taskQueue,
       args: [linkageInput(config, event)],
@@ -81,7 +82,24 @@ export async function startLinkage(
           .map(([k, v]) => `${k}=${v ? 1 : 0}`)
           .join(', ')}.`,
       ].join('\n\n'),
-    });
+    },
+  };
+}
+
+/**
+ * Starts the event's workflow (see `linkageStart`); false when it already has one (a re-read, a duplicate
+ * event, another worker). `onStarted` hears whether the server started it eagerly.
+ */
+export async function startLinkage(
+  client: Client,
+  config: Config,
+  event: BusEvent,
+  opts: { eager?: boolean; onStarted?: (eagerly: boolean) => void } = {},
+): Promise<boolean> {
+  const { workflowType, options } = linkageStart(config, event, opts);
+  try {
+    const handle = await client.workflow.start(workflowType, options);
+    opts.onStarted?.(handle.eagerlyStarted);
     return true;
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
