@@ -22,7 +22,6 @@ import { waitForRunQueueRoom } from './run-queue-room';
 import { startLinkage } from './start-linkage';
 import { classifyStartRefusal, NamespaceRefusedError } from './start-refusal';
 import { forEachConcurrently } from '../common/concurrency';
-import { EagerGate } from './eager-gate';
 
 export interface EventPage {
   events: BusEvent[];
@@ -57,8 +56,6 @@ export function createPollerActivities(
   observer: PollerObserver = {},
 ) {
   const summary = pollerSummary();
-  // One per worker: the pace of every start this worker's intake makes, pages and lanes alike.
-  const gate = new EagerGate();
   return {
     /**
      * One page of the bus after `after`. With `intake` (a poller of tenant lanes): first the tenants whose
@@ -72,7 +69,7 @@ export function createPollerActivities(
         const t0 = Date.now();
         const lanes = new IntakeLaneKeeper(client, config, gateway, parsePage, intake);
         const caughtUp = await lanes.catchUp(after, (events, unstartable) =>
-          startEvents(client, config, events, unstartable, undefined, undefined, gate).then(async (r) => {
+          startEvents(client, config, events, unstartable).then(async (r) => {
             for (const u of unstartable) await deadLetter(gateway, u, observer);
             return r;
           }),
@@ -96,7 +93,7 @@ export function createPollerActivities(
           summary.page(empty, null, ctx.log);
           return empty;
         }
-        const { started, refused } = await startEvents(client, config, toStart, unstartable, readSpan, undefined, gate);
+        const { started, refused } = await startEvents(client, config, toStart, unstartable, readSpan);
         for (const u of unstartable) await deadLetter(gateway, u, observer);
         if (page.events.length + malformed < config.poller.pageSize) await lanes.restartStoppedLanes();
         const result: PollResult = {
@@ -159,7 +156,7 @@ export function createPollerActivities(
         const { raw, caughtUp } = await readLanePage(gateway, config, tenantId, after, ctx.cancellationSignal);
         const { page, unstartable } = parsePage(raw);
         const pace = lanePacer(config, tenantId, t0, (ms) => ctx.sleep(ms));
-        const { started, refused } = await startEvents(client, config, page.events, unstartable, undefined, pace, gate);
+        const { started, refused } = await startEvents(client, config, page.events, unstartable, undefined, pace);
         await pace.end(page.events.length);
         for (const u of unstartable) await deadLetter(gateway, u, observer);
         const result: LaneResult = {
@@ -193,8 +190,7 @@ export function createPollerActivities(
  * Starts one workflow per event, `startConcurrency` at a time. An event whose start the server refuses for
  * the event itself is set aside in `unstartable` for a dead letter; a namespace-level refusal (search
  * attributes not registered) and anything else (Temporal down) fail the whole page: nothing is skipped.
- * `pace` (a capped lane) is awaited before the i-th start of the page, in page order; `gate` holds starts
- * back while the worker has no slot for an eager one (starter/eager-gate.ts).
+ * `pace` (a capped lane) is awaited before the i-th start of the page, in page order.
  */
 export async function startEvents(
   client: Client,
@@ -203,7 +199,6 @@ export async function startEvents(
   unstartable: Unstartable[],
   readSpan?: Parameters<typeof traceEventStart>[1],
   pace?: { beforeStart(index: number): Promise<void> },
-  gate?: EagerGate,
 ): Promise<{ started: number; refused: number }> {
   let started = 0;
   let refused = 0;
@@ -211,21 +206,14 @@ export async function startEvents(
   const eager = client.connection instanceof NativeConnection;
   await forEachConcurrently(events.entries(), config.poller.startConcurrency, async ([index, event]) => {
     await pace?.beforeStart(index);
-    const gated = eager ? gate : undefined;
-    const probe = (await gated?.enter()) ?? false;
-    let eagerly = true;
-    const onStarted = (e: boolean) => (eagerly = e);
     try {
-      if (await traceEventStart(event, readSpan, () => startLinkage(client, config, event, { eager, onStarted })))
-        started++;
+      if (await traceEventStart(event, readSpan, () => startLinkage(client, config, event, { eager }))) started++;
     } catch (err) {
       const refusal = classifyStartRefusal(err);
       if (refusal?.kind === 'namespace') throw new NamespaceRefusedError(refusal.cause);
       if (refusal?.kind !== 'event') throw err;
       refused++;
       unstartable.push({ seq: event.seq, event, reason: `Temporal refused to start its workflow: ${causeChain(err)}` });
-    } finally {
-      gated?.done(eagerly, probe);
     }
   });
   return { started, refused };

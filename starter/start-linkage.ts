@@ -86,20 +86,16 @@ export function linkageStart(
   };
 }
 
-/**
- * Starts the event's workflow (see `linkageStart`); false when it already has one (a re-read, a duplicate
- * event, another worker). `onStarted` hears whether the server started it eagerly.
- */
+/** Starts the event's workflow (see `linkageStart`); false when it already has one (a re-read, a duplicate event, another worker). */
 export async function startLinkage(
   client: Client,
   config: Config,
   event: BusEvent,
-  opts: { eager?: boolean; onStarted?: (eagerly: boolean) => void } = {},
+  opts: { eager?: boolean } = {},
 ): Promise<boolean> {
   const { workflowType, options } = linkageStart(config, event, opts);
   try {
-    const handle = await client.workflow.start(workflowType, options);
-    opts.onStarted?.(handle.eagerlyStarted);
+    await client.workflow.start(workflowType, options);
     return true;
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -1,14 +1,13 @@
 /**
  * The floor row's starts, made in the bench worker process the way its poller starts linkage runs: the
  * worker's own client (its NativeConnection, so the server starts them eagerly), POLLER_START_CONCURRENCY at a
- * time and held back by the intake's eager gate (starter/eager-gate.ts), each with a linkage start's options (id, input, search attributes, fairness key, summary) for a
+ * time, each with a linkage start's options (id, input, search attributes, fairness key, summary) for a
  * `crm.contract.signed` event, only the workflow type being the floor's.
  */
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../common/config';
 import { forEachConcurrently } from '../../common/concurrency';
 import type { BusEvent } from '../../common/events';
-import { EagerGate } from '../../starter/eager-gate';
 import { linkageStart } from '../../starter/start-linkage';
 
 export const FLOOR_WORKFLOW_TYPE = 'BenchFloorWorkflow';
@@ -35,19 +34,12 @@ export function floorEvent(tenant: string, i: number): BusEvent {
 }
 
 export async function startFloorRuns(client: Client, config: Config, tenant: string, n: number): Promise<void> {
-  const gate = new EagerGate();
   await forEachConcurrently(
     Array.from({ length: n }, (_, i) => i),
     config.poller.startConcurrency,
     async (i) => {
       const { options } = linkageStart(config, floorEvent(tenant, i), { eager: true });
-      const probe = await gate.enter();
-      let eagerly = true;
-      try {
-        eagerly = (await client.workflow.start(FLOOR_WORKFLOW_TYPE, options)).eagerlyStarted;
-      } finally {
-        gate.done(eagerly, probe);
-      }
+      await client.workflow.start(FLOOR_WORKFLOW_TYPE, options);
     },
   );
 }
