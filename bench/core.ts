@@ -33,6 +33,8 @@ export interface ScenarioSpec {
   load: Load;
   /** Worker environment on top of the defaults (e.g. WORKER_MAX_CACHED_WORKFLOWS, POLLER_PAGE_SIZE). */
   workerEnv?: Record<string, string>;
+  /** Platform environment on top of the bench's (e.g. DATALAKE_THREADS). */
+  platformEnv?: Record<string, string>;
   /** Worker options the product does not read from the environment (reuseV8Context, eager activities). */
   workerOptions?: BenchWorkerOptions;
   /** Worker processes (default 1). */
@@ -91,6 +93,7 @@ export interface ScenarioResult {
   load: Load;
   workers: number;
   workerEnv: Record<string, string>;
+  platformEnv?: Record<string, string>;
   workerOptions: BenchWorkerOptions;
   server?: ServerSettings;
   change?: Change;
@@ -289,6 +292,8 @@ export interface RunRecord {
 
 export async function startPlatform(
   dataDir: string,
+  /** Over the platform's bench environment (a variant's setting, e.g. DATALAKE_THREADS). */
+  extraEnv: Record<string, string> = {},
 ): Promise<{ proc: ServiceProcess; gatewayUrl: string; datalakeUrl: string }> {
   const proc = await startService({
     name: 'platform',
@@ -310,6 +315,7 @@ export async function startPlatform(
       OA_PORT: '0',
       SRM_PORT: '0',
       DATALAKE_PORT: '0',
+      ...extraEnv,
     },
     readyLine: 'PLATFORM_READY',
   });
@@ -326,7 +332,7 @@ export async function runScenario(env: BenchEnv, spec: ScenarioSpec): Promise<Sc
   const client = new Client({ connection, namespace: env.namespace });
   const stoppers: (() => Promise<void>)[] = [];
   try {
-    const platform = await startPlatform(dataDir);
+    const platform = await startPlatform(dataDir, spec.platformEnv);
     stoppers.push(() => platform.proc.stop(5000));
     const api = new PlatformClient(platform.gatewayUrl, 'smoke-test', platform.datalakeUrl);
     const taskQueue = `bench-${tenant}`;
@@ -445,6 +451,7 @@ export async function runScenario(env: BenchEnv, spec: ScenarioSpec): Promise<Sc
       load: spec.load,
       workers: spec.workers ?? 1,
       workerEnv: spec.workerEnv ?? {},
+      ...(spec.platformEnv ? { platformEnv: spec.platformEnv } : {}),
       workerOptions: spec.workerOptions ?? {},
       ...(spec.server ? { server: spec.server } : {}),
       ...(spec.change ? { change: spec.change } : {}),

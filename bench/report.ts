@@ -180,6 +180,7 @@ export function renderMarkdown(report: BenchReport): string {
           : '–';
       const setting = [
         ...Object.entries(r.workerEnv).map(([k, v]) => `${k}=${v}`),
+        ...Object.entries(r.platformEnv ?? {}).map(([k, v]) => `platform ${k}=${v}`),
         ...Object.entries(r.workerOptions).map(([k, v]) => `${k}: ${String(v)}`),
         ...(r.workers > 1 ? [`${r.workers} worker processes`] : []),
         ...(r.bundleWithoutPreload ? ['workflow bundle without preloadModules'] : []),

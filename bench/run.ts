@@ -38,6 +38,8 @@ const s = (sec: number) => sec * 1000;
 export function backlogPlan(contracts: number): BacklogSpec[] {
   return [
     { name: 'backlog', kind: 'linkage', contracts },
+    // The lanes' backpressure taken back: a one-tenant backlog is a flood, so it has a lane.
+    { name: 'backlog-no-backpressure', kind: 'linkage', contracts, workerEnv: { INTAKE_LANE_MAX_BACKLOG: '0' } },
     { name: 'backlog-floor', kind: 'floor', contracts },
   ];
 }
@@ -149,6 +151,10 @@ export function fullPlan(contracts = 500): { main: ScenarioSpec[]; backlog: Back
       closed('tune-eager-start-off', {
         workerEnv: { BENCH_EAGER_START: '0' },
         change: { what: 'eager workflow start', kept: true },
+      }),
+      closed('tune-datalake-threads-2', {
+        platformEnv: { DATALAKE_THREADS: '2' },
+        change: { what: 'data lake: one DuckDB thread instead of two', kept: true },
       }),
       closed('tune-reuseV8Context-off', {
         workerOptions: { reuseV8Context: false },
