@@ -62,6 +62,19 @@ export function statusChangeOf(catalogue: Catalogue, kind: DocumentKind, record:
   };
 }
 
+/** A source document to read again once an approval for it is made: its kind and id. */
+export interface SourceRef {
+  kind: DocumentKind;
+  id: string;
+}
+
+/**
+ * An approval made, with its source's status read just after: or why the read failed. A failed read never
+ * fails the create (a read's 4xx would look like the cell's definite "no" to the approval): the workflow
+ * reads the source again in a step of its own.
+ */
+export type ApprovalWithSource = CreatedRecord & { source: { status: number } | { error: string } };
+
 export interface ErpOrderBody {
   customerId: string;
   totalAmountCents: number;
@@ -106,6 +119,15 @@ export function createCellActivities(gateway: HttpClient, guard: RuleGuard, cata
       }),
     );
 
+  const readStatus = async (ctx: CallContext, kind: DocumentKind, id: string): Promise<number> => {
+    const doc = await gateway.call<CreatedRecord>({
+      method: 'GET',
+      path: documentPath(kind, id),
+      tenantId: ctx.tenantId,
+    });
+    return doc[spec(kind).statusField] as number;
+  };
+
   /** Withdraws every pending approval of a source; decided ones stand (they are not open). */
   async function withdrawApprovalsOf(ctx: CallContext, source: ApprovalSource): Promise<CancelResult> {
     const query: Record<string, string> = { ...source };
@@ -145,6 +167,19 @@ export function createCellActivities(gateway: HttpClient, guard: RuleGuard, cata
     },
     async createApproval(ctx: CallContext, body: ApprovalBody): Promise<CreatedRecord> {
       return post(ctx, spec('oa:approval').list, body);
+    },
+    /** The approval and, in the same call, its source's status (the cascade check of the approval). */
+    async createApprovalAndCheckSource(
+      ctx: CallContext,
+      body: ApprovalBody,
+      source: SourceRef,
+    ): Promise<ApprovalWithSource> {
+      const approval = await post(ctx, spec('oa:approval').list, body);
+      try {
+        return { ...approval, source: { status: await readStatus(ctx, source.kind, source.id) } };
+      } catch (err) {
+        return { ...approval, source: { error: err instanceof Error ? err.message : String(err) } };
+      }
     },
     async withdrawApproval(ctx: CallContext, approvalId: string): Promise<CreatedRecord & StatusChanges> {
       const approval = await post(ctx, `${documentPath('oa:approval', approvalId)}/withdraw`, {});
@@ -193,12 +228,7 @@ export function createCellActivities(gateway: HttpClient, guard: RuleGuard, cata
     },
     /** The current status of a document (the cascade check of an approval made for it). */
     async documentStatus(ctx: CallContext, kind: DocumentKind, id: string): Promise<{ id: string; status: number }> {
-      const doc = await gateway.call<CreatedRecord>({
-        method: 'GET',
-        path: documentPath(kind, id),
-        tenantId: ctx.tenantId,
-      });
-      return { id, status: doc[spec(kind).statusField] as number };
+      return { id, status: await readStatus(ctx, kind, id) };
     },
   };
 }

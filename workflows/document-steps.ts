@@ -13,7 +13,7 @@ import {
   type LinkageRule,
   type TemplateScope,
 } from '../common/catalogue';
-import type { ApprovalBody, ApprovalSource, CallContext, CreatedRecord } from '../activities/cells';
+import type { ApprovalBody, ApprovalSource, ApprovalWithSource, CallContext, CreatedRecord } from '../activities/cells';
 import type { Activities } from '../activities';
 import type { LinkageRun } from './linkage-run';
 import { CodeVersion } from './patches';
@@ -90,14 +90,25 @@ async function createDocument(
   if (spec.withdrawn) {
     // Declared again with the body as it is now (it may name a document made since).
     declare(run, step, scope());
-    const approval = await run.step(step.name, step.title, (a, ctx) => a.createApproval(ctx, body as ApprovalBody), {
-      key: (ap) => documentKey(kind, ap.id),
-      undo: v1 || opts.undoneBeforeOneLiveDocument ? (ap, a, ctx) => a.withdrawApproval(ctx, ap.id) : undefined,
-      onHold,
-    });
-    if (v1 && step.recheckSource) {
-      await withdrawIfSourceCancelled(run, step.recheckSource, approvalSource(body as ApprovalBody), approval.id);
-    }
+    const approvalBody = body as ApprovalBody;
+    const source = approvalSource(approvalBody);
+    const recheck = v1 ? step.recheckSource : undefined;
+    const checkInCreate = !!recheck && run.since(CodeVersion.sourceCheckInCreate);
+    const made: CreatedRecord & Partial<Pick<ApprovalWithSource, 'source'>> = await run.step(
+      step.name,
+      step.title,
+      (a, ctx) =>
+        checkInCreate
+          ? a.createApprovalAndCheckSource(ctx, approvalBody, { kind: recheck, id: source.sourceId })
+          : a.createApproval(ctx, approvalBody),
+      {
+        key: (ap) => documentKey(kind, ap.id),
+        undo: v1 || opts.undoneBeforeOneLiveDocument ? (ap, a, ctx) => a.withdrawApproval(ctx, ap.id) : undefined,
+        onHold,
+      },
+    );
+    const { source: read, ...approval } = made;
+    if (recheck) await withdrawIfSourceCancelled(run, recheck, source, approval.id, read);
     return approval;
   }
   return run.step(step.name, step.title, (a, ctx) => create(a, ctx, kind, spec, body), {
@@ -122,19 +133,29 @@ function create(a: Activities, ctx: CallContext, kind: string, spec: DocumentSpe
  * The cascade, seen from the approval's side. Cancelling a document withdraws its open approvals, but an
  * approval made by this (separate) run just after that would stay open. So once it exists, the source is
  * read again: cancelled means the approval is withdrawn here. Either the cancel sees the approval or this
- * check sees the cancel, so no approval stays open for a cancelled document.
+ * check sees the cancel, so no approval stays open for a cancelled document. The create's own call reads the
+ * source just after making the approval (`read`); only when that read failed is it read in a step of its own.
  */
 async function withdrawIfSourceCancelled(
   run: LinkageRun,
   kind: string,
   source: ApprovalSource,
   approvalId: string,
+  read?: ApprovalWithSource['source'],
 ): Promise<void> {
   const { sourceId } = source;
   const title = `Check ${kind} ${sourceId} is still live`;
-  const { status } = await run.step('source-check', title, (a, ctx) => a.documentStatus(ctx, kind, sourceId), {
-    detail: (d) => `${kind}:${sourceId} status ${d.status}`,
-  });
+  const detail = (status: number) => `${kind}:${sourceId} status ${status}`;
+  let status: number;
+  if (read && 'status' in read) {
+    // Shown as the step it was: the Web UI lists the check whichever call made it.
+    status = read.status;
+    run.setStep({ name: 'source-check', title, state: 'completed', detail: detail(status) });
+  } else {
+    ({ status } = await run.step('source-check', title, (a, ctx) => a.documentStatus(ctx, kind, sourceId), {
+      detail: (d) => detail(d.status),
+    }));
+  }
   if (status !== STATUS.cancelled) return;
   // Only a pending approval is withdrawn: one already decided is not open.
   await run.step(

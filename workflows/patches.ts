@@ -32,6 +32,12 @@ export const LAKE_LIFECYCLE_PATCH = 'lake-lifecycle';
  */
 export const RULE_PAUSE_PATCH = 'rule-pause';
 
+/**
+ * An approval that re-checks its source reads it in the create's own call (one local activity, not two);
+ * the separate `source-check` step is left for a read that failed there.
+ */
+export const SOURCE_CHECK_IN_CREATE_PATCH = 'source-check-in-create';
+
 export const CodeVersion = {
   /** Before any patch: compensation by returned id only. */
   original: 0,
@@ -39,6 +45,7 @@ export const CodeVersion = {
   localActivities: 2,
   lakeLifecycle: 3,
   rulePause: 4,
+  sourceCheckInCreate: 5,
 } as const;
 export type CodeVersion = (typeof CodeVersion)[keyof typeof CodeVersion];
 
@@ -47,6 +54,7 @@ export type CodeVersion = (typeof CodeVersion)[keyof typeof CodeVersion];
  * this code records one marker (a marker and a TemporalChangeVersion upsert each: a visibility write).
  */
 export function codeVersion(): CodeVersion {
+  if (patched(SOURCE_CHECK_IN_CREATE_PATCH)) return CodeVersion.sourceCheckInCreate;
   if (patched(RULE_PAUSE_PATCH)) return CodeVersion.rulePause;
   if (patched(LAKE_LIFECYCLE_PATCH)) return CodeVersion.lakeLifecycle;
   if (patched(LOCAL_ACTIVITIES_PATCH)) return CodeVersion.localActivities;

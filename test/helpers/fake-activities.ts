@@ -29,6 +29,7 @@ export type LinkageActivities = Pick<
   Activities,
   | 'createErpOrder'
   | 'createApproval'
+  | 'createApprovalAndCheckSource'
   | 'withdrawApproval'
   | 'withdrawApprovalsBySource'
   | 'createRfq'
@@ -195,6 +196,17 @@ export class FakeCells {
       createErpOrder: (ctx, body) => this.create('createErpOrder', ctx, 'erp:order', body),
       createApproval: (ctx, body) =>
         this.create('createApproval', ctx, 'oa:approval', { ...body, typeCode: body.typeCode }),
+      // The source's read is the GET `documentStatus` makes: a failure scripted for that fails this read
+      // too, answered as `{ error }` with the approval made (activities/cells.ts).
+      createApprovalAndCheckSource: async (ctx, body, source) => {
+        const approval = await this.create('createApprovalAndCheckSource', ctx, 'oa:approval', { ...body });
+        try {
+          this.failIfScripted('documentStatus');
+          return { ...approval, source: { status: this.readStatus(ctx, source.kind, source.id) } };
+        } catch (err) {
+          return { ...approval, source: { error: (err as Error).message } };
+        }
+      },
       createRfq: (ctx, body) => this.create('createRfq', ctx, 'srm:rfq', body),
       createPurchaseOrder: (ctx, body) => this.create('createPurchaseOrder', ctx, 'erp:purchase_order', body),
       withdrawApproval: (ctx, approvalId) =>
@@ -226,11 +238,7 @@ export class FakeCells {
           return result;
         }),
       documentStatus: (ctx, kind, id) =>
-        this.call('documentStatus', ctx, [kind, id], () => {
-          const doc = this.documents.get(id);
-          if (!doc || doc.kind !== kind || doc.tenantId !== ctx.tenantId) throw notFound(kind, id);
-          return { id, status: doc.status };
-        }),
+        this.call('documentStatus', ctx, [kind, id], () => ({ id, status: this.readStatus(ctx, kind, id) })),
       ingestRecords: (req, rule = {}) => this.call('ingestRecords', rule, [req], () => this.ingest(req)),
       postDeadLetter: (dl) =>
         this.call('postDeadLetter', undefined, [dl], () => {
@@ -249,12 +257,7 @@ export class FakeCells {
   ): Promise<T> {
     this.calls.push({ name, args, ...(ctx ? { ctx } : {}) });
     this.checkRule(ctx);
-    const failure = this.failures.get(name);
-    if (failure && failure.left > 0) {
-      failure.left -= 1;
-      if (failure.afterWrite) answer();
-      throw httpFailure(name, failure.kind);
-    }
+    this.failIfScripted(name, answer);
     const result = answer();
     const gate = this.gates.get(name);
     if (gate) {
@@ -264,6 +267,22 @@ export class FakeCells {
       await Promise.race([gate.released, Context.current().cancelled]);
     }
     return result;
+  }
+
+  /** Throws the next scripted failure of `name`, if one is left (after making the change, for `afterWrite`). */
+  private failIfScripted(name: ActivityName, answer?: () => unknown): void {
+    const failure = this.failures.get(name);
+    if (!failure || failure.left <= 0) return;
+    failure.left -= 1;
+    if (failure.afterWrite) answer?.();
+    throw httpFailure(name, failure.kind);
+  }
+
+  /** A document's status as its GET answers it. */
+  private readStatus(ctx: CallContext, kind: DocumentKind, id: string): number {
+    const doc = this.documents.get(id);
+    if (!doc || doc.kind !== kind || doc.tenantId !== ctx.tenantId) throw notFound(kind, id);
+    return doc.status;
   }
 
   /** A create, idempotent by X-Request-ID like the cells: a repeat answers the first document. */

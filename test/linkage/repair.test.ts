@@ -11,6 +11,7 @@ import { linkageWorkflowId, pollerWorkflowId } from '../../common/linkage';
 import { countBySource, SOURCES, type SourceQuery } from '../../scripts/lib/platform-client';
 import { waitFor, type Rec } from '../../ops/gateway-admin';
 import { retryRun } from '../../ops/commands/retry';
+import { activitySteps } from '../../ops/history';
 import type { OpsContext } from '../../ops/context';
 import { createLinkageEnv, uniqueTenant, type LinkageEnv } from '../helpers/linkage-env';
 import { LinkageOutcome } from '../../common/search-attributes';
@@ -139,6 +140,20 @@ describe('one live document per business source', () => {
     const salesRun = await startRunOf(EVENT_TYPES.orderCreated, (e) => e.payload.orderId === order.id);
     await salesRun.result();
     expect(await count(tenant, orderApprovals(order.id as string))).toMatchObject({ live: 0, cancelled: 1 });
+    // The create's own call read the order (cancelled): the check is shown as its step, with no call of its own.
+    const { steps } = await salesRun.query<{ steps: { name: string; state: string; detail?: string }[] }>('state');
+    const documentSteps = steps.filter((s) => !s.name.startsWith('datalake'));
+    expect(documentSteps.map((s) => [s.name, s.state])).toEqual([
+      ['oa-approval', 'completed'],
+      ['source-check', 'completed'],
+      ['oa-approval-withdraw', 'completed'],
+    ]);
+    expect(documentSteps[1].detail).toMatch(/status 9$/);
+    const calls = activitySteps(await salesRun.fetchHistory()).map((s) => s.activity);
+    expect(calls.filter((c) => c !== 'ingestRecords')).toEqual([
+      'createApprovalAndCheckSource',
+      'withdrawApprovalsBySource',
+    ]);
     const [approval] = await env.api.list(tenant, orderApprovals(order.id as string).path);
     const late = await env.api.call<{ error: { code: string; currentStatus: number } }>(
       'POST',
@@ -148,6 +163,23 @@ describe('one live document per business source', () => {
     expect(late.status).toBe(409);
     expect(late.body.error.currentStatus).toBe(STATUS.cancelled);
     expect((await env.api.list(tenant, SOURCES.order(contract.id).path))[0].orderStatus).toBe(STATUS.cancelled);
+  });
+
+  it("the create's read of its order refused (a 4xx): the approval stands, and the separate check reads it", async () => {
+    const tenant = uniqueTenant();
+    const { contract, handle } = await signAndStart(tenant);
+    await handle.result();
+    const order = await orderOf(tenant, contract.id);
+    // The first read of the order answers 422: had it failed the create, the run would leave the approval open.
+    await env.api.fault({ method: 'GET', path: `/api/v1/erp/orders/${order.id}`, times: 1, status: 422 });
+    const salesRun = await startRunOf(EVENT_TYPES.orderCreated, (e) => e.payload.orderId === order.id);
+    expect((await salesRun.result()).outcome).toBe('completed');
+    expect(await count(tenant, orderApprovals(order.id as string))).toMatchObject({ live: 1, cancelled: 0 });
+    const { steps } = await salesRun.query<{ steps: { name: string; state: string; detail?: string }[] }>('state');
+    expect(steps.find((s) => s.name === 'source-check')).toMatchObject({ state: 'completed' });
+    expect(steps.find((s) => s.name === 'source-check')?.detail).toMatch(/status 1$/);
+    const calls = activitySteps(await salesRun.fetchHistory()).map((s) => s.activity);
+    expect(calls.filter((c) => c !== 'ingestRecords')).toEqual(['createApprovalAndCheckSource', 'documentStatus']);
   });
 
   it('an order cancelled by hand: approving its pending approval is refused at write-back, with a dead letter', async () => {

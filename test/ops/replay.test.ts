@@ -12,6 +12,9 @@
  * Likewise the histories recorded before the status changes reached the data lake, and the lake
  * resync's before a paused all-to-datalake rule could hold it.
  * A contract run held by a paused rule and released, and the rule-control workflow, replay too.
+ *
+ * Likewise the histories recorded before an approval's source was read in its create's own call: a
+ * separate `source-check` local activity, replayed on that path.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,6 +25,7 @@ import {
   LOCAL_ACTIVITIES_PATCH,
   ONE_LIVE_DOCUMENT_PATCH,
   RULE_PAUSE_PATCH,
+  SOURCE_CHECK_IN_CREATE_PATCH,
 } from '../../workflows/patches';
 import type { temporal } from '@temporalio/proto';
 
@@ -30,6 +34,7 @@ const BEFORE_ONE_LIVE_DOCUMENT = path.join(DIR, 'before-one-live-document');
 const BEFORE_LOCAL_ACTIVITIES = path.join(DIR, 'before-local-activities');
 const BEFORE_LAKE_LIFECYCLE = path.join(DIR, 'before-lake-lifecycle');
 const BEFORE_RESYNC_PAUSE = path.join(DIR, 'before-resync-pause');
+const BEFORE_SOURCE_CHECK_IN_CREATE = path.join(DIR, 'before-source-check-in-create');
 
 type History = ReturnType<typeof loadHistoryFiles>[number];
 const eventsOf = (h: History) => (h.history as temporal.api.history.v1.IHistory).events ?? [];
@@ -116,17 +121,31 @@ describe('replay of the committed histories', () => {
     expect(eventsOf(held).filter((e) => e.timerStartedEventAttributes)).toHaveLength(1);
   });
 
+  it('replays the histories recorded before the source check moved into the create (its own local activity)', async () => {
+    const before = loadHistoryFiles(BEFORE_SOURCE_CHECK_IN_CREATE);
+    expect(before.length).toBeGreaterThanOrEqual(10);
+    expect([...new Set(before.filter(isLinkage).flatMap(patchIds))]).toEqual([RULE_PAUSE_PATCH]);
+    // The approval, the source check and the ingest.
+    expect(callsOf(before.find((h) => h.workflowId === 'SalesOrderCreatedWorkflow')!).local).toBe(3);
+    const outcomes = await replayHistories(before);
+    expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+  });
+
   it('the linkage histories of the current code carry the newest patch marker only and make their calls locally', () => {
     const linkage = loadHistoryFiles(DIR).filter(isLinkage);
     for (const h of linkage) {
       // The newest marker implies every older path: one marker and one upsert per run, whatever the changes.
-      expect([h.workflowId, patchIds(h)]).toEqual([h.workflowId, [RULE_PAUSE_PATCH]]);
+      expect([h.workflowId, patchIds(h)]).toEqual([h.workflowId, [SOURCE_CHECK_IN_CREATE_PATCH]]);
       expect([h.workflowId, callsOf(h).regular]).toEqual([h.workflowId, 0]);
     }
     // ERP order, OA approval and data-lake ingest: one marker each; no status changed, nothing more.
     expect(callsOf(linkage.find((h) => h.workflowId === 'ContractSignedWorkflow')!).local).toBe(3);
     // The write-back, the event's ingest and the ingest of the status it wrote.
     expect(callsOf(linkage.find((h) => h.workflowId === 'ApprovalCompletedWorkflow')!).local).toBe(3);
+    // The approval with its source's read, and the ingest.
+    for (const id of ['SalesOrderCreatedWorkflow', 'PurchaseOrderCreatedWorkflow']) {
+      expect([id, callsOf(linkage.find((h) => h.workflowId === id)!).local]).toEqual([id, 2]);
+    }
   });
 
   it('catches a non-deterministic change: ContractSigned with its steps reordered', async () => {

@@ -64,8 +64,9 @@ const approvalRule = (
   toggle: 'allToOa',
   toggleName: 'LINK_ALL_TO_OA',
   kind: 'oa:approval',
-  create: 'createApproval',
-  calls: ['createApproval', 'documentStatus'],
+  // The source is read in the create's own call: one call, and `source-check` shown without a call of its own.
+  create: 'createApprovalAndCheckSource',
+  calls: ['createApprovalAndCheckSource'],
   undo: 'withdrawApproval',
   undoBySource: 'withdrawApprovalsBySource',
   lakeTable,
@@ -141,6 +142,7 @@ describe.each(RULES)('$workflow (mocked activities)', (r) => {
     expect(cellCalls()).toEqual(r.calls);
     expect(made(t).map((d) => d.status)).toEqual([STATUS.pending]);
     expect(stepOf(state, r.step)?.state).toBe('completed');
+    if (r.seed) expect(stepOf(state, 'source-check')?.detail).toMatch(/status 1$/);
     expect(env.cells.lake.get(r.lakeTable)?.size).toBe(1);
   });
 
@@ -208,15 +210,31 @@ describe.each(RULES)('$workflow (mocked activities)', (r) => {
     it('a later step failing for good (the source check) withdraws the approval it made', async () => {
       const t = fastTenant();
       seed(t);
-      env.cells.fail('documentStatus', { kind: 'rejected' });
+      // The read in the create's call, then the separate check's: both answered 422.
+      env.cells.fail('documentStatus', { kind: 'rejected', times: 2 });
       const { state, failure } = await env.run(r.event(t));
 
       expect(failure?.type).toBe('LinkageFailed');
       expect(state.outcome).toBe('compensated');
-      expect(cellCalls()).toEqual([...r.calls, r.undo]);
+      expect(cellCalls()).toEqual([...r.calls, 'documentStatus', r.undo]);
       expect(made(t).map((d) => d.status)).toEqual([STATUS.cancelled]);
       expect(stepOf(state, r.step)?.state).toBe('compensated');
       expect(env.cells.deadLetters).toEqual([expect.objectContaining({ step: 'source-check' })]);
+    });
+
+    it("the create's read of its source failing: the approval stands, the separate check reads it", async () => {
+      const t = fastTenant();
+      seed(t);
+      env.cells.fail('documentStatus', { kind: 'rejected' });
+      const { state } = await env.run(r.event(t));
+
+      expect(state.outcome).toBe('completed');
+      expect(cellCalls()).toEqual([...r.calls, 'documentStatus']);
+      expect(stepOf(state, 'source-check')).toMatchObject({
+        state: 'completed',
+        detail: expect.stringMatching(/status 1$/),
+      });
+      expect(made(t).map((d) => d.status)).toEqual([STATUS.pending]);
     });
 
     it('its source cancelled meanwhile: the approval is withdrawn by the cascade check', async () => {
