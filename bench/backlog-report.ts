@@ -27,6 +27,15 @@ export function backlogTargets(rows: BacklogResult[] | undefined): Target[] {
       met: ours.linkagesPerSec >= 45 && ours.lost === 0 && ours.duplicated === 0,
     },
   ];
+  const platform = ours.cpuMsPerLinkage.platform;
+  if (platform !== undefined) {
+    out.push({
+      what: 'platform CPU per linkage (backlog)',
+      target: '≤ 8.5 ms',
+      value: `${platform} ms`,
+      met: platform <= 8.5,
+    });
+  }
   const ratio = floorRatio(ours, floor);
   if (ratio !== null) {
     out.push({

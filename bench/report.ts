@@ -213,9 +213,12 @@ export function renderMarkdown(report: BenchReport): string {
       '',
     );
   }
-  if (report.skipped.length) {
+  // Rows shown from a run of their own (BENCH_TENANT_FLOOD_FROM) are not skipped ones.
+  const shown = new Set((report.tenantFlood ?? []).map((r) => r.name));
+  const skipped = report.skipped.filter((n) => !shown.has(n));
+  if (skipped.length) {
     lines.push(
-      `Skipped (the rate below did not hold, or the 15-minute budget ran out): ${report.skipped.map((n) => `\`${n}\``).join(', ')}.`,
+      `Skipped (the rate below did not hold, or the time budget ran out): ${skipped.map((n) => `\`${n}\``).join(', ')}.`,
       '',
     );
   }
@@ -252,7 +255,13 @@ function changesTable(base: ScenarioResult, tuning: ScenarioResult[]): string[] 
       `| ${r.change!.what} | ${r.change!.kept ? 'yes' : 'no'} | ${r.name} | ${before ?? '–'} → ${after ?? '–'} | ${effect} | ${b.cpuMsPerLinkage.temporal ?? '–'} → ${a.cpuMsPerLinkage.temporal ?? '–'} | ${b.throughput.linkagesPerSec} → ${a.throughput.linkagesPerSec} |`,
     );
   }
-  out.push('');
+  out.push(
+    '',
+    'Changes without a switch to take them back here (the HTTP client, the cells’ source index, the source check ' +
+      'in the approval’s create call) were measured on their own: ' +
+      '[cost changes](cost-changes.md).',
+    '',
+  );
   return out;
 }
 
