@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { PlatformClient } from '../scripts/lib/platform-client';
+import { benchContractPayload } from './floor/start';
 import { intakeSplit, type IntakeShare, type PollerCycle } from './intake-split';
 import {
   beyondFirst,
@@ -290,15 +291,7 @@ async function floodBus(
         eventId: `flood-${tenant}-${i}`,
         eventType: 'crm.contract.signed',
         tenantId: tenant,
-        payload: {
-          contractId: `ctr-flood-${i}`,
-          customerId: `cus-${i % 37}`,
-          contractNo: `FLOOD-${i}`,
-          amountCents: 100_000 + i,
-          currency: 'CNY',
-          tenantId: tenant,
-          signedAt: new Date().toISOString(),
-        },
+        payload: benchContractPayload(tenant, 'flood', i),
       });
       if (res.status === 201) published++;
       else errors++;

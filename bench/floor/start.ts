@@ -12,6 +12,19 @@ import { linkageStart } from '../../starter/start-linkage';
 
 export const FLOOR_WORKFLOW_TYPE = 'BenchFloorWorkflow';
 
+/** A valid `crm.contract.signed` payload, the i-th of a bench row (`tag`: the row's kind, in the ids). */
+export function benchContractPayload(tenant: string, tag: string, i: number): Record<string, unknown> {
+  return {
+    contractId: `ctr-${tag}-${i}`,
+    customerId: `cus-${i % 37}`,
+    contractNo: `${tag.toUpperCase()}-${i}`,
+    amountCents: 100_000 + i,
+    currency: 'CNY',
+    tenantId: tenant,
+    signedAt: new Date().toISOString(),
+  };
+}
+
 /** The i-th floor run's event: a valid contract signing of `tenant`. */
 export function floorEvent(tenant: string, i: number): BusEvent {
   return {
@@ -21,15 +34,7 @@ export function floorEvent(tenant: string, i: number): BusEvent {
     tenantId: tenant,
     source: 'crm',
     occurredAt: new Date().toISOString(),
-    payload: {
-      contractId: `ctr-floor-${i}`,
-      customerId: `cus-${i % 37}`,
-      contractNo: `FLOOR-${i}`,
-      amountCents: 100_000 + i,
-      currency: 'CNY',
-      tenantId: tenant,
-      signedAt: new Date().toISOString(),
-    },
+    payload: benchContractPayload(tenant, 'floor', i),
   };
 }
 
