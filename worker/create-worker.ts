@@ -18,6 +18,7 @@ import { hasEventAfter } from '../activities/bus';
 import { busHead, legacyCursor, resumeCursor } from '../starter/poller-cursor';
 import { checkNamespace } from '../starter/start-refusal';
 import { carryOverRuleControl } from './rule-control-upgrade';
+import { withLogMetadata } from './logging';
 import { createWorkerActivities } from './worker-activities';
 import { createLinkageMetrics, serveMetrics, type MetricsServer } from './metrics';
 import type { WorkerTracing } from './tracing';
@@ -83,7 +84,13 @@ export async function createLinkageWorker(
   // Bundled once here when no bundle is given, for both workers.
   const workflowBundle = config.worker.workflowBundlePath
     ? { codePath: config.worker.workflowBundlePath }
-    : (overrides.workflowBundle ?? (await bundleLinkageWorkflows(WORKFLOWS_PATH, undefined, { tracing: !!traced })));
+    : (overrides.workflowBundle ??
+      (await bundleLinkageWorkflows(
+        WORKFLOWS_PATH,
+        // Its report as the worker's bundler gives it: "Workflow bundle created", webpack's at debug.
+        withLogMetadata(Runtime.instance().logger, { sdkComponent: 'worker', taskQueue }),
+        { tracing: !!traced },
+      )));
   const shared: WorkerOptions = {
     connection: nativeConnection,
     namespace,

@@ -55,3 +55,17 @@ export const errorsOnlyLogger: TemporalLogger = {
     console.error(message);
   },
 };
+
+/** A Temporal logger that adds `meta` to every line (as the SDK's own component loggers do). */
+export function withLogMetadata(logger: TemporalLogger, meta: LogMetadata): TemporalLogger {
+  const log = (level: LogLevel, message: string, more?: LogMetadata) =>
+    logger.log(level, message, { ...meta, ...more });
+  return {
+    log,
+    trace: (message, more) => log('TRACE', message, more),
+    debug: (message, more) => log('DEBUG', message, more),
+    info: (message, more) => log('INFO', message, more),
+    warn: (message, more) => log('WARN', message, more),
+    error: (message, more) => log('ERROR', message, more),
+  };
+}
