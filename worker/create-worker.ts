@@ -22,12 +22,7 @@ import { withLogMetadata } from './logging';
 import { createWorkerActivities } from './worker-activities';
 import { createLinkageMetrics, serveMetrics, type MetricsServer } from './metrics';
 import type { WorkerTracing } from './tracing';
-import {
-  bundleHasTracing,
-  bundleLinkageWorkflows,
-  workflowInterceptorModules,
-  WORKFLOWS_PATH,
-} from './workflow-bundle';
+import { bundleHasTracing, bundleLinkageWorkflows, WORKFLOWS_PATH } from './workflow-bundle';
 
 export interface LinkageWorker {
   worker: Worker;
@@ -103,7 +98,7 @@ export async function createLinkageWorker(
       ruleGuard,
     }),
     sinks: { ...metrics.sinks, ...tracingSinks(traced, config.worker.workflowBundlePath) },
-    ...(traced ? { interceptors: traced.interceptors(false, workflowInterceptorModules({ tracing: true })) } : {}),
+    ...(traced ? { interceptors: traced.interceptors } : {}),
     // In-flight HTTP calls get this long to finish on shutdown; the rest resume on another worker.
     shutdownGraceTime: '10 seconds',
   };

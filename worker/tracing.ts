@@ -24,8 +24,8 @@ import type { Tracing } from '../common/tracing';
 export interface WorkerTracing {
   /** For the Client that starts workflows (the poller's). */
   clientInterceptors: ClientInterceptors;
-  /** Activity interceptors, and the workflow interceptor modules when the worker bundles the workflows. */
-  interceptors(bundling: boolean, workflowModules: string[]): WorkerInterceptors;
+  /** Activity interceptors (the workflow ones are in the bundle: worker/workflow-bundle.ts). */
+  interceptors: WorkerInterceptors;
   /** The workflow spans' sink, to merge with the worker's other sinks. */
   sinks: InjectedSinks<OpenTelemetrySinks>;
 }
@@ -33,16 +33,14 @@ export interface WorkerTracing {
 export function workerTracing(tracing: Tracing): WorkerTracing {
   return {
     clientInterceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
-    interceptors: (bundling, workflowModules) => ({
+    interceptors: {
       activity: [
         (ctx) => ({
           inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
           outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
         }),
       ],
-      // A prebuilt bundle has its interceptor modules already (the SDK warns when given any).
-      ...(bundling ? { workflowModules } : {}),
-    }),
+    },
     sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) },
   };
 }
