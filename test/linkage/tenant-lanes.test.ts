@@ -16,11 +16,13 @@ const FLOOD = 300;
 let env: LinkageEnv;
 
 beforeAll(async () => {
-  // No approvals: the flood's cascades stay small. Pages of 100, a lane for a tenant with 50 in one.
+  // No approvals: the flood's cascades stay small. Pages of 100, a lane for a tenant with 50 in one, and the
+  // lane waiting while 20 runs wait for the worker (the default 200 is a whole flood this size).
   env = await createLinkageEnv('tenant-lanes', {
     LINK_ALL_TO_OA: '0',
     POLLER_PAGE_SIZE: '100',
     POLLER_LANE_THRESHOLD: '50',
+    INTAKE_LANE_MAX_BACKLOG: '20',
   });
 });
 afterAll(async () => {
